@@ -1,0 +1,72 @@
+/*
+ * The machine as the command line describes it. options.c fills it in and
+ * checks it; everything else only reads it.
+ */
+#ifndef PLUGVM_CONFIG_H
+#define PLUGVM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keyval.h"
+
+#define PLUGVM_MAX_CPUS 64
+#define PLUGVM_MAX_NUMA_NODES 8
+#define PLUGVM_MAX_SLOTS 256
+#define PLUGVM_MAX_OBJECTS 64
+#define PLUGVM_MAX_DEVICES 64
+#define PLUGVM_MAX_MONITORS 4
+
+enum chardev_kind {
+	CHARDEV_NONE,
+	CHARDEV_STDIO,     /* "stdio" */
+	CHARDEV_MON_STDIO, /* "mon:stdio": guest console and HMP monitor multiplexed, Ctrl-a c */
+	CHARDEV_FILE,      /* "file:PATH" (serial only) */
+	CHARDEV_UNIX,      /* "unix:PATH,server=on,wait=off" (or "server,nowait") */
+};
+
+struct chardev_config {
+	enum chardev_kind kind;
+	char path[108]; /* sun_path size */
+};
+
+struct numa_node_config {
+	unsigned nodeid;
+	unsigned cpu_first, cpu_last; /* inclusive; cpus_set false means "none given" */
+	bool cpus_set;
+	char memdev[64];              /* backend id from -object, or "" */
+	uint64_t mem_size;            /* from memdev's size (or mem=), filled by options.c */
+};
+
+struct plugvm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *append; /* NULL: use the default guest command line */
+	const char *name;
+	const char *dump_acpi_dir; /* --dump-acpi DIR: write the tables, do not boot */
+
+	uint64_t ram_size; /* -m size; the sum of the NUMA nodes' memdevs when -numa is used */
+	unsigned slots;    /* -m slots=, 0 = no hotplug */
+	uint64_t maxmem;   /* -m maxmem=, ram_size when not given */
+
+	unsigned nr_cpus;  /* -smp N, default 1 */
+	bool nographic;
+
+	struct chardev_config serial;                      /* default: stdio with -nographic */
+	struct chardev_config qmp[PLUGVM_MAX_MONITORS];    /* -qmp */
+	unsigned nr_qmp;
+	struct chardev_config monitor[PLUGVM_MAX_MONITORS]; /* -monitor (HMP) */
+	unsigned nr_monitor;
+
+	struct numa_node_config numa[PLUGVM_MAX_NUMA_NODES];
+	unsigned nr_numa; /* 0: one implicit node 0 with all RAM and CPUs */
+
+	/* -object and -device, kept as parsed key=value lists; the first
+	 * (implied) key is "qom-type" for -object and "driver" for -device. */
+	struct keyval_list objects[PLUGVM_MAX_OBJECTS];
+	unsigned nr_objects;
+	struct keyval_list devices[PLUGVM_MAX_DEVICES];
+	unsigned nr_devices;
+};
+
+#endif

@@ -1,0 +1,34 @@
+/* Small helpers shared by every part of plugvm. */
+#ifndef PLUGVM_UTIL_H
+#define PLUGVM_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define KiB (1024ULL)
+#define MiB (1024ULL * KiB)
+#define GiB (1024ULL * MiB)
+#define TiB (1024ULL * GiB)
+
+static inline uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+static inline uint64_t align_down(uint64_t v, uint64_t a) { return v / a * a; }
+static inline int is_aligned(uint64_t v, uint64_t a) { return a && v % a == 0; }
+
+/* One line to stderr, prefixed "plugvm: ". */
+void pv_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Informational line to stderr, prefixed "plugvm: ". */
+void pv_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Debug line, printed only when PLUGVM_DEBUG is set in the environment. */
+void pv_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print an error and exit(1): for failures after start-up has been validated. */
+_Noreturn void pv_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Formats into a caller buffer; used for error messages returned to callers. */
+void pv_format(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Monotonic clock in nanoseconds. */
+uint64_t pv_now_ns(void);
+
+#endif

@@ -1,0 +1,40 @@
+/* Fixed guest-physical addresses, I/O ports and interrupt lines of the plugvm machine. */
+#ifndef PLUGVM_PLATFORM_H
+#define PLUGVM_PLATFORM_H
+
+/* Guest-physical layout below 1 MiB (see docs/architecture.md). */
+#define BOOT_GDT_GPA        0x0500ULL
+#define BOOT_ZERO_PAGE_GPA  0x7000ULL
+#define BOOT_PML4_GPA       0x9000ULL
+#define BOOT_PDPT_GPA       0xA000ULL
+#define BOOT_PD_GPA         0xB000ULL   /* four page directories, 0xB000-0xEFFF */
+#define BOOT_CMDLINE_GPA    0x20000ULL
+#define BOOT_CMDLINE_MAX    0x10000ULL
+#define EBDA_START_GPA      0x9FC00ULL  /* e820 reserved from here to 640 KiB */
+#define ACPI_TABLES_GPA     0xE0000ULL  /* RSDP first, then the other tables */
+#define ACPI_TABLES_SIZE    0x20000ULL  /* up to 1 MiB, e820 reserved */
+#define KERNEL_LOAD_GPA     0x1000000ULL
+
+/* The boot RAM below 4 GiB ends at most here; the rest goes above 4 GiB. */
+#define LOW_RAM_MAX_END     0xC0000000ULL
+#define HIGH_RAM_START      0x100000000ULL
+
+#define IOAPIC_GPA          0xFEC00000ULL
+#define LAPIC_GPA           0xFEE00000ULL
+#define KVM_IDENTITY_MAP_GPA 0xFFFBC000ULL
+#define KVM_TSS_GPA         0xFFFBD000ULL
+
+/* I/O ports. */
+#define COM1_PORT           0x3F8
+#define COM1_GSI            4
+#define I8042_STATUS_PORT   0x64
+#define RESET_CONTROL_PORT  0xCF9      /* FADT RESET_REG, value 0x06 */
+#define MEMHP_IO_BASE       0x0B00     /* memory hotplug registers, see mm/memhp_regs.h */
+#define MEMHP_IO_LEN        0x30
+#define SLEEP_CONTROL_PORT  0x0B40     /* FADT SLEEP_CONTROL_REG */
+#define SLEEP_STATUS_PORT   0x0B41     /* FADT SLEEP_STATUS_REG */
+
+/* The Generic Event Device's interrupt: edge, active high. */
+#define GED_GSI             20
+
+#endif

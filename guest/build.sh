@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Build plugvm's default guest: Debian's cloud kernel plus a busybox initramfs.
+#
+#   guest/build.sh [OUTDIR]            (default: build/guest)
+#
+# Outputs (OUTDIR):
+#   vmlinuz          the kernel of Debian's current linux-image-*-cloud-amd64
+#   initramfs.img    cpio newc + gzip: busybox-static, /init (guest/init), lsmem, chmem
+#   kernel/          the unpacked kernel package (dpkg -x), for the L1 kvm modules
+#   kernel-release   e.g. 6.1.0-56-cloud-amd64
+#
+# The .deb is fetched with `apt-get download` into a cache ($PLUGVM_CACHE_DIR, default
+# build/cache), never installed.  Needs `apt-get update` to have been run once.  Re-runs
+# skip every step whose outputs are newer than its inputs, and work offline once the
+# kernel package is cached.
+#
+# Recommended guest command line (design brief §4.4):
+#   console=ttyS0 memhp_default_state=online_movable
+# plus, as needed, nokaslr, pci=off, rdinit=/init, and for ACPI hotplug debugging
+#   dyndbg="file drivers/acpi/scan.c +p; file drivers/acpi/bus.c +p; file drivers/acpi/acpi_memhotplug.c +p; file drivers/acpi/evged.c +p"
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+out=${1:-$repo/build/guest}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+cache=${PLUGVM_CACHE_DIR:-$repo/build/cache}
+mkdir -p "$cache"
+# shellcheck source=initramfs-lib.sh
+. "$here/initramfs-lib.sh"
+
+log() { echo "guest/build.sh: $*" >&2; }
+
+# --- kernel ------------------------------------------------------------------------------
+# Resolve the metapackage to its current image package.  Offline, fall back to the last
+# resolution recorded in OUTDIR.
+pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null \
+      | awk '$1 == "Depends:" && $2 ~ /^linux-image-.*-cloud-amd64$/ {print $2; exit}' || true)
+if [ -z "$pkg" ]; then
+    if [ -s "$out/kernel-package" ]; then
+        pkg=$(cat "$out/kernel-package")
+        log "apt-cache cannot resolve linux-image-cloud-amd64; reusing $pkg"
+    else
+        log "cannot resolve linux-image-cloud-amd64: run 'apt-get update' once (as root)"
+        exit 1
+    fi
+fi
+release=${pkg#linux-image-}
+
+deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
+if [ -z "$deb" ]; then
+    log "downloading $pkg into $cache"
+    ( cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "$pkg" ) >&2
+    deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
+    [ -n "$deb" ] || { log "apt-get download $pkg produced no .deb"; exit 1; }
+fi
+
+if [ ! -e "$out/kernel/.unpacked" ] || [ "$(cat "$out/kernel/.unpacked")" != "$(basename "$deb")" ]; then
+    log "unpacking $(basename "$deb")"
+    rm -rf "$out/kernel"
+    mkdir -p "$out/kernel"
+    dpkg -x "$deb" "$out/kernel"
+    basename "$deb" > "$out/kernel/.unpacked"
+fi
+vmlinuz=$(find "$out/kernel/boot" -maxdepth 1 -name "vmlinuz-$release" | head -n 1)
+[ -n "$vmlinuz" ] || { log "no boot/vmlinuz-$release in $deb"; exit 1; }
+if ird_stale "$out/vmlinuz" "$vmlinuz"; then
+    cp "$vmlinuz" "$out/vmlinuz.tmp" && mv -f "$out/vmlinuz.tmp" "$out/vmlinuz"
+fi
+echo "$pkg" > "$out/kernel-package.tmp" && mv -f "$out/kernel-package.tmp" "$out/kernel-package"
+echo "$release" > "$out/kernel-release.tmp" && mv -f "$out/kernel-release.tmp" "$out/kernel-release"
+
+# --- initramfs ---------------------------------------------------------------------------
+bb=$(command -v busybox)
+lsmem=$(command -v lsmem || true)
+chmem=$(command -v chmem || PATH=$PATH:/usr/sbin:/sbin command -v chmem || true)
+[ -n "$lsmem" ] && [ -n "$chmem" ] || { log "lsmem/chmem not found (apt-get install util-linux)"; exit 1; }
+
+if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs-lib.sh" \
+        "$bb" "$lsmem" "$chmem"; then
+    log "building initramfs.img"
+    root=$out/initramfs.root
+    rm -rf "$root"
+    mkdir -p "$root"/{dev,proc,sys,tmp,run,root,etc}
+    ird_busybox "$root"
+    ird_copy_bin "$root" "$lsmem" /usr/bin/lsmem
+    ird_copy_bin "$root" "$chmem" /usr/sbin/chmem
+    install -m 0755 "$here/init" "$root/init"
+    echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
+    echo 'root:x:0:' > "$root/etc/group"
+    ird_pack "$root" "$out/initramfs.img"
+    rm -rf "$root"
+fi
+log "ready: $out/vmlinuz ($release), $out/initramfs.img"

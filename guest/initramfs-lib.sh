@@ -1,0 +1,57 @@
+# shellcheck shell=bash
+# Helpers shared by guest/build.sh and tests/nested/build-l1.sh for assembling a
+# busybox initramfs.  Source it; it defines functions only.
+
+# ird_busybox ROOT: busybox-static plus one symlink per applet (never busybox itself:
+# a busybox -> busybox loop makes the kernel fail to run /init).
+ird_busybox() {
+    local root=$1 bb applet
+    bb=$(command -v busybox) || { echo "busybox not found (apt-get install busybox-static)" >&2; return 1; }
+    if ! file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then
+        echo "$bb is not statically linked (apt-get install busybox-static)" >&2
+        return 1
+    fi
+    mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin"
+    cp -L "$bb" "$root/bin/busybox"
+    while read -r applet; do
+        [ "$applet" = "bin/busybox" ] && continue
+        mkdir -p "$root/$(dirname "$applet")"
+        ln -sfn /bin/busybox "$root/$applet"
+    done < <("$bb" --list-full)
+}
+
+# ird_copy_bin ROOT SRC [DEST]: copy a dynamically linked program and every library
+# ldd lists for it (keeping their paths) plus the dynamic loader.
+ird_copy_bin() {
+    local root=$1 src=$2 dest=${3:-$2} lib
+    mkdir -p "$root/$(dirname "$dest")"
+    rm -f "$root/$dest"
+    cp -L "$src" "$root/$dest"
+    while read -r lib; do
+        [ -n "$lib" ] || continue
+        if [ ! -e "$root/$lib" ]; then
+            mkdir -p "$root/$(dirname "$lib")"
+            cp -L "$lib" "$root/$lib"
+        fi
+    done < <(ldd "$src" 2>/dev/null | awk '/=> \//{print $3} /^[[:space:]]*\/[^ ]+ \(/{print $1}')
+    if [ ! -e "$root/lib64/ld-linux-x86-64.so.2" ]; then
+        mkdir -p "$root/lib64"
+        cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
+    fi
+}
+
+# ird_pack ROOT OUT: cpio newc, root-owned, gzip -1, written atomically.
+ird_pack() {
+    local root=$1 out=$2
+    ( cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 ) \
+        | gzip -1 > "$out.tmp"
+    mv -f "$out.tmp" "$out"
+}
+
+# ird_stale OUT INPUT...: true when OUT is missing or older than any input
+# (inputs that are directories are searched recursively).
+ird_stale() {
+    local out=$1; shift
+    [ -e "$out" ] || return 0
+    [ -n "$(find -L "$@" -newer "$out" -print -quit 2>/dev/null)" ]
+}

@@ -67,6 +67,13 @@ struct plugvm_config {
 	unsigned nr_objects;
 	struct keyval_list devices[PLUGVM_MAX_DEVICES];
 	unsigned nr_devices;
+
+	/* Added by options.c. */
+	bool no_reboot; /* -no-reboot: a guest reboot makes plugvm exit instead of resetting */
+	/* The NUMA node of every CPU (0 without -numa). numa[n].cpu_first..cpu_last
+	 * describe the same mapping; CPUs no -numa cpus= named are in node 0. */
+	unsigned char cpu_node[PLUGVM_MAX_CPUS];
+	bool ram_size_given; /* -m size= was given (nonzero), not the 512M default */
 };
 
 #endif

@@ -1,0 +1,63 @@
+/*
+ * The serial port's host side (-serial): stdio, mon:stdio (guest console and
+ * monitor multiplexed behind Ctrl-a, as QEMU does), file:PATH, a unix socket
+ * server, or none. Output comes from vCPU threads, input is read by the
+ * main loop and queued into the UART.
+ */
+#ifndef PLUGVM_CONSOLE_H
+#define PLUGVM_CONSOLE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <termios.h>
+
+#include "config.h"
+#include "event_loop.h"
+#include "uart.h"
+
+#define CONSOLE_ESCAPE 0x01 /* Ctrl-a */
+
+struct machine;
+
+/* Receives monitor input while the multiplexer shows the monitor. */
+struct console_monitor {
+	void (*input)(void *opaque, const uint8_t *buf, size_t len);
+	void (*focus)(void *opaque, bool focused); /* prints the prompt etc. */
+	void *opaque;
+};
+
+struct console {
+	struct machine *m;
+	struct chardev_config cfg;
+	struct uart *uart;
+	int in_fd;         /* -1 when the backend has no input */
+	int out_fd;        /* -1 when output is dropped */
+	int listen_fd;     /* unix server */
+	bool mux;          /* mon:stdio */
+	bool escape_pending;
+	bool monitor_focused;
+	bool raw;
+	struct termios saved_termios;
+	pthread_mutex_t out_lock;
+	struct console_monitor monitor;
+};
+
+/* Opens the backend and registers its fds in the main loop. -1 with err. */
+int console_open(struct console *c, struct machine *m, const struct chardev_config *cfg,
+		 struct uart *uart, char *err, size_t errlen);
+void console_close(struct console *c);
+/* Guest output (UART transmit). */
+void console_transmit(struct console *c, uint8_t byte);
+/* Text for the user on the same terminal (monitor output, messages). */
+void console_print(struct console *c, const char *text, size_t len);
+void console_set_monitor(struct console *c, const struct console_monitor *mon);
+/* Restores the terminal mode (also done by console_close). */
+void console_restore_terminal(struct console *c);
+
+/* Feeds bytes read from the user through the Ctrl-a escape handling; split
+ * out of the read path so tests can drive it. */
+void console_handle_input(struct console *c, const uint8_t *buf, size_t len);
+
+#endif

@@ -1,0 +1,21 @@
+/* Port I/O dispatch: devices claim port ranges; vCPU exits are routed here. */
+#ifndef PLUGVM_IO_BUS_H
+#define PLUGVM_IO_BUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* data points to `size` bytes (1, 2 or 4), little-endian: written by the
+ * guest for writes, to be filled by the handler for reads. */
+typedef void (*io_handler_fn)(void *opaque, uint16_t port, bool is_write, uint8_t *data,
+			      unsigned size);
+
+/* Claims [base, base+len). Returns -1 if it overlaps a claimed range or the
+ * table is full. Registration happens before vCPUs run; lookups take no lock. */
+int io_bus_register(uint16_t base, uint16_t len, io_handler_fn fn, void *opaque);
+/* Routes one access; unclaimed reads return all-ones, writes are dropped. */
+void io_bus_dispatch(uint16_t port, bool is_write, uint8_t *data, unsigned size);
+/* Forgets every registration (tests). */
+void io_bus_reset(void);
+
+#endif

@@ -1,0 +1,37 @@
+/* The KVM system and VM file descriptors, and the few VM-wide ioctls. */
+#ifndef PLUGVM_KVM_H
+#define PLUGVM_KVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+struct kvm {
+	int dev_fd;
+	int vm_fd;
+	int vcpu_mmap_size;
+	unsigned max_memslots;
+	bool pvm_host; /* kvm_pvm: KVM's API without hardware virtualization */
+	struct kvm_cpuid2 *supported_cpuid;
+};
+
+/* Opens /dev/kvm, checks the API version and every capability plugvm uses,
+ * creates the VM with its in-kernel irqchip. -1 with a message in err. */
+int kvm_init(struct kvm *kvm, char *err, size_t errlen);
+void kvm_close(struct kvm *kvm);
+
+/* True when the kvm_pvm module provides /dev/kvm (see docs/nested-kvm). */
+bool kvm_host_is_pvm(void);
+
+/* Maps [gpa, gpa+size) to hva in KVM slot `slot`; size 0 deletes the slot. */
+int kvm_set_memory_slot(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
+
+/* Sets the level of an IOAPIC input; edge-triggered lines need 1 then 0. */
+int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level);
+
+/* Guest physical address bits from KVM's CPUID leaf 0x80000008. */
+unsigned kvm_guest_phys_bits(const struct kvm *kvm);
+
+#endif

@@ -1,0 +1,30 @@
+#include "machine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <unistd.h>
+
+void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
+{
+	uint64_t one = 1;
+	va_list ap;
+
+	pthread_mutex_lock(&m->stop_lock);
+	if (atomic_load(&m->state) == MACHINE_RUNNING) {
+		m->exit_status = status;
+		va_start(ap, fmt);
+		vsnprintf(m->stop_message, sizeof(m->stop_message), fmt, ap);
+		va_end(ap);
+		atomic_store(&m->state, MACHINE_STOPPING);
+	}
+	pthread_mutex_unlock(&m->stop_lock);
+	if (write(m->wake_fd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow with 1 per request; nothing to do. */
+	}
+}
+
+bool machine_stopping(const struct machine *m)
+{
+	return atomic_load(&m->state) != MACHINE_RUNNING;
+}

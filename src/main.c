@@ -1,0 +1,55 @@
+/* plugvm: a small VMM for memory-elastic Linux guests on /dev/kvm. */
+#include <stdio.h>
+#include <string.h>
+
+#include "acpi/acpi.h"
+#include "machine.h"
+#include "options.h"
+#include "util.h"
+#include "vm.h"
+
+/* --dump-acpi needs no KVM: the guest's physical address width is taken
+ * as the common 46 bits (48-bit hosts expose at least that under KVM). */
+#define DUMP_ACPI_PHYS_BITS 46
+
+static int dump_acpi(const struct plugvm_config *cfg)
+{
+	struct guest_layout layout;
+	struct acpi_machine desc;
+	char err[512];
+
+	if (layout_compute(cfg, DUMP_ACPI_PHYS_BITS, &layout, err, sizeof(err)) < 0) {
+		pv_error("%s", err);
+		return EXIT_BAD_USAGE;
+	}
+	vm_describe_acpi(cfg, &layout, &desc);
+	if (acpi_dump(&desc, cfg->dump_acpi_dir, err, sizeof(err)) < 0) {
+		pv_error("--dump-acpi %s: %s", cfg->dump_acpi_dir, err);
+		return EXIT_VMM_FAILURE;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct plugvm_config cfg;
+	struct machine m;
+	int ret;
+
+	ret = options_parse(argc, argv, &cfg);
+	if (ret == 1)
+		return 0;
+	if (ret)
+		return EXIT_BAD_USAGE;
+	if (cfg.dump_acpi_dir) {
+		ret = dump_acpi(&cfg);
+		options_free(&cfg);
+		return ret;
+	}
+	ret = vm_create(&m, &cfg);
+	if (ret == 0)
+		ret = vm_run(&m);
+	vm_destroy(&m);
+	options_free(&cfg);
+	return ret;
+}

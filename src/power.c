@@ -1,0 +1,64 @@
+#include "power.h"
+
+#include <string.h>
+
+#include "io_bus.h"
+#include "platform.h"
+#include "util.h"
+
+#define SLP_EN 0x20
+#define SLP_TYP_SHIFT 2
+#define SLP_TYP_MASK 0x1c
+#define S5_TYPE 5 /* \_S5 in the DSDT is Package {5, 0, 0, 0} */
+#define RESET_VALUE 0x06
+#define I8042_CMD_RESET 0xfe
+
+static void sleep_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+{
+	struct machine *m = opaque;
+
+	if (!is_write) {
+		memset(data, 0, size);
+		return;
+	}
+	if (port == SLEEP_CONTROL_PORT && (data[0] & SLP_EN) &&
+	    ((data[0] & SLP_TYP_MASK) >> SLP_TYP_SHIFT) == S5_TYPE)
+		machine_request_stop(m, EXIT_GUEST_DONE, "guest powered off");
+	/* SLEEP_STATUS writes (WAK_STS clear) need no state. */
+}
+
+static void reset_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+{
+	struct machine *m = opaque;
+
+	(void)port;
+	if (!is_write) {
+		memset(data, 0, size);
+		return;
+	}
+	if ((data[0] & RESET_VALUE) == RESET_VALUE)
+		machine_request_stop(m, EXIT_GUEST_DONE, "guest rebooted (plugvm exits on reboot)");
+}
+
+static void i8042_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+{
+	struct machine *m = opaque;
+
+	(void)port;
+	if (!is_write) {
+		/* Status 0: input buffer empty, so Linux's kb_wait() does not spin. */
+		memset(data, 0, size);
+		return;
+	}
+	if (data[0] == I8042_CMD_RESET)
+		machine_request_stop(m, EXIT_GUEST_DONE, "guest rebooted (plugvm exits on reboot)");
+}
+
+int power_init(struct machine *m)
+{
+	if (io_bus_register(SLEEP_CONTROL_PORT, 2, sleep_io, m) < 0 ||
+	    io_bus_register(RESET_CONTROL_PORT, 1, reset_io, m) < 0 ||
+	    io_bus_register(I8042_STATUS_PORT, 1, i8042_io, m) < 0)
+		return -1;
+	return 0;
+}

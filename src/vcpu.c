@@ -1,0 +1,270 @@
+#include "vcpu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cpuid.h"
+#include "io_bus.h"
+#include "util.h"
+
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+#define MSR_IA32_SYSENTER_CS  0x174
+#define MSR_IA32_SYSENTER_ESP 0x175
+#define MSR_IA32_SYSENTER_EIP 0x176
+#define MSR_STAR              0xc0000081
+#define MSR_LSTAR             0xc0000082
+#define MSR_CSTAR             0xc0000083
+#define MSR_SYSCALL_MASK      0xc0000084
+#define MSR_KERNEL_GS_BASE    0xc0000102
+#define MSR_IA32_TSC          0x10
+#define MSR_IA32_MISC_ENABLE  0x1a0
+#define MSR_MTRR_DEF_TYPE     0x2ff
+
+#define APIC_LVT_LINT0 0x350
+#define APIC_LVT_LINT1 0x360
+#define APIC_MODE_EXTINT 0x700
+#define APIC_MODE_NMI 0x400
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+void vcpu_init_signals(void)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL); /* no SA_RESTART: KVM_RUN returns EINTR */
+}
+
+static int set_msrs(int fd)
+{
+	static const struct { uint32_t index; uint64_t value; } msrs[] = {
+		{ MSR_IA32_SYSENTER_CS, 0 }, { MSR_IA32_SYSENTER_ESP, 0 },
+		{ MSR_IA32_SYSENTER_EIP, 0 }, { MSR_STAR, 0 }, { MSR_LSTAR, 0 },
+		{ MSR_CSTAR, 0 }, { MSR_SYSCALL_MASK, 0 }, { MSR_KERNEL_GS_BASE, 0 },
+		{ MSR_IA32_TSC, 0 },
+		{ MSR_IA32_MISC_ENABLE, 1 },      /* fast strings, as firmware leaves it */
+		{ MSR_MTRR_DEF_TYPE, 0x806 },     /* MTRRs on, default write-back: keeps PAT usable */
+	};
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[ARRAY_SIZE(msrs)];
+	} buf;
+
+	memset(&buf, 0, sizeof(buf));
+	buf.hdr.nmsrs = ARRAY_SIZE(msrs);
+	for (size_t i = 0; i < ARRAY_SIZE(msrs); i++) {
+		buf.e[i].index = msrs[i].index;
+		buf.e[i].data = msrs[i].value;
+	}
+	/* KVM_SET_MSRS returns how many it set; a missing MSR is not fatal. */
+	return ioctl(fd, KVM_SET_MSRS, &buf) < 0 ? -1 : 0;
+}
+
+static int set_lapic(int fd)
+{
+	struct kvm_lapic_state lapic;
+	uint32_t *lint0 = (uint32_t *)&lapic.regs[APIC_LVT_LINT0];
+	uint32_t *lint1 = (uint32_t *)&lapic.regs[APIC_LVT_LINT1];
+
+	if (ioctl(fd, KVM_GET_LAPIC, &lapic) < 0)
+		return -1;
+	/* What a BIOS leaves behind: LINT0 ExtINT, LINT1 NMI. */
+	*lint0 = (*lint0 & ~0x700u) | APIC_MODE_EXTINT;
+	*lint1 = (*lint1 & ~0x700u) | APIC_MODE_NMI;
+	return ioctl(fd, KVM_SET_LAPIC, &lapic);
+}
+
+int vcpu_create(struct machine *m, unsigned index, struct vcpu *v, char *err, size_t errlen)
+{
+	struct kvm_cpuid2 *cpuid;
+
+	memset(v, 0, sizeof(*v));
+	v->m = m;
+	v->index = index;
+	v->fd = ioctl(m->kvm.vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+	if (v->fd < 0) {
+		pv_format(err, errlen, "KVM_CREATE_VCPU %u: %s", index, strerror(errno));
+		return -1;
+	}
+	v->run = mmap(NULL, (size_t)m->kvm.vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		pv_format(err, errlen, "mmap of vCPU %u run area: %s", index, strerror(errno));
+		goto fail;
+	}
+	cpuid = cpuid_for_vcpu(m->kvm.supported_cpuid, index, m->nr_vcpus);
+	if (!cpuid || ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0) {
+		pv_format(err, errlen, "KVM_SET_CPUID2 on vCPU %u: %s", index, strerror(errno));
+		free(cpuid);
+		goto fail;
+	}
+	free(cpuid);
+	if (set_msrs(v->fd) < 0) {
+		pv_format(err, errlen, "KVM_SET_MSRS on vCPU %u: %s", index, strerror(errno));
+		goto fail;
+	}
+	if (set_lapic(v->fd) < 0) {
+		pv_format(err, errlen, "LAPIC setup of vCPU %u: %s", index, strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	vcpu_destroy(v);
+	return -1;
+}
+
+static void report_internal_error(struct vcpu *v)
+{
+	struct kvm_regs regs;
+	unsigned long long rip = 0;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
+		rip = regs.rip;
+	if (v->run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
+		machine_request_stop(v->m, EXIT_VMM_FAILURE,
+				     "vCPU %u: KVM emulation failure at guest RIP 0x%llx%s", v->index,
+				     rip,
+				     v->m->kvm.pvm_host ?
+					     " (expected on a kvm_pvm host: it cannot run an unmodified kernel)" :
+					     "");
+		return;
+	}
+	machine_request_stop(v->m, EXIT_VMM_FAILURE,
+			     "vCPU %u: KVM internal error, suberror %u, at guest RIP 0x%llx", v->index,
+			     v->run->internal.suberror, rip);
+}
+
+static void handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+
+	/* String I/O (rep ins/outs) arrives as `count` back-to-back accesses. */
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+		io_bus_dispatch(run->io.port, is_write, data, run->io.size);
+}
+
+static void handle_system_event(struct vcpu *v)
+{
+	switch (v->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		machine_request_stop(v->m, EXIT_GUEST_DONE, "guest powered off");
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		machine_request_stop(v->m, EXIT_GUEST_DONE, "guest rebooted (plugvm exits on reboot)");
+		break;
+	case KVM_SYSTEM_EVENT_CRASH:
+		machine_request_stop(v->m, EXIT_GUEST_CRASHED, "guest crashed");
+		break;
+	default:
+		machine_request_stop(v->m, EXIT_VMM_FAILURE, "vCPU %u: unknown system event %u",
+				     v->index, v->run->system_event.type);
+		break;
+	}
+}
+
+/* Returns false when the thread should end. */
+static bool handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(v);
+		return true;
+	case KVM_EXIT_MMIO:
+		/* Nothing is emulated in MMIO space: reads float high, writes vanish. */
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		return true;
+	case KVM_EXIT_HLT:
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		machine_request_stop(v->m, EXIT_GUEST_CRASHED,
+				     "vCPU %u: guest triple fault (shutdown); the guest crashed", v->index);
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		handle_system_event(v);
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		report_internal_error(v);
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		machine_request_stop(v->m, EXIT_VMM_FAILURE,
+				     "vCPU %u: KVM entry failed, hardware reason 0x%llx", v->index,
+				     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return false;
+	default:
+		machine_request_stop(v->m, EXIT_VMM_FAILURE, "vCPU %u: unexpected KVM exit %u",
+				     v->index, run->exit_reason);
+		return false;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!machine_stopping(v->m)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			machine_request_stop(v->m, EXIT_VMM_FAILURE, "vCPU %u: KVM_RUN: %s", v->index,
+					     strerror(errno));
+			break;
+		}
+		if (!handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *v, char *err, size_t errlen)
+{
+	int ret = pthread_create(&v->thread, NULL, vcpu_thread, v);
+
+	if (ret) {
+		pv_format(err, errlen, "vCPU %u thread: %s", v->index, strerror(ret));
+		return -1;
+	}
+	v->started = true;
+	return 0;
+}
+
+void vcpu_stop(struct vcpu *v)
+{
+	if (!v->started)
+		return;
+	/* immediate_exit covers a kick that lands just before KVM_RUN starts. */
+	v->run->immediate_exit = 1;
+	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+	pthread_join(v->thread, NULL);
+	v->started = false;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, (size_t)v->m->kvm.vcpu_mmap_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	v->run = NULL;
+	v->fd = -1;
+}

@@ -1,0 +1,344 @@
+#include "vm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "acpi/acpi.h"
+#include "boot.h"
+#include "console.h"
+#include "io_bus.h"
+#include "mm/backend.h"
+#include "platform.h"
+#include "power.h"
+#include "util.h"
+#include "vcpu.h"
+
+static struct console com1_console;
+static struct backend_registry backends;
+static int signal_fd = -1;
+
+void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout *layout,
+		      struct acpi_machine *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->nr_cpus = cfg->nr_cpus;
+	out->nr_slots = cfg->slots;
+	out->layout = layout;
+	for (unsigned n = 0; n < cfg->nr_numa; n++) {
+		const struct numa_node_config *node = &cfg->numa[n];
+
+		for (unsigned c = node->cpu_first; node->cpus_set && c <= node->cpu_last &&
+						   c < PLUGVM_MAX_CPUS; c++)
+			out->cpu_node[c] = node->nodeid;
+	}
+}
+
+static void uart_transmit(void *opaque, uint8_t byte)
+{
+	console_transmit(opaque, byte);
+}
+
+static void uart_set_irq(void *opaque, int level)
+{
+	struct machine *m = opaque;
+
+	kvm_irq_line(&m->kvm, COM1_GSI, level);
+}
+
+static void uart_transmit_to_console(void *opaque, uint8_t byte);
+static const struct uart_ops com1_ops = {
+	.transmit = uart_transmit_to_console,
+	.set_irq = uart_set_irq,
+};
+
+static void uart_transmit_to_console(void *opaque, uint8_t byte)
+{
+	struct machine *m = opaque;
+
+	uart_transmit(m->console, byte);
+}
+
+/* The host must be able to hold the guest's RAM: MAP_NORESERVE would let
+ * an impossible -m start and die later from the OOM killer instead. */
+static int check_host_memory(uint64_t ram, char *err, size_t errlen)
+{
+	struct sysinfo si;
+	uint64_t host;
+
+	if (sysinfo(&si) < 0)
+		return 0;
+	host = ((uint64_t)si.totalram + si.totalswap) * si.mem_unit;
+	if (ram > host) {
+		pv_format(err, errlen, "-m: %llu MiB of guest RAM is more than this host has (%llu MiB RAM+swap)",
+			  (unsigned long long)(ram >> 20), (unsigned long long)(host >> 20));
+		return -1;
+	}
+	return 0;
+}
+
+static int create_backends(const struct plugvm_config *cfg, char *err, size_t errlen)
+{
+	backend_registry_init(&backends);
+	for (unsigned i = 0; i < cfg->nr_objects; i++) {
+		struct mem_backend *b;
+
+		if (backend_create(&cfg->objects[i], &b, err, errlen) < 0)
+			return -1;
+		if (backend_registry_add(&backends, b, err, errlen) < 0) {
+			backend_destroy(b);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Each node's boot RAM comes from its memdev, or from one implicit
+ * anonymous backend when there is no -numa. */
+static int map_boot_ram(struct machine *m, char *err, size_t errlen)
+{
+	const struct plugvm_config *cfg = m->cfg;
+	unsigned nr_nodes = cfg->nr_numa ? cfg->nr_numa : 1;
+
+	for (unsigned n = 0; n < nr_nodes; n++) {
+		struct mem_backend *b;
+
+		if (cfg->nr_numa) {
+			b = backend_registry_find(&backends, cfg->numa[n].memdev);
+			if (!b) {
+				pv_format(err, errlen, "-numa: memdev '%s' not found", cfg->numa[n].memdev);
+				return -1;
+			}
+		} else {
+			struct keyval_list kv = { 0 };
+			char size[32];
+
+			snprintf(size, sizeof(size), "%llu", (unsigned long long)cfg->ram_size);
+			if (keyval_set(&kv, "qom-type", "memory-backend-ram") < 0 ||
+			    keyval_set(&kv, "id", "pc.ram") < 0 || keyval_set(&kv, "size", size) < 0 ||
+			    backend_create(&kv, &b, err, errlen) < 0) {
+				keyval_free(&kv);
+				if (!err[0])
+					pv_format(err, errlen, "-m: out of memory");
+				return -1;
+			}
+			keyval_free(&kv);
+			if (backend_registry_add(&backends, b, err, errlen) < 0) {
+				backend_destroy(b);
+				return -1;
+			}
+		}
+		b->in_use = true;
+		m->ram_backing[n] = b->hva;
+		m->ram_backing_size[n] = b->size;
+	}
+
+	for (unsigned i = 0; i < m->layout.nr_ram; i++) {
+		const struct ram_range *r = &m->layout.ram[i];
+		unsigned idx = 0;
+
+		for (unsigned n = 0; n < cfg->nr_numa; n++)
+			if (cfg->numa[n].nodeid == r->node)
+				idx = n;
+		m->ram.map[i].gpa = r->gpa;
+		m->ram.map[i].size = r->size;
+		m->ram.map[i].hva = (uint8_t *)m->ram_backing[idx] + r->backend_offset;
+		if (kvm_set_memory_slot(&m->kvm, i, r->gpa, r->size, m->ram.map[i].hva) < 0) {
+			pv_format(err, errlen, "KVM_SET_USER_MEMORY_REGION for boot RAM at 0x%llx: %s",
+				  (unsigned long long)r->gpa, strerror(errno));
+			return -1;
+		}
+	}
+	m->ram.nr = m->layout.nr_ram;
+	return 0;
+}
+
+static int build_acpi(struct machine *m, char *err, size_t errlen)
+{
+	struct acpi_machine desc;
+	uint8_t *buf = boot_ram_hva(&m->ram, ACPI_TABLES_GPA, ACPI_TABLES_SIZE);
+	size_t used;
+
+	if (!buf) {
+		pv_format(err, errlen, "no boot RAM under the ACPI tables");
+		return -1;
+	}
+	vm_describe_acpi(m->cfg, &m->layout, &desc);
+	return acpi_build(&desc, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, errlen);
+}
+
+static void wake_ready(void *opaque, int fd, short revents)
+{
+	uint64_t count;
+
+	(void)opaque;
+	(void)revents;
+	if (read(fd, &count, sizeof(count)) < 0) {
+		/* Spurious wake-up: the state is checked by the loop anyway. */
+	}
+}
+
+static void signal_ready(void *opaque, int fd, short revents)
+{
+	struct machine *m = opaque;
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	if (read(fd, &si, sizeof(si)) == sizeof(si))
+		machine_request_stop(m, EXIT_GUEST_DONE, "terminating on signal %u", si.ssi_signo);
+}
+
+static int setup_signals(struct machine *m)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1); /* unblocked only in vCPU threads, to kick them */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGUSR1);
+	signal(SIGPIPE, SIG_IGN);
+	vcpu_init_signals();
+	signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (signal_fd < 0)
+		return -1;
+	return event_loop_add(&m->loop, signal_fd, POLLIN, signal_ready, m);
+}
+
+int vm_create(struct machine *m, const struct plugvm_config *cfg)
+{
+	char err[512] = "";
+	struct boot_request boot;
+	unsigned slots_needed;
+
+	memset(m, 0, sizeof(*m));
+	m->cfg = cfg;
+	m->start_ns = pv_now_ns();
+	m->wake_fd = -1;
+	pthread_mutex_init(&m->stop_lock, NULL);
+	event_loop_init(&m->loop);
+
+	if (boot_check_kernel(cfg->kernel, err, sizeof(err)) < 0)
+		goto bad_usage;
+	if (cfg->initrd && access(cfg->initrd, R_OK) < 0) {
+		pv_format(err, sizeof(err), "-initrd '%s': %s", cfg->initrd, strerror(errno));
+		goto bad_usage;
+	}
+	if (check_host_memory(cfg->ram_size, err, sizeof(err)) < 0)
+		goto bad_usage;
+
+	if (kvm_host_is_pvm())
+		pv_info("warning: /dev/kvm is kvm_pvm (KVM without VT-x/AMD-V): an unmodified Linux "
+			"guest cannot run here, it needs a PVM-enabled kernel; use real KVM or the "
+			"nested test bed (docs/testing.md)");
+	if (kvm_init(&m->kvm, err, sizeof(err)) < 0)
+		goto failure;
+	if (layout_compute(cfg, kvm_guest_phys_bits(&m->kvm), &m->layout, err, sizeof(err)) < 0)
+		goto bad_usage;
+	slots_needed = m->layout.nr_ram + cfg->slots;
+	if (slots_needed > m->kvm.max_memslots) {
+		pv_format(err, sizeof(err), "-m slots=%u: KVM offers %u memory slots, %u are needed",
+			  cfg->slots, m->kvm.max_memslots, slots_needed);
+		goto bad_usage;
+	}
+	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->wake_fd < 0 || event_loop_add(&m->loop, m->wake_fd, POLLIN, wake_ready, m) < 0 ||
+	    setup_signals(m) < 0) {
+		pv_format(err, sizeof(err), "eventfd/signalfd: %s", strerror(errno));
+		goto failure;
+	}
+	if (create_backends(cfg, err, sizeof(err)) < 0)
+		goto bad_usage;
+	if (map_boot_ram(m, err, sizeof(err)) < 0)
+		goto failure;
+	if (build_acpi(m, err, sizeof(err)) < 0)
+		goto failure;
+
+	boot = (struct boot_request){
+		.kernel_path = cfg->kernel,
+		.initrd_path = cfg->initrd,
+		.cmdline = cfg->append ? cfg->append : VM_DEFAULT_CMDLINE,
+		.rsdp_gpa = ACPI_TABLES_GPA,
+		.layout = &m->layout,
+		.ram = &m->ram,
+	};
+	if (boot_load_linux(&boot, err, sizeof(err)) < 0)
+		goto bad_usage;
+
+	uart_init(&m->com1, &com1_ops, m);
+	if (io_bus_register(COM1_PORT, 8, uart_io, &m->com1) < 0 || power_init(m) < 0) {
+		pv_format(err, sizeof(err), "I/O port conflict while registering devices");
+		goto failure;
+	}
+	m->console = &com1_console;
+	if (console_open(m->console, m, &cfg->serial, &m->com1, err, sizeof(err)) < 0)
+		goto bad_usage;
+
+	m->nr_vcpus = cfg->nr_cpus;
+	m->vcpus = calloc(m->nr_vcpus, sizeof(*m->vcpus));
+	if (!m->vcpus) {
+		pv_format(err, sizeof(err), "out of memory");
+		goto failure;
+	}
+	for (unsigned i = 0; i < m->nr_vcpus; i++) {
+		m->vcpus[i].fd = -1;
+		if (vcpu_create(m, i, &m->vcpus[i], err, sizeof(err)) < 0)
+			goto failure;
+	}
+	if (boot_setup_bsp(m->vcpus[0].fd, err, sizeof(err)) < 0)
+		goto failure;
+	return 0;
+
+bad_usage:
+	pv_error("%s", err);
+	return EXIT_BAD_USAGE;
+failure:
+	pv_error("%s", err);
+	return EXIT_VMM_FAILURE;
+}
+
+int vm_run(struct machine *m)
+{
+	char err[256];
+
+	for (unsigned i = 0; i < m->nr_vcpus; i++) {
+		if (vcpu_start(&m->vcpus[i], err, sizeof(err)) < 0) {
+			machine_request_stop(m, EXIT_VMM_FAILURE, "%s", err);
+			break;
+		}
+	}
+	while (!machine_stopping(m))
+		event_loop_run_once(&m->loop, -1);
+	for (unsigned i = 0; i < m->nr_vcpus; i++)
+		vcpu_stop(&m->vcpus[i]);
+	if (m->console)
+		console_restore_terminal(m->console);
+	if (m->stop_message[0])
+		pv_info("%s", m->stop_message);
+	return m->exit_status;
+}
+
+void vm_destroy(struct machine *m)
+{
+	for (unsigned i = 0; m->vcpus && i < m->nr_vcpus; i++)
+		vcpu_destroy(&m->vcpus[i]);
+	free(m->vcpus);
+	m->vcpus = NULL;
+	if (m->console)
+		console_close(m->console);
+	backend_registry_clear(&backends);
+	kvm_close(&m->kvm);
+	if (m->wake_fd >= 0)
+		close(m->wake_fd);
+	if (signal_fd >= 0)
+		close(signal_fd);
+	io_bus_reset();
+}

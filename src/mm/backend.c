@@ -1,0 +1,254 @@
+/* Backend options: which keys each type takes, their defaults, and checks. */
+#include "mm/backend.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mm/backend_host.h"
+#include "util.h"
+
+static const char *const ram_keys[] = {
+	"qom-type", "id", "size", "share", "prealloc", "reserve", NULL,
+};
+static const char *const memfd_keys[] = {
+	"qom-type", "id", "size", "share", "prealloc", "reserve", "hugetlb", "hugetlbsize",
+	"seal", NULL,
+};
+static const char *const file_keys[] = {
+	"qom-type", "id", "size", "share", "prealloc", "reserve", "mem-path", "discard-data",
+	NULL,
+};
+
+static const struct backend_type {
+	const char *name;
+	enum mem_backend_kind kind;
+	const char *const *keys;
+	bool default_share; /* memfd is for sharing; QEMU defaults it to share=on */
+} backend_types[] = {
+	{"memory-backend-ram", MEM_BACKEND_RAM, ram_keys, false},
+	{"memory-backend-memfd", MEM_BACKEND_MEMFD, memfd_keys, true},
+	{"memory-backend-file", MEM_BACKEND_FILE, file_keys, false},
+};
+
+int backend_check_size(uint64_t size, uint64_t page_size, char *err, size_t errlen)
+{
+	if (size == 0) {
+		pv_format(err, errlen, "size is required and must not be 0");
+		return -1;
+	}
+	if (!is_aligned(size, page_size)) {
+		pv_format(err, errlen, "size 0x%" PRIx64 " is not a multiple of the page size 0x%"
+			  PRIx64, size, page_size);
+		return -1;
+	}
+	return 0;
+}
+
+/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
+static bool id_valid(const char *id)
+{
+	if (!id || !isalpha((unsigned char)id[0]) || strlen(id) >= 64)
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
+			return false;
+	return true;
+}
+
+static int get_bool(const struct keyval_list *kv, const char *key, bool def, bool *out,
+		    char *err, size_t errlen)
+{
+	if (keyval_get_bool(kv, key, def, out) < 0) {
+		pv_format(err, errlen, "%s: expected on or off, got '%s'", key,
+			  keyval_get(kv, key));
+		return -1;
+	}
+	return 0;
+}
+
+static int get_size(const struct keyval_list *kv, const char *key, uint64_t *out, char *err,
+		    size_t errlen)
+{
+	if (keyval_get_size(kv, key, 0, out) < 0) {
+		pv_format(err, errlen, "%s: invalid size '%s'", key, keyval_get(kv, key));
+		return -1;
+	}
+	return 0;
+}
+
+/* The keys every type has. */
+static int parse_common(const struct keyval_list *kv, const struct backend_type *t,
+			struct mem_backend *b, char *err, size_t errlen)
+{
+	const char *id = keyval_get(kv, "id");
+
+	if (!id_valid(id)) {
+		pv_format(err, errlen, "%s: %s", t->name,
+			  id ? "invalid id (a letter, then letters, digits, '-', '.', '_')"
+			     : "id is required");
+		return -1;
+	}
+	snprintf(b->id, sizeof(b->id), "%s", id);
+	snprintf(b->type, sizeof(b->type), "%s", t->name);
+	b->kind = t->kind;
+	if (get_size(kv, "size", &b->size, err, errlen) < 0 ||
+	    get_bool(kv, "share", t->default_share, &b->share, err, errlen) < 0 ||
+	    get_bool(kv, "prealloc", false, &b->prealloc, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * reserve (swap/huge page reservation at mmap time). QEMU defaults it to
+ * on; plugvm defaults to off (MAP_NORESERVE) for ordinary memory, so DIMMs
+ * larger than the host's free memory can be plugged into a guest that will
+ * not touch all of them, and to on for hugetlb, where a missing huge page
+ * would otherwise SIGBUS the VMM at the first guest access.
+ */
+static int parse_reserve(const struct keyval_list *kv, struct mem_backend *b, char *err,
+			 size_t errlen)
+{
+	bool explicit = keyval_get(kv, "reserve") != NULL;
+
+	if (get_bool(kv, "reserve", b->hugetlb || b->prealloc, &b->reserve, err, errlen) < 0)
+		return -1;
+	if (explicit && !b->reserve && b->prealloc) {
+		pv_format(err, errlen, "%s: prealloc=on and reserve=off are incompatible", b->id);
+		return -1;
+	}
+	return 0;
+}
+
+static int create_memfd(const struct keyval_list *kv, struct mem_backend *b, char *err,
+			size_t errlen)
+{
+	uint64_t hugetlbsize = 0;
+	bool seal;
+
+	if (get_bool(kv, "hugetlb", false, &b->hugetlb, err, errlen) < 0 ||
+	    get_bool(kv, "seal", true, &seal, err, errlen) < 0 ||
+	    get_size(kv, "hugetlbsize", &hugetlbsize, err, errlen) < 0 ||
+	    parse_reserve(kv, b, err, errlen) < 0)
+		return -1;
+	if (hugetlbsize && !b->hugetlb) {
+		pv_format(err, errlen, "%s: hugetlbsize needs hugetlb=on", b->id);
+		return -1;
+	}
+	if (b->hugetlb) {
+		b->page_size = hugetlbsize ? hugetlbsize : backend_default_huge_page_size();
+		if (!b->page_size || (b->page_size & (b->page_size - 1))) {
+			pv_format(err, errlen, "%s: no usable huge page size", b->id);
+			return -1;
+		}
+	}
+	if (backend_check_size(b->size, b->page_size, err, errlen) < 0)
+		return -1;
+	return backend_open_memfd(b, hugetlbsize ? b->page_size : 0, seal, err, errlen);
+}
+
+static int create_file(const struct keyval_list *kv, struct mem_backend *b, char *err,
+		       size_t errlen)
+{
+	const char *path = keyval_get(kv, "mem-path");
+
+	if (get_bool(kv, "discard-data", false, &b->discard_data, err, errlen) < 0)
+		return -1;
+	if (!path || !*path) {
+		pv_format(err, errlen, "%s: mem-path is required", b->id);
+		return -1;
+	}
+	b->page_size = backend_hugetlbfs_page_size(path);
+	b->hugetlb = b->page_size != 0;
+	if (!b->hugetlb)
+		b->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	/* Checked before the file is touched, so a bad size creates nothing. */
+	if (parse_reserve(kv, b, err, errlen) < 0 ||
+	    backend_check_size(b->size, b->page_size, err, errlen) < 0)
+		return -1;
+	return backend_open_file(b, path, err, errlen);
+}
+
+static const struct backend_type *find_type(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(backend_types); i++)
+		if (!strcmp(backend_types[i].name, name))
+			return &backend_types[i];
+	return NULL;
+}
+
+int backend_create(const struct keyval_list *kv, struct mem_backend **out, char *err,
+		   size_t errlen)
+{
+	const char *qom_type = keyval_get(kv, "qom-type");
+	const struct backend_type *t = find_type(qom_type);
+	const char *unknown;
+	struct mem_backend *b;
+	int ret;
+
+	*out = NULL;
+	if (!t) {
+		pv_format(err, errlen, "unsupported object type '%s'",
+			  qom_type ? qom_type : "(none)");
+		return -1;
+	}
+	unknown = keyval_unknown_key(kv, t->keys);
+	if (unknown) {
+		pv_format(err, errlen, "%s: unknown property '%s'", t->name, unknown);
+		return -1;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		pv_format(err, errlen, "out of memory");
+		return -1;
+	}
+	b->fd = -1;
+	b->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	ret = parse_common(kv, t, b, err, errlen);
+	if (ret == 0) {
+		switch (t->kind) {
+		case MEM_BACKEND_RAM:
+			ret = parse_reserve(kv, b, err, errlen);
+			if (ret == 0)
+				ret = backend_check_size(b->size, b->page_size, err, errlen);
+			break;
+		case MEM_BACKEND_MEMFD:
+			ret = create_memfd(kv, b, err, errlen);
+			break;
+		case MEM_BACKEND_FILE:
+			ret = create_file(kv, b, err, errlen);
+			break;
+		}
+	}
+	if (ret == 0)
+		ret = backend_map(b, err, errlen);
+	if (ret < 0) {
+		backend_destroy(b); /* closes the fd; backend_map left no mapping */
+		return -1;
+	}
+	*out = b;
+	return 0;
+}
+
+void backend_destroy(struct mem_backend *b)
+{
+	if (!b)
+		return;
+	if (b->hva)
+		munmap(b->hva, b->size);
+	if (b->fd >= 0) {
+		/* discard-data=on: the contents do not matter after exit, so
+		 * spare the kernel writing them back to the file. */
+		if (b->discard_data && b->hva)
+			fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+				  (off_t)b->size);
+		close(b->fd);
+	}
+	free(b);
+}

@@ -1,0 +1,77 @@
+/*
+ * Host memory behind guest RAM and DIMMs, created from QEMU-style
+ * "-object memory-backend-*" key=value lists:
+ *
+ *   memory-backend-ram    anonymous memory (share=on: shared anonymous)
+ *   memory-backend-memfd  memfd_create(); hugetlb=on, hugetlbsize=, seal=
+ *   memory-backend-file   mem-path=FILE, or a directory: an unlinked temp
+ *                         file in it, as QEMU does; hugetlbfs is detected
+ *
+ * Common keys: id, size (required), share, prealloc, reserve; file only:
+ * mem-path, discard-data. The host mapping starts on a boundary of
+ * max(2 MiB, page size), so a guest address that is a multiple of that
+ * keeps gpa and hva congruent and KVM can use host huge pages.
+ */
+#ifndef PLUGVM_BACKEND_H
+#define PLUGVM_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "keyval.h"
+
+enum mem_backend_kind {
+	MEM_BACKEND_RAM,
+	MEM_BACKEND_MEMFD,
+	MEM_BACKEND_FILE,
+};
+
+struct mem_backend {
+	char id[64];
+	char type[32];            /* the qom-type, e.g. "memory-backend-ram" */
+	enum mem_backend_kind kind;
+	uint64_t size;
+	uint64_t page_size;       /* host page size backing it (4 KiB or huge) */
+	void *hva;                /* size bytes, aligned to max(2 MiB, page_size) */
+	int fd;                   /* -1 for memory-backend-ram */
+	bool share, prealloc, reserve, hugetlb, discard_data;
+	bool in_use;              /* a DIMM or NUMA node uses it: not removable */
+};
+
+/* Creates and maps a backend. 0, or -1 with a one-line message in err; on
+ * failure nothing is left behind (no fd, mapping or temporary file). */
+int backend_create(const struct keyval_list *kv, struct mem_backend **out, char *err,
+		   size_t errlen);
+/* Unmaps, closes and frees (NULL is fine). */
+void backend_destroy(struct mem_backend *b);
+
+/* Exposed for tests and for callers that validate early. */
+
+/* The page size of a hugetlbfs mount holding path (file or directory), or
+ * 0 when path is not on hugetlbfs (or cannot be inspected). */
+uint64_t backend_hugetlbfs_page_size(const char *path);
+/* The system default huge page size (/proc/meminfo), or 0 if unknown. */
+uint64_t backend_default_huge_page_size(void);
+/* size must be a non-zero multiple of page_size; 0 or -1 with err. */
+int backend_check_size(uint64_t size, uint64_t page_size, char *err, size_t errlen);
+
+/* Backends by id. Not locked: the caller serialises monitor commands. */
+struct backend_registry {
+	struct mem_backend *items[PLUGVM_MAX_OBJECTS];
+	unsigned count;
+};
+
+void backend_registry_init(struct backend_registry *r);
+/* Takes ownership on success. -EEXIST (duplicate id) or -ENOSPC, with err. */
+int backend_registry_add(struct backend_registry *r, struct mem_backend *b, char *err,
+			 size_t errlen);
+struct mem_backend *backend_registry_find(const struct backend_registry *r, const char *id);
+/* Destroys the backend. -ENOENT (no such id) or -EBUSY (in use), with err. */
+int backend_registry_remove(struct backend_registry *r, const char *id, char *err,
+			    size_t errlen);
+/* Destroys every backend, in use or not (shutdown). */
+void backend_registry_clear(struct backend_registry *r);
+
+#endif

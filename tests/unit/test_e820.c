@@ -1,0 +1,102 @@
+/* e820: the fixed low entries, RAM around the hole, no hotplug window. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mm/e820.h"
+#include "platform.h"
+#include "util.h"
+
+static void compute(struct guest_layout *l, uint64_t ram, uint64_t maxmem, unsigned slots)
+{
+	struct plugvm_config c;
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	c.ram_size = ram;
+	c.maxmem = maxmem;
+	c.slots = slots;
+	assert_int_equal(layout_compute(&c, 40, l, err, sizeof(err)), 0);
+}
+
+static void check_low(const struct e820_entry *e)
+{
+	assert_int_equal(e[0].addr, 0);
+	assert_int_equal(e[0].size, EBDA_START_GPA);
+	assert_int_equal(e[0].type, E820_TYPE_RAM);
+	assert_int_equal(e[1].addr, EBDA_START_GPA);
+	assert_int_equal(e[1].addr + e[1].size, 0xA0000);
+	assert_int_equal(e[1].type, E820_TYPE_RESERVED);
+	assert_int_equal(e[2].addr, ACPI_TABLES_GPA);
+	assert_int_equal(e[2].addr + e[2].size, 0x100000);
+	assert_int_equal(e[2].type, E820_TYPE_RESERVED);
+}
+
+static void test_low_only(void **state)
+{
+	struct guest_layout l;
+	struct e820_entry e[E820_MAX_ENTRIES];
+	unsigned n;
+
+	(void)state;
+	compute(&l, 512 * MiB, 4 * GiB, 4);
+	n = e820_build(&l, e, E820_MAX_ENTRIES);
+	assert_int_equal(n, 4);
+	check_low(e);
+	assert_int_equal(e[3].addr, 0x100000);
+	assert_int_equal(e[3].addr + e[3].size, 512 * MiB);
+	assert_int_equal(e[3].type, E820_TYPE_RAM);
+}
+
+static void test_high(void **state)
+{
+	struct guest_layout l;
+	struct e820_entry e[E820_MAX_ENTRIES];
+	unsigned n;
+
+	(void)state;
+	compute(&l, 8 * GiB, 32 * GiB, 8);
+	n = e820_build(&l, e, E820_MAX_ENTRIES);
+	assert_int_equal(n, 5);
+	check_low(e);
+	assert_int_equal(e[3].addr + e[3].size, LOW_RAM_MAX_END);
+	assert_int_equal(e[4].addr, HIGH_RAM_START);
+	assert_int_equal(e[4].addr + e[4].size, 9 * GiB);
+	assert_int_equal(e[4].type, E820_TYPE_RAM);
+	/* Nothing reaches into the hotplug window. */
+	for (unsigned i = 0; i < n; i++)
+		assert_true(e[i].addr + e[i].size <= l.hotplug_base ||
+			    e[i].addr >= l.hotplug_base + l.hotplug_size);
+	/* RAM adds up to the configured size. */
+	uint64_t ram = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (e[i].type == E820_TYPE_RAM)
+			ram += e[i].size;
+	assert_int_equal(ram, 8 * GiB - (0x100000 - EBDA_START_GPA));
+}
+
+static void test_packed_and_small_buffer(void **state)
+{
+	struct guest_layout l;
+	struct e820_entry e[4];
+
+	(void)state;
+	assert_int_equal(sizeof(struct e820_entry), 20);
+	compute(&l, 8 * GiB, 8 * GiB, 0);
+	assert_int_equal(e820_build(&l, e, 4), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_low_only),
+		cmocka_unit_test(test_high),
+		cmocka_unit_test(test_packed_and_small_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,234 @@
+/* e2e-runner [-l] [NAME...]: runs the e2e tests of tests.def (all, or the named ones).
+ *
+ * Each test runs in its own child process with a deadline; VMMs it leaves behind are
+ * killed.  Output, one block per test:
+ *   E2E-BEGIN <name>
+ *   [<name> +1.23s] ...diagnostics...
+ *   E2E-RESULT <name> PASS|FAIL <seconds>
+ * and at the end "E2E-SUMMARY: N passed, M failed".  Exit status 0 iff all passed.
+ *
+ * Environment: E2E_VMM (plugvm|qemu), E2E_PLUGVM, E2E_QEMU, E2E_GUEST_KERNEL,
+ * E2E_GUEST_INITRD, E2E_VERBOSE=1 (copy every console byte into the log), TMPDIR. */
+#include "e2e.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define E2E_TEST(name, timeout, doc) bool test_##name(void);
+#include "tests.def"
+#undef E2E_TEST
+
+static const struct e2e_test tests[] = {
+#define E2E_TEST(name, timeout, doc) {#name, test_##name, timeout, doc},
+#include "tests.def"
+#undef E2E_TEST
+};
+#define NTESTS (sizeof(tests) / sizeof(tests[0]))
+
+static const char *current = "e2e";
+static struct timespec t_start;
+static char tmpdir[256];
+
+#define MAX_TRACKED 64
+static volatile pid_t tracked[MAX_TRACKED];
+
+static double since(const struct timespec *t0)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)(ts.tv_sec - t0->tv_sec) + (double)(ts.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+double e2e_elapsed(void)
+{
+    return since(&t_start);
+}
+
+static void vlog(const char *prefix, const char *fmt, va_list ap)
+{
+    printf("[%s +%.2fs] %s", current, e2e_elapsed(), prefix);
+    vprintf(fmt, ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+void e2e_log(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog("", fmt, ap);
+    va_end(ap);
+}
+
+bool e2e_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog("FAIL: ", fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+void e2e_track_pid(pid_t pid)
+{
+    for (int i = 0; i < MAX_TRACKED; i++)
+        if (tracked[i] == 0) {
+            tracked[i] = pid;
+            return;
+        }
+}
+
+void e2e_untrack_pid(pid_t pid)
+{
+    for (int i = 0; i < MAX_TRACKED; i++)
+        if (tracked[i] == pid)
+            tracked[i] = 0;
+}
+
+static void kill_tracked(void)
+{
+    for (int i = 0; i < MAX_TRACKED; i++)
+        if (tracked[i] > 0)
+            kill(tracked[i], SIGKILL);
+}
+
+static void on_term(int sig)
+{
+    (void)sig;
+    kill_tracked();
+    _exit(2);
+}
+
+const char *e2e_tmpdir(void)
+{
+    if (!tmpdir[0]) {
+        snprintf(tmpdir, sizeof(tmpdir), "%s/e2e-%s-XXXXXX", e2e_getenv_or("TMPDIR", "/tmp"),
+                 current);
+        if (!mkdtemp(tmpdir)) {
+            e2e_fail("mkdtemp %s: %s", tmpdir, strerror(errno));
+            abort();
+        }
+    }
+    return tmpdir;
+}
+
+/* Runs one test in a child; returns true if it passed. */
+static bool run_one(const struct e2e_test *t)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    printf("E2E-BEGIN %s\n", t->name);
+    fflush(stdout);
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("e2e-runner: fork");
+        return false;
+    }
+    if (pid == 0) {
+        current = t->name;
+        t_start = t0;
+        signal(SIGTERM, on_term);
+        signal(SIGPIPE, SIG_IGN);
+        bool ok = t->fn();
+        kill_tracked();
+        if (tmpdir[0]) {
+            char cmd[300];
+            snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+            if (system(cmd) != 0)
+                fprintf(stderr, "e2e: could not remove %s\n", tmpdir);
+        }
+        fflush(stdout);
+        _exit(ok ? 0 : 1);
+    }
+
+    int status = 0;
+    bool timed_out = false;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR) {
+            perror("e2e-runner: waitpid");
+            return false;
+        }
+        if (!timed_out && since(&t0) > t->timeout_s) {
+            timed_out = true;
+            printf("[%s +%.2fs] FAIL: test exceeded its %.0f s limit; killing it\n", t->name,
+                   since(&t0), t->timeout_s);
+            fflush(stdout);
+            kill(pid, SIGTERM);
+        } else if (timed_out && since(&t0) > t->timeout_s + 5) {
+            kill(pid, SIGKILL);
+        }
+        usleep(50000);
+    }
+    bool ok = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!timed_out && !WIFEXITED(status))
+        printf("[%s +%.2fs] FAIL: test process died with signal %d\n", t->name, since(&t0),
+               WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+    printf("E2E-RESULT %s %s %.2f\n", t->name, ok ? "PASS" : "FAIL", since(&t0));
+    fflush(stdout);
+    return ok;
+}
+
+static const struct e2e_test *find(const char *name)
+{
+    for (size_t i = 0; i < NTESTS; i++)
+        if (strcmp(tests[i].name, name) == 0)
+            return &tests[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    clock_gettime(CLOCK_MONOTONIC, &t_start);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (argc > 1 && (!strcmp(argv[1], "-l") || !strcmp(argv[1], "--list"))) {
+        for (size_t i = 0; i < NTESTS; i++)
+            printf("%-24s %4.0fs  %s\n", tests[i].name, tests[i].timeout_s, tests[i].doc);
+        return 0;
+    }
+    if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        fprintf(stderr, "usage: %s [-l] [NAME...]\n", argv[0]);
+        return 0;
+    }
+
+    printf("E2E-START vmm=%s\n", e2e_vmm_name(E2E_VMM_DEFAULT));
+    const struct e2e_test *sel[NTESTS + 64];
+    size_t nsel = 0;
+    int unknown = 0;
+    if (argc == 1) {
+        for (size_t i = 0; i < NTESTS; i++)
+            sel[nsel++] = &tests[i];
+    }
+    for (int i = 1; i < argc && nsel < NTESTS + 64; i++) {
+        const struct e2e_test *t = find(argv[i]);
+        if (!t) {
+            printf("E2E-BEGIN %s\n[%s +0.00s] FAIL: no such test\nE2E-RESULT %s FAIL 0.00\n",
+                   argv[i], argv[i], argv[i]);
+            unknown++;
+            continue;
+        }
+        sel[nsel++] = t;
+    }
+
+    int passed = 0, failed = unknown;
+    for (size_t i = 0; i < nsel; i++) {
+        if (run_one(sel[i]))
+            passed++;
+        else
+            failed++;
+    }
+    printf("E2E-SUMMARY: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

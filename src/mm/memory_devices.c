@@ -1,0 +1,542 @@
+#include "mm/memory_devices.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "platform.h"
+#include "util.h"
+
+static const char *const dimm_keys[] = { "driver", "id", "memdev", "node", "slot", "addr", NULL };
+
+static void set_err(struct control_error *err, const char *cls, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(struct control_error *err, const char *cls, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->cls = cls;
+	va_start(ap, fmt);
+	vsnprintf(err->desc, sizeof(err->desc), fmt, ap);
+	va_end(ap);
+}
+
+static void emit(struct memory_devices *md, const char *name, json_t *data)
+{
+	if (md->emit)
+		md->emit(name, data);
+	json_decref(data);
+}
+
+static struct dimm *find_dimm(struct memory_devices *md, const char *id, unsigned *slot)
+{
+	for (unsigned i = 0; i < md->alloc.nr_slots; i++) {
+		if (md->dimm[i].used && strcmp(md->dimm[i].id, id) == 0) {
+			if (slot)
+				*slot = i;
+			return &md->dimm[i];
+		}
+	}
+	return NULL;
+}
+
+static json_t *device_event_data(const char *id)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
+	return json_pack("{s:s, s:s}", "device", id, "path", path);
+}
+
+/* Gives the host its memory back once the guest has let go of it. A file
+ * the user named keeps its data unless discard-data=on. */
+static void release_backend_memory(struct mem_backend *b)
+{
+	if (b->kind == MEM_BACKEND_RAM && !b->share) {
+		madvise(b->hva, b->size, MADV_DONTNEED);
+	} else if (b->kind == MEM_BACKEND_MEMFD ||
+		   (b->kind == MEM_BACKEND_FILE && b->discard_data)) {
+		if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, (off_t)b->size) < 0)
+			madvise(b->hva, b->size, MADV_DONTNEED);
+	} else if (b->kind == MEM_BACKEND_RAM) {
+		madvise(b->hva, b->size, MADV_REMOVE);
+	}
+}
+
+/* memhp callback, vCPU thread, inside the guest's _EJ0 port write. */
+static void on_eject(void *opaque, unsigned slot)
+{
+	struct memory_devices *md = opaque;
+	struct dimm *d = &md->dimm[slot];
+	json_t *event = NULL;
+
+	pthread_mutex_lock(&md->lock);
+	if (!d->used) {
+		pthread_mutex_unlock(&md->lock);
+		return;
+	}
+	/* The guest has removed the memory: only now may the slot go. */
+	if (md->set_kvm_slot(md->kvm_opaque, md->kvm_slot_base + slot, d->addr, 0, NULL) < 0)
+		pv_error("removing KVM slot of DIMM '%s': %s", d->id, strerror(errno));
+	release_backend_memory(d->backend);
+	d->backend->in_use = false;
+	dimm_alloc_release(&md->alloc, slot);
+	event = device_event_data(d->id);
+	pv_debug("DIMM '%s' ejected from slot %u", d->id, slot);
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_unlock(&md->lock);
+	emit(md, "DEVICE_DELETED", event);
+}
+
+static bool ost_is_eject_refusal(uint32_t source, uint32_t status)
+{
+	return (source == MEMHP_OST_EV_EJECT_REQUEST || source == MEMHP_OST_EV_OSPM_EJECT) &&
+	       status != MEMHP_OST_SUCCESS && status != MEMHP_OST_EJECT_IN_PROGRESS;
+}
+
+/* memhp callback, vCPU thread: the guest's _OST. */
+static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status)
+{
+	struct memory_devices *md = opaque;
+	struct dimm *d = &md->dimm[slot];
+	char id[64], slot_name[16];
+	json_t *info, *refusal = NULL;
+
+	pthread_mutex_lock(&md->lock);
+	md->ost[slot] = (struct ospm_record){ true, source, status };
+	snprintf(id, sizeof(id), "%s", d->used ? d->id : "");
+	snprintf(slot_name, sizeof(slot_name), "%u", slot);
+	if (d->used && ost_is_eject_refusal(source, status)) {
+		d->unplug_pending = false;
+		refusal = device_event_data(d->id);
+	}
+	pthread_mutex_unlock(&md->lock);
+
+	info = json_pack("{s:s, s:s, s:s, s:i, s:i}", "device", id, "slot", slot_name, "slot-type",
+			 "DIMM", "source", (json_int_t)source, "status", (json_int_t)status);
+	emit(md, "ACPI_DEVICE_OST", json_pack("{s:o}", "info", info));
+	if (refusal) {
+		pv_info("guest refused to eject DIMM '%s' (_OST status 0x%x)", id, status);
+		emit(md, "DEVICE_UNPLUG_GUEST_ERROR", refusal);
+	}
+}
+
+static void on_raise_irq(void *opaque)
+{
+	struct memory_devices *md = opaque;
+
+	if (md->raise_ged)
+		md->raise_ged(md->raise_ged_opaque);
+}
+
+static const struct memhp_ops memhp_callbacks = {
+	.raise_irq = on_raise_irq,
+	.eject = on_eject,
+	.ost = on_ost,
+};
+
+int memory_devices_init(struct memory_devices *md, const struct plugvm_config *cfg,
+			const struct guest_layout *layout, struct backend_registry *backends,
+			unsigned kvm_slot_base)
+{
+	memset(md, 0, sizeof(*md));
+	pthread_mutex_init(&md->lock, NULL);
+	md->cfg = cfg;
+	md->layout = layout;
+	md->backends = backends;
+	md->kvm_slot_base = kvm_slot_base;
+	dimm_alloc_init(&md->alloc, layout, cfg->slots);
+	return memhp_init(&md->hp, cfg->slots, &memhp_callbacks, md);
+}
+
+void memory_devices_destroy(struct memory_devices *md)
+{
+	memhp_destroy(&md->hp);
+	pthread_mutex_destroy(&md->lock);
+}
+
+void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+{
+	struct memory_devices *md = opaque;
+	unsigned offset = port - MEMHP_IO_BASE;
+	uint32_t value = 0;
+
+	if (is_write) {
+		memcpy(&value, data, size < 4 ? size : 4);
+		memhp_write(&md->hp, offset, size, value);
+	} else {
+		value = memhp_read(&md->hp, offset, size);
+		memcpy(data, &value, size < 4 ? size : 4);
+	}
+}
+
+static int parse_uint(const struct keyval_list *props, const char *key, uint64_t *out,
+		      struct control_error *err)
+{
+	const char *text = keyval_get(props, key);
+	char *end;
+
+	if (!text)
+		return 0;
+	errno = 0;
+	*out = strtoull(text, &end, 0);
+	if (errno || end == text || *end || text[0] == '-') {
+		set_err(err, NULL, "pc-dimm: '%s' is not a valid value for '%s'", text, key);
+		return -1;
+	}
+	return 1;
+}
+
+struct dimm_props {
+	const char *id;
+	struct mem_backend *backend;
+	unsigned node;
+	struct dimm_request req;
+};
+
+/* Every check that needs no allocation, with one error per rule. */
+static int check_dimm_props(struct memory_devices *md, const struct keyval_list *props,
+			    struct dimm_props *p, struct control_error *err)
+{
+	const char *driver = keyval_get(props, "driver");
+	const char *memdev = keyval_get(props, "memdev");
+	const char *unknown = keyval_unknown_key(props, dimm_keys);
+	unsigned nr_nodes = md->cfg->nr_numa ? md->cfg->nr_numa : 1;
+	uint64_t v;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->req.slot = DIMM_ANY_SLOT;
+	p->req.addr = DIMM_ANY_ADDR;
+	if (!driver || strcmp(driver, "pc-dimm") != 0) {
+		set_err(err, NULL, "device_add: driver '%s' is not supported, plugvm only has 'pc-dimm'",
+			driver ? driver : "");
+		return -1;
+	}
+	if (unknown) {
+		set_err(err, NULL, "pc-dimm: unknown property '%s'", unknown);
+		return -1;
+	}
+	p->id = keyval_get(props, "id");
+	if (!p->id || !p->id[0]) {
+		set_err(err, NULL, "pc-dimm: 'id' is required (device_del needs it)");
+		return -1;
+	}
+	if (find_dimm(md, p->id, NULL)) {
+		set_err(err, NULL, "Duplicate device ID '%s'", p->id);
+		return -1;
+	}
+	if (md->cfg->slots == 0) {
+		set_err(err, NULL, "memory hotplug is not enabled: start with -m SIZE,slots=N,maxmem=SIZE");
+		return -1;
+	}
+	if (!memdev) {
+		set_err(err, NULL, "pc-dimm: property 'memdev' is required");
+		return -1;
+	}
+	p->backend = backend_registry_find(md->backends, memdev);
+	if (!p->backend) {
+		set_err(err, NULL, "pc-dimm: memdev '%s' does not exist", memdev);
+		return -1;
+	}
+	if (p->backend->in_use) {
+		set_err(err, NULL, "pc-dimm: memdev '%s' is already in use", memdev);
+		return -1;
+	}
+	if ((r = parse_uint(props, "node", &v, err)) < 0)
+		return -1;
+	if (r && v >= nr_nodes) {
+		set_err(err, NULL, "pc-dimm: node %" PRIu64 " does not exist (the machine has %u)", v,
+			nr_nodes);
+		return -1;
+	}
+	p->node = r ? (unsigned)v : 0;
+	if ((r = parse_uint(props, "slot", &v, err)) < 0)
+		return -1;
+	if (r)
+		p->req.slot = v >= PLUGVM_MAX_SLOTS ? PLUGVM_MAX_SLOTS : (int)v;
+	if ((r = parse_uint(props, "addr", &v, err)) < 0)
+		return -1;
+	if (r)
+		p->req.addr = v;
+	p->req.size = p->backend->size;
+	p->req.page_size = p->backend->page_size;
+	return 0;
+}
+
+static int dimm_add(struct memory_devices *md, const struct keyval_list *props, bool hotplug,
+		    struct control_error *err)
+{
+	struct dimm_props p;
+	unsigned slot;
+	uint64_t addr;
+	struct dimm *d;
+	char why[256];
+	int ret;
+
+	pthread_mutex_lock(&md->lock);
+	if (check_dimm_props(md, props, &p, err) < 0)
+		goto fail;
+	ret = dimm_alloc_reserve(&md->alloc, &p.req, &slot, &addr, why, sizeof(why));
+	if (ret != DIMM_ALLOC_OK) {
+		set_err(err, NULL, "pc-dimm '%s': %s", p.id, why);
+		goto fail;
+	}
+	if (md->set_kvm_slot(md->kvm_opaque, md->kvm_slot_base + slot, addr, p.req.size,
+			     p.backend->hva) < 0) {
+		set_err(err, NULL, "pc-dimm '%s': KVM refused the memory slot: %s", p.id,
+			strerror(errno));
+		dimm_alloc_release(&md->alloc, slot);
+		goto fail;
+	}
+	d = &md->dimm[slot];
+	*d = (struct dimm){ .used = true, .backend = p.backend, .addr = addr, .size = p.req.size,
+			    .node = p.node, .hotplugged = hotplug };
+	snprintf(d->id, sizeof(d->id), "%s", p.id);
+	p.backend->in_use = true;
+	md->ost[slot].valid = false;
+	pthread_mutex_unlock(&md->lock);
+
+	/* Outside md->lock: memhp may call back into us (see the header). */
+	ret = memhp_plug(&md->hp, slot, addr, p.req.size, p.node, hotplug);
+	if (ret < 0) {
+		/* Cannot happen for a slot the allocator just gave out; undo anyway. */
+		pthread_mutex_lock(&md->lock);
+		md->set_kvm_slot(md->kvm_opaque, md->kvm_slot_base + slot, addr, 0, NULL);
+		p.backend->in_use = false;
+		dimm_alloc_release(&md->alloc, slot);
+		memset(d, 0, sizeof(*d));
+		pthread_mutex_unlock(&md->lock);
+		set_err(err, NULL, "pc-dimm: hotplug controller refused slot %u", slot);
+		return -1;
+	}
+	pv_debug("DIMM '%s' %s in slot %u at 0x%" PRIx64 ", %" PRIu64 " MiB, node %u", p.id,
+		 hotplug ? "hot-added" : "present", slot, addr, p.req.size >> 20, p.node);
+	return 0;
+fail:
+	pthread_mutex_unlock(&md->lock);
+	return -1;
+}
+
+int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list *props,
+			    struct control_error *err)
+{
+	return dimm_add(md, props, false, err);
+}
+
+static int op_device_add(void *opaque, const struct keyval_list *props, struct control_error *err)
+{
+	return dimm_add(opaque, props, true, err);
+}
+
+static int op_device_del(void *opaque, const char *id, struct control_error *err)
+{
+	struct memory_devices *md = opaque;
+	struct dimm *d;
+	unsigned slot;
+	int ret;
+
+	pthread_mutex_lock(&md->lock);
+	d = find_dimm(md, id, &slot);
+	if (!d) {
+		pthread_mutex_unlock(&md->lock);
+		set_err(err, CONTROL_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", id);
+		return -1;
+	}
+	if (d->unplug_pending) {
+		pthread_mutex_unlock(&md->lock);
+		set_err(err, NULL, "device_del for '%s' is already in progress: the guest has not ejected it yet", id);
+		return -1;
+	}
+	d->unplug_pending = true;
+	pthread_mutex_unlock(&md->lock);
+
+	ret = memhp_request_eject(&md->hp, slot);
+	if (ret == -ENODEV)
+		return 0; /* the guest ejected it in the meantime; DEVICE_DELETED went out */
+	if (ret < 0) {
+		pthread_mutex_lock(&md->lock);
+		d->unplug_pending = false;
+		pthread_mutex_unlock(&md->lock);
+		set_err(err, NULL, "device_del '%s': eject request refused (%s)", id, strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+static int op_object_add(void *opaque, const struct keyval_list *props, struct control_error *err)
+{
+	struct memory_devices *md = opaque;
+	struct mem_backend *b;
+	const char *id = keyval_get(props, "id");
+	int ret = -1;
+
+	pthread_mutex_lock(&md->lock);
+	if (id && backend_registry_find(md->backends, id)) {
+		set_err(err, NULL, "object '%s' already exists", id);
+		goto out;
+	}
+	if (backend_create(props, &b, err->desc, sizeof(err->desc)) < 0) {
+		err->cls = NULL;
+		goto out;
+	}
+	if (backend_registry_add(md->backends, b, err->desc, sizeof(err->desc)) < 0) {
+		err->cls = NULL;
+		backend_destroy(b);
+		goto out;
+	}
+	ret = 0;
+out:
+	pthread_mutex_unlock(&md->lock);
+	return ret;
+}
+
+static int op_object_del(void *opaque, const char *id, struct control_error *err)
+{
+	struct memory_devices *md = opaque;
+	struct mem_backend *b;
+	int ret = -1;
+
+	pthread_mutex_lock(&md->lock);
+	b = backend_registry_find(md->backends, id);
+	if (!b) {
+		set_err(err, NULL, "object '%s' not found", id);
+	} else if (b->in_use) {
+		set_err(err, NULL, "object '%s' is in use, can not be deleted", id);
+	} else {
+		ret = backend_registry_remove(md->backends, id, err->desc, sizeof(err->desc));
+		err->cls = NULL;
+	}
+	pthread_mutex_unlock(&md->lock);
+	return ret < 0 ? -1 : 0;
+}
+
+static unsigned op_memory_devices(void *opaque, struct memory_device_info *out, unsigned max)
+{
+	struct memory_devices *md = opaque;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&md->lock);
+	for (unsigned i = 0; i < md->alloc.nr_slots && n < max; i++) {
+		const struct dimm *d = &md->dimm[i];
+
+		if (!d->used)
+			continue;
+		out[n] = (struct memory_device_info){ .addr = d->addr, .size = d->size, .slot = i,
+						      .node = d->node, .hotplugged = d->hotplugged,
+						      .hotpluggable = true,
+						      .unplug_pending = d->unplug_pending };
+		snprintf(out[n].id, sizeof(out[n].id), "%s", d->id);
+		snprintf(out[n].memdev, sizeof(out[n].memdev), "%s", d->backend->id);
+		n++;
+	}
+	pthread_mutex_unlock(&md->lock);
+	return n;
+}
+
+static unsigned op_memdevs(void *opaque, struct memdev_info *out, unsigned max)
+{
+	struct memory_devices *md = opaque;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&md->lock);
+	for (unsigned i = 0; i < md->backends->count && n < max; i++) {
+		const struct mem_backend *b = md->backends->items[i];
+
+		out[n] = (struct memdev_info){ .size = b->size, .merge = true, .dump = true,
+					       .prealloc = b->prealloc, .share = b->share,
+					       .reserve = b->reserve };
+		snprintf(out[n].id, sizeof(out[n].id), "%s", b->id);
+		snprintf(out[n].type, sizeof(out[n].type), "%s", b->type);
+		snprintf(out[n].policy, sizeof(out[n].policy), "default");
+		n++;
+	}
+	pthread_mutex_unlock(&md->lock);
+	return n;
+}
+
+static unsigned op_ospm_status(void *opaque, struct ospm_status_info *out, unsigned max)
+{
+	struct memory_devices *md = opaque;
+	unsigned n = 0;
+
+	pthread_mutex_lock(&md->lock);
+	for (unsigned i = 0; i < md->alloc.nr_slots && n < max; i++) {
+		if (!md->ost[i].valid && !md->dimm[i].used)
+			continue;
+		out[n] = (struct ospm_status_info){ .source = md->ost[i].source,
+						    .status = md->ost[i].status };
+		snprintf(out[n].device, sizeof(out[n].device), "%s",
+			 md->dimm[i].used ? md->dimm[i].id : "");
+		snprintf(out[n].slot, sizeof(out[n].slot), "%u", i);
+		n++;
+	}
+	pthread_mutex_unlock(&md->lock);
+	return n;
+}
+
+static unsigned op_numa_nodes(void *opaque, struct numa_node_info *out, unsigned max)
+{
+	struct memory_devices *md = opaque;
+	const struct plugvm_config *cfg = md->cfg;
+	unsigned nr = cfg->nr_numa ? cfg->nr_numa : 1;
+
+	if (nr > max)
+		nr = max;
+	pthread_mutex_lock(&md->lock);
+	for (unsigned n = 0; n < nr; n++) {
+		struct numa_node_info *o = &out[n];
+
+		memset(o, 0, sizeof(*o));
+		o->nodeid = cfg->nr_numa ? cfg->numa[n].nodeid : 0;
+		for (unsigned r = 0; r < md->layout->nr_ram; r++)
+			if (md->layout->ram[r].node == o->nodeid)
+				o->mem_size += md->layout->ram[r].size;
+		for (unsigned s = 0; s < md->alloc.nr_slots; s++)
+			if (md->dimm[s].used && md->dimm[s].node == o->nodeid)
+				o->mem_size += md->dimm[s].size;
+		for (unsigned c = 0; c < cfg->nr_cpus && o->nr_cpus < ARRAY_SIZE(o->cpus); c++) {
+			unsigned node = 0;
+
+			for (unsigned k = 0; k < cfg->nr_numa; k++)
+				if (cfg->numa[k].cpus_set && c >= cfg->numa[k].cpu_first &&
+				    c <= cfg->numa[k].cpu_last)
+					node = cfg->numa[k].nodeid;
+			if (node == o->nodeid)
+				o->cpus[o->nr_cpus++] = c;
+		}
+	}
+	pthread_mutex_unlock(&md->lock);
+	return nr;
+}
+
+static void op_memory_size_summary(void *opaque, uint64_t *base, uint64_t *plugged)
+{
+	struct memory_devices *md = opaque;
+
+	pthread_mutex_lock(&md->lock);
+	*base = md->cfg->ram_size;
+	*plugged = 0;
+	for (unsigned i = 0; i < md->alloc.nr_slots; i++)
+		if (md->dimm[i].used)
+			*plugged += md->dimm[i].size;
+	pthread_mutex_unlock(&md->lock);
+}
+
+void memory_devices_control_ops(struct memory_devices *md, struct control_ops *ops)
+{
+	ops->object_add = op_object_add;
+	ops->object_del = op_object_del;
+	ops->device_add = op_device_add;
+	ops->device_del = op_device_del;
+	ops->memory_devices = op_memory_devices;
+	ops->memdevs = op_memdevs;
+	ops->ospm_status = op_ospm_status;
+	ops->numa_nodes = op_numa_nodes;
+	ops->memory_size_summary = op_memory_size_summary;
+	ops->opaque = md;
+}

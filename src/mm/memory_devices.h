@@ -1,0 +1,83 @@
+/*
+ * pc-dimm devices of a running machine: the one place where a hot-add or
+ * hot-remove request meets the backend, the slot/address allocator, KVM and
+ * the hotplug controller. It implements struct control_ops for the monitors.
+ *
+ * Locking: md->lock guards the DIMM table and the allocator. It is never
+ * held while calling into memhp, because memhp calls back (eject, _OST)
+ * with its own lock held and those callbacks take md->lock.
+ */
+#ifndef PLUGVM_MEMORY_DEVICES_H
+#define PLUGVM_MEMORY_DEVICES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "mm/backend.h"
+#include "mm/dimm_alloc.h"
+#include "mm/layout.h"
+#include "mm/memhp.h"
+#include "monitor/control.h"
+
+struct kvm;
+
+struct dimm {
+	bool used;
+	char id[64];
+	struct mem_backend *backend;
+	uint64_t addr, size;
+	unsigned node;
+	bool hotplugged;
+	bool unplug_pending;
+};
+
+struct ospm_record {
+	bool valid;
+	uint32_t source, status;
+};
+
+/* Where events go (the QMP monitors); may be NULL in tests. Takes a
+ * reference to data. */
+typedef void (*event_sink_fn)(const char *name, json_t *data);
+
+struct memory_devices {
+	pthread_mutex_t lock;
+	const struct plugvm_config *cfg;
+	const struct guest_layout *layout;
+	struct kvm *kvm;
+	struct backend_registry *backends;
+	unsigned kvm_slot_base;      /* KVM slot of DIMM slot 0 */
+	struct dimm_alloc alloc;
+	struct memhp hp;
+	struct dimm dimm[PLUGVM_MAX_SLOTS];
+	struct ospm_record ost[PLUGVM_MAX_SLOTS];
+	event_sink_fn emit;
+	/* Pulses the GED line; a hook so tests run without KVM. */
+	void (*raise_ged)(void *opaque);
+	void *raise_ged_opaque;
+	/* Sets KVM slots; a hook so tests run without KVM. */
+	int (*set_kvm_slot)(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
+	void *kvm_opaque;
+};
+
+int memory_devices_init(struct memory_devices *md, const struct plugvm_config *cfg,
+			const struct guest_layout *layout, struct backend_registry *backends,
+			unsigned kvm_slot_base);
+void memory_devices_destroy(struct memory_devices *md);
+
+/* -device pc-dimm,... from the command line, before the guest runs. */
+int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list *props,
+			    struct control_error *err);
+
+/* Fills the memory half of control_ops (opaque = md); the caller adds the
+ * machine-wide operations (status, powerdown, quit). */
+void memory_devices_control_ops(struct memory_devices *md, struct control_ops *ops);
+
+/* io_bus handler for the register block. */
+void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size);
+
+#endif

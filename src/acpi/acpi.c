@@ -1,0 +1,135 @@
+/*
+ * Lays the ACPI tables out in the guest's table area and links them:
+ * RSDP -> XSDT -> {FACP -> DSDT, APIC, SRAT}. The RSDP comes first, so at
+ * ACPI_TABLES_GPA (0xE0000) it is also found by the legacy BIOS-area scan.
+ */
+#include "acpi/acpi.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "acpi/tables.h"
+#include "platform.h"
+#include "util.h"
+
+enum acpi_table_index { T_RSDP, T_XSDT, T_FADT, T_DSDT, T_MADT, T_SRAT, T_COUNT };
+
+/* The file names `iasl -d` recognises by signature. */
+static const char *const acpi_file_names[T_COUNT] = {
+	"rsdp.dat", "xsdt.dat", "facp.dat", "dsdt.dat", "apic.dat", "srat.dat",
+};
+
+#define ACPI_TABLE_ALIGN 16
+
+struct acpi_set {
+	struct aml_buf t[T_COUNT];
+	uint64_t off[T_COUNT]; /* from the start of the table area */
+	size_t total;
+};
+
+static void acpi_set_free(struct acpi_set *s)
+{
+	for (int i = 0; i < T_COUNT; i++)
+		aml_buf_free(&s->t[i]);
+}
+
+static int acpi_set_build(const struct acpi_machine *m, uint64_t gpa, struct acpi_set *s, char *err,
+			  size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	if (!m->layout) {
+		pv_format(err, errlen, "ACPI: no guest layout");
+		return -1;
+	}
+	/* Tables whose content does not depend on where the others are. */
+	if (dsdt_build(&s->t[T_DSDT], m, err, errlen) < 0 || madt_build(&s->t[T_MADT], m, err, errlen) < 0 ||
+	    srat_build(&s->t[T_SRAT], m, err, errlen) < 0)
+		return -1;
+
+	/* Known sizes of the rest, then the offsets of all. */
+	const size_t fixed_len[T_COUNT] = {
+		[T_RSDP] = ACPI_RSDP_LEN,
+		[T_XSDT] = ACPI_HEADER_LEN + 8 * 3,
+		[T_FADT] = ACPI_FADT_LEN,
+	};
+	static const int order[T_COUNT] = { T_RSDP, T_XSDT, T_FADT, T_DSDT, T_MADT, T_SRAT };
+	size_t pos = 0;
+	for (int k = 0; k < T_COUNT; k++) {
+		int i = order[k];
+		pos = align_up(pos, ACPI_TABLE_ALIGN);
+		s->off[i] = pos;
+		pos += fixed_len[i] ? fixed_len[i] : s->t[i].len;
+	}
+	s->total = pos;
+
+	fadt_build(&s->t[T_FADT], gpa + s->off[T_DSDT]);
+	const uint64_t xsdt_entries[] = { gpa + s->off[T_FADT], gpa + s->off[T_MADT], gpa + s->off[T_SRAT] };
+	xsdt_build(&s->t[T_XSDT], xsdt_entries, ARRAY_SIZE(xsdt_entries));
+	rsdp_build(&s->t[T_RSDP], gpa + s->off[T_XSDT]);
+
+	for (int i = 0; i < T_COUNT; i++) {
+		bool fixed = fixed_len[i] != 0;
+		if (aml_buf_failed(&s->t[i]) || (fixed && s->t[i].len != fixed_len[i])) {
+			pv_format(err, errlen, "ACPI: building %s failed", acpi_file_names[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int acpi_build(const struct acpi_machine *m, uint8_t *buf, uint64_t gpa, size_t max, size_t *used,
+	       char *err, size_t errlen)
+{
+	struct acpi_set s;
+	int ret = -1;
+	if (acpi_set_build(m, gpa, &s, err, errlen) < 0)
+		goto out;
+	if (s.total > max) {
+		pv_format(err, errlen, "ACPI: tables need %zu bytes, only %zu available", s.total, max);
+		goto out;
+	}
+	memset(buf, 0, s.total); /* alignment padding */
+	for (int i = 0; i < T_COUNT; i++)
+		memcpy(buf + s.off[i], s.t[i].data, s.t[i].len);
+	if (used)
+		*used = s.total;
+	ret = 0;
+out:
+	acpi_set_free(&s);
+	return ret;
+}
+
+static int acpi_write_file(const char *dir, const char *name, const struct aml_buf *t, char *err,
+			   size_t errlen)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f) {
+		pv_format(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t n = fwrite(t->data, 1, t->len, f);
+	if (fclose(f) != 0 || n != t->len) {
+		pv_format(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int acpi_dump(const struct acpi_machine *m, const char *dir, char *err, size_t errlen)
+{
+	struct acpi_set s;
+	int ret = -1;
+	/* Pointers inside the dumped tables are those the guest would see. */
+	if (acpi_set_build(m, ACPI_TABLES_GPA, &s, err, errlen) < 0)
+		goto out;
+	for (int i = 0; i < T_COUNT; i++)
+		if (acpi_write_file(dir, acpi_file_names[i], &s.t[i], err, errlen) < 0)
+			goto out;
+	ret = 0;
+out:
+	acpi_set_free(&s);
+	return ret;
+}

@@ -1,0 +1,33 @@
+/*
+ * plugvm's ACPI tables: RSDP, XSDT, FADT (hardware-reduced), DSDT (COM1,
+ * GED, memory hotplug controller and DIMM slots), MADT and SRAT.
+ * docs/acpi.md explains the choices, docs/hotplug-protocol.md the
+ * register interface the DSDT's AML talks to.
+ */
+#ifndef PLUGVM_ACPI_ACPI_H
+#define PLUGVM_ACPI_ACPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "mm/layout.h"
+
+struct acpi_machine {
+	unsigned nr_cpus;                    /* APIC id = ACPI uid = vCPU index */
+	unsigned cpu_node[PLUGVM_MAX_CPUS];  /* NUMA node (= SRAT proximity domain) of each vCPU */
+	unsigned nr_slots;                   /* DIMM slots, 0..PLUGVM_MAX_SLOTS */
+	const struct guest_layout *layout;   /* boot RAM ranges and the hotplug window */
+};
+
+/* Builds all tables into buf, which the guest will see at guest-physical
+ * address gpa (ACPI_TABLES_GPA), at most max bytes. RSDP first, at buf[0].
+ * Returns 0 or -1 with err. */
+int acpi_build(const struct acpi_machine *m, uint8_t *buf, uint64_t gpa, size_t max, size_t *used,
+	       char *err, size_t errlen);
+
+/* Writes each table to DIR as rsdp.dat xsdt.dat facp.dat dsdt.dat apic.dat
+ * srat.dat (the names `iasl -d` understands by signature). */
+int acpi_dump(const struct acpi_machine *m, const char *dir, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * The DSDT: revision 2, so AML integers are 64 bits wide (DIMM addresses
+ * are above 4 GiB). Each device supplies its own AML; this file only
+ * decides the order.
+ */
+#include "acpi/dsdt.h"
+#include "acpi/tables.h"
+
+#include "util.h"
+
+int dsdt_build(struct aml_buf *t, const struct acpi_machine *m, char *err, size_t errlen)
+{
+	if (m->nr_slots > PLUGVM_MAX_SLOTS) {
+		pv_format(err, errlen, "DSDT: %u memory slots, at most %u", m->nr_slots, PLUGVM_MAX_SLOTS);
+		return -1;
+	}
+	acpi_table_begin(t, "DSDT", ACPI_DSDT_REVISION, "PVDSDT");
+	sleep_aml(t);
+	aml_mark sb = aml_scope_begin(t, "\\_SB");
+	uart_aml(t);
+	/* Without slots there is no hotplug controller at all; the GED stays
+	 * so the guest's view of the machine does not change shape. */
+	if (m->nr_slots) {
+		memhp_aml(t, m->nr_slots);
+		for (unsigned i = 0; i < m->nr_slots; i++)
+			dimm_aml(t, i);
+	}
+	ged_aml(t, m->nr_slots > 0);
+	aml_end(t, sb);
+	acpi_table_finish(t);
+	if (aml_buf_failed(t)) {
+		pv_format(err, errlen, "DSDT: AML encoding failed (out of memory or bad term)");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * The DSDT's parts. Each device contributes its own AML through a function
+ * named after it; dsdt.c only puts them in order.
+ */
+#ifndef PLUGVM_ACPI_DSDT_H
+#define PLUGVM_ACPI_DSDT_H
+
+#include <stdbool.h>
+
+#include "acpi/aml.h"
+
+/* The memory hotplug controller device and its shared methods. */
+#define MEMHP_AML_DEVICE "\\_SB.MHC0"
+#define MEMHP_AML_METHOD(name) MEMHP_AML_DEVICE "." name
+
+/* Name(\_S5, Package(4){5,0,0,0}): makes Linux offer poweroff. Root scope. */
+void sleep_aml(struct aml_buf *a);
+/* \_SB.COM1: the 8250 at 0x3F8, GSI 4. Inside Scope(\_SB). */
+void uart_aml(struct aml_buf *a);
+/* \_SB.GED0: the Generic Event Device on GED_GSI. With memhp its _EVT
+ * drains the hotplug event queue, otherwise it just returns. */
+void ged_aml(struct aml_buf *a, bool memhp);
+/* \_SB.MHC0: register block, mutex and the per-slot helper methods. */
+void memhp_aml(struct aml_buf *a, unsigned nr_slots);
+/* MHC0.SNFY: Notify(Mnnn, code) for slot Arg0 via a balanced compare tree. */
+void memhp_notify_aml(struct aml_buf *a, unsigned nr_slots);
+/* \_SB.Mnnn: one PNP0C80 memory device for DIMM slot `slot`. */
+void dimm_aml(struct aml_buf *a, unsigned slot);
+/* The device name of a slot: "M000".."M255" (decimal). */
+void dimm_aml_name(unsigned slot, char name[5]);
+
+#endif

@@ -90,7 +90,7 @@ static int parse_common(const struct keyval_list *kv, const struct backend_type 
 	const char *id = keyval_get(kv, "id");
 
 	if (!id_valid(id)) {
-		pv_format(err, errlen, "%s: %s", t->name,
+		pv_format(err, errlen, "%s",
 			  id ? "invalid id (a letter, then letters, digits, '-', '.', '_')"
 			     : "id is required");
 		return -1;
@@ -120,7 +120,7 @@ static int parse_reserve(const struct keyval_list *kv, struct mem_backend *b, ch
 	if (get_bool(kv, "reserve", b->hugetlb || b->prealloc, &b->reserve, err, errlen) < 0)
 		return -1;
 	if (explicit && !b->reserve && b->prealloc) {
-		pv_format(err, errlen, "%s: prealloc=on and reserve=off are incompatible", b->id);
+		pv_format(err, errlen, "prealloc=on and reserve=off are incompatible");
 		return -1;
 	}
 	return 0;
@@ -138,13 +138,13 @@ static int create_memfd(const struct keyval_list *kv, struct mem_backend *b, cha
 	    parse_reserve(kv, b, err, errlen) < 0)
 		return -1;
 	if (hugetlbsize && !b->hugetlb) {
-		pv_format(err, errlen, "%s: hugetlbsize needs hugetlb=on", b->id);
+		pv_format(err, errlen, "hugetlbsize needs hugetlb=on");
 		return -1;
 	}
 	if (b->hugetlb) {
 		b->page_size = hugetlbsize ? hugetlbsize : backend_default_huge_page_size();
 		if (!b->page_size || (b->page_size & (b->page_size - 1))) {
-			pv_format(err, errlen, "%s: no usable huge page size", b->id);
+			pv_format(err, errlen, "no usable huge page size");
 			return -1;
 		}
 	}
@@ -161,7 +161,7 @@ static int create_file(const struct keyval_list *kv, struct mem_backend *b, char
 	if (get_bool(kv, "discard-data", false, &b->discard_data, err, errlen) < 0)
 		return -1;
 	if (!path || !*path) {
-		pv_format(err, errlen, "%s: mem-path is required", b->id);
+		pv_format(err, errlen, "mem-path is required");
 		return -1;
 	}
 	b->page_size = backend_hugetlbfs_page_size(path);
@@ -183,14 +183,46 @@ static const struct backend_type *find_type(const char *name)
 	return NULL;
 }
 
+/* Everything after the type is known; errors go to msg without a prefix. */
+static int build(const struct keyval_list *kv, const struct backend_type *t,
+		 struct mem_backend *b, char *msg, size_t msglen)
+{
+	const char *unknown = keyval_unknown_key(kv, t->keys);
+	int ret;
+
+	if (unknown) {
+		pv_format(msg, msglen, "unknown property '%s'", unknown);
+		return -1;
+	}
+	ret = parse_common(kv, t, b, msg, msglen);
+	if (ret < 0)
+		return ret;
+	switch (t->kind) {
+	case MEM_BACKEND_RAM:
+		ret = parse_reserve(kv, b, msg, msglen);
+		if (ret == 0)
+			ret = backend_check_size(b->size, b->page_size, msg, msglen);
+		break;
+	case MEM_BACKEND_MEMFD:
+		ret = create_memfd(kv, b, msg, msglen);
+		break;
+	case MEM_BACKEND_FILE:
+		ret = create_file(kv, b, msg, msglen);
+		break;
+	}
+	if (ret == 0)
+		ret = backend_map(b, msg, msglen);
+	return ret;
+}
+
 int backend_create(const struct keyval_list *kv, struct mem_backend **out, char *err,
 		   size_t errlen)
 {
 	const char *qom_type = keyval_get(kv, "qom-type");
 	const struct backend_type *t = find_type(qom_type);
-	const char *unknown;
+	const char *id = keyval_get(kv, "id");
 	struct mem_backend *b;
-	int ret;
+	char msg[256];
 
 	*out = NULL;
 	if (!t) {
@@ -198,38 +230,18 @@ int backend_create(const struct keyval_list *kv, struct mem_backend **out, char 
 			  qom_type ? qom_type : "(none)");
 		return -1;
 	}
-	unknown = keyval_unknown_key(kv, t->keys);
-	if (unknown) {
-		pv_format(err, errlen, "%s: unknown property '%s'", t->name, unknown);
-		return -1;
-	}
 	b = calloc(1, sizeof(*b));
 	if (!b) {
-		pv_format(err, errlen, "out of memory");
+		pv_format(err, errlen, "%s: out of memory", t->name);
 		return -1;
 	}
 	b->fd = -1;
 	b->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	ret = parse_common(kv, t, b, err, errlen);
-	if (ret == 0) {
-		switch (t->kind) {
-		case MEM_BACKEND_RAM:
-			ret = parse_reserve(kv, b, err, errlen);
-			if (ret == 0)
-				ret = backend_check_size(b->size, b->page_size, err, errlen);
-			break;
-		case MEM_BACKEND_MEMFD:
-			ret = create_memfd(kv, b, err, errlen);
-			break;
-		case MEM_BACKEND_FILE:
-			ret = create_file(kv, b, err, errlen);
-			break;
-		}
-	}
-	if (ret == 0)
-		ret = backend_map(b, err, errlen);
-	if (ret < 0) {
-		backend_destroy(b); /* closes the fd; backend_map left no mapping */
+	if (build(kv, t, b, msg, sizeof(msg)) < 0) {
+		/* The fd (if any) is closed here; build() left no mapping. */
+		backend_destroy(b);
+		pv_format(err, errlen, "%s%s%s%s: %s", t->name, id ? " '" : "", id ? id : "",
+			  id ? "'" : "", msg);
 		return -1;
 	}
 	*out = b;

@@ -69,18 +69,18 @@ static int size_file(struct mem_backend *b, bool created, char *err, size_t errl
 	struct stat st;
 
 	if (fstat(b->fd, &st) < 0) {
-		pv_format(err, errlen, "%s: fstat: %s", b->id, strerror(errno));
+		pv_format(err, errlen, "fstat: %s", strerror(errno));
 		return -1;
 	}
 	/* Like QEMU: never shrink somebody's file, and refuse to grow a
 	 * non-empty one that is too small (its data would not fit). */
 	if (!created && st.st_size > 0 && (uint64_t)st.st_size < b->size) {
-		pv_format(err, errlen, "%s: backing file holds %" PRIu64 " bytes, less than size %"
-			  PRIu64, b->id, (uint64_t)st.st_size, b->size);
+		pv_format(err, errlen, "backing file holds %" PRIu64 " bytes, less than size %" PRIu64,
+			  (uint64_t)st.st_size, b->size);
 		return -1;
 	}
 	if ((uint64_t)st.st_size < b->size && ftruncate(b->fd, (off_t)b->size) < 0) {
-		pv_format(err, errlen, "%s: cannot size the backing file: %s", b->id,
+		pv_format(err, errlen, "cannot size the backing file: %s",
 			  strerror(errno));
 		return -1;
 	}
@@ -99,7 +99,7 @@ int backend_open_file(struct mem_backend *b, const char *mem_path, char *err, si
 		snprintf(path, sizeof(path), "%s/plugvm-%s.XXXXXX", mem_path, b->id);
 		b->fd = mkostemp(path, O_CLOEXEC);
 		if (b->fd < 0) {
-			pv_format(err, errlen, "%s: cannot create a file in %s: %s", b->id,
+			pv_format(err, errlen, "cannot create a file in %s: %s",
 				  mem_path, strerror(errno));
 			return -1;
 		}
@@ -112,7 +112,7 @@ int backend_open_file(struct mem_backend *b, const char *mem_path, char *err, si
 		if (b->fd < 0 && errno == EEXIST)
 			b->fd = open(path, O_RDWR | O_CLOEXEC);
 		if (b->fd < 0) {
-			pv_format(err, errlen, "%s: cannot open %s: %s", b->id, path,
+			pv_format(err, errlen, "cannot open %s: %s", path,
 				  strerror(errno));
 			return -1;
 		}
@@ -144,17 +144,17 @@ int backend_open_memfd(struct mem_backend *b, uint64_t hugetlbsize, bool seal, c
 	snprintf(name, sizeof(name), "plugvm:%s", b->id);
 	b->fd = memfd_create(name, flags);
 	if (b->fd < 0) {
-		pv_format(err, errlen, "%s: memfd_create%s: %s", b->id,
+		pv_format(err, errlen, "memfd_create%s: %s",
 			  b->hugetlb ? " (hugetlb)" : "", strerror(errno));
 		return -1;
 	}
 	if (ftruncate(b->fd, (off_t)b->size) < 0) {
-		pv_format(err, errlen, "%s: cannot size the memfd: %s", b->id, strerror(errno));
+		pv_format(err, errlen, "cannot size the memfd: %s", strerror(errno));
 		goto fail;
 	}
 	/* The guest's RAM must not change size under it. */
 	if (seal && fcntl(b->fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
-		pv_format(err, errlen, "%s: cannot seal the memfd: %s", b->id, strerror(errno));
+		pv_format(err, errlen, "cannot seal the memfd: %s", strerror(errno));
 		goto fail;
 	}
 	return 0;
@@ -207,14 +207,14 @@ static int prealloc(struct mem_backend *b, char *err, size_t errlen)
 	/* For fd memory fallocate() fails cleanly (ENOSPC) where touching a
 	 * missing hugetlb or tmpfs page would raise SIGBUS. */
 	if (b->fd >= 0 && fallocate(b->fd, 0, 0, (off_t)b->size) < 0 && errno != EOPNOTSUPP) {
-		pv_format(err, errlen, "%s: cannot preallocate %" PRIu64 " MiB: %s", b->id,
+		pv_format(err, errlen, "cannot preallocate %" PRIu64 " MiB: %s",
 			  (uint64_t)(b->size / MiB), strerror(errno));
 		return -1;
 	}
 	if (madvise(b->hva, b->size, MADV_POPULATE_WRITE) == 0)
 		return 0;
 	if (errno != EINVAL) {
-		pv_format(err, errlen, "%s: cannot preallocate %" PRIu64 " MiB: %s", b->id,
+		pv_format(err, errlen, "cannot preallocate %" PRIu64 " MiB: %s",
 			  (uint64_t)(b->size / MiB), strerror(errno));
 		return -1;
 	}
@@ -234,8 +234,9 @@ int backend_map(struct mem_backend *b, char *err, size_t errlen)
 		flags |= MAP_NORESERVE;
 	p = map_aligned(b->size, align, flags, b->fd);
 	if (p == MAP_FAILED) {
-		pv_format(err, errlen, "%s: cannot map %" PRIu64 " MiB: %s", b->id,
-			  (uint64_t)(b->size / MiB), strerror(errno));
+		pv_format(err, errlen, "cannot map %" PRIu64 " MiB: %s%s",
+			  (uint64_t)(b->size / MiB), strerror(errno),
+			  b->hugetlb && b->reserve ? " (not enough free huge pages?)" : "");
 		return -1;
 	}
 	b->hva = p;

@@ -1,0 +1,417 @@
+/* Memory backends: each type, the options, alignment, and that every
+ * failure leaves no fd, mapping or file behind. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mm/backend.h"
+#include "util.h"
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/plugvm-backend-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static unsigned count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Total size of the address space, in kB: a leaked mapping shows here. */
+static unsigned long vm_size_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long kb = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %lu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static unsigned count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int create(const char *text, struct mem_backend **b, char *err, size_t errlen)
+{
+	struct keyval_list kv;
+	char perr[256];
+	int ret;
+
+	assert_int_equal(keyval_parse(text, "qom-type", &kv, perr, sizeof(perr)), 0);
+	ret = backend_create(&kv, b, err, errlen);
+	keyval_free(&kv);
+	return ret;
+}
+
+static struct mem_backend *create_ok(const char *text)
+{
+	struct mem_backend *b = NULL;
+	char err[256] = "";
+
+	if (create(text, &b, err, sizeof(err)) < 0)
+		fail_msg("%s: %s", text, err);
+	assert_non_null(b);
+	assert_true(is_aligned((uintptr_t)b->hva, 2 * MiB));
+	assert_true(is_aligned((uintptr_t)b->hva, b->page_size));
+	return b;
+}
+
+/* Creating text must fail with a message containing want, and leave the
+ * process exactly as it was. */
+static void create_fails(const char *text, const char *want)
+{
+	unsigned fds = count_fds();
+	unsigned long vm = vm_size_kb();
+	struct mem_backend *b = (struct mem_backend *)1;
+	char err[256] = "";
+
+	assert_int_equal(create(text, &b, err, sizeof(err)), -1);
+	assert_null(b);
+	if (getenv("PLUGVM_TEST_VERBOSE"))
+		print_message("%s\n  -> %s\n", text, err);
+	if (!strstr(err, want))
+		fail_msg("%s: error '%s' lacks '%s'", text, err, want);
+	assert_int_equal(count_fds(), fds);
+	assert_int_equal(vm_size_kb(), vm);
+}
+
+static void test_ram(void **state)
+{
+	struct mem_backend *b;
+
+	(void)state;
+	b = create_ok("memory-backend-ram,id=r1,size=64M");
+	assert_string_equal(b->id, "r1");
+	assert_string_equal(b->type, "memory-backend-ram");
+	assert_int_equal(b->kind, MEM_BACKEND_RAM);
+	assert_int_equal(b->size, 64 * MiB);
+	assert_int_equal(b->page_size, (uint64_t)sysconf(_SC_PAGESIZE));
+	assert_int_equal(b->fd, -1);
+	assert_false(b->share);
+	assert_false(b->reserve);
+	((volatile char *)b->hva)[b->size - 1] = 42;
+	assert_int_equal(((volatile char *)b->hva)[b->size - 1], 42);
+	backend_destroy(b);
+
+	b = create_ok("memory-backend-ram,id=r2,size=4M,share=on,prealloc=on");
+	assert_true(b->share);
+	assert_true(b->prealloc);
+	assert_true(b->reserve);
+	backend_destroy(b);
+	backend_destroy(NULL);
+}
+
+/* MAP_NORESERVE: a backend far larger than what the test host can spare
+ * still maps, as long as nobody touches it. */
+static void test_ram_noreserve(void **state)
+{
+	struct mem_backend *b;
+
+	(void)state;
+	b = create_ok("memory-backend-ram,id=big,size=256G");
+	assert_int_equal(b->size, 256 * GiB);
+	backend_destroy(b);
+}
+
+static void test_memfd(void **state)
+{
+	struct mem_backend *b;
+	int seals;
+	char c = 0;
+
+	(void)state;
+	b = create_ok("memory-backend-memfd,id=m1,size=32M");
+	assert_true(b->fd >= 0);
+	assert_true(b->share); /* QEMU's default for memfd */
+	seals = fcntl(b->fd, F_GET_SEALS);
+	assert_true(seals & F_SEAL_GROW);
+	assert_true(seals & F_SEAL_SHRINK);
+	assert_true(seals & F_SEAL_SEAL);
+	assert_int_equal(ftruncate(b->fd, 16 * MiB), -1);
+	/* Shared: a store through the mapping is visible through the fd. */
+	((volatile char *)b->hva)[4096] = 'x';
+	assert_int_equal(pread(b->fd, &c, 1, 4096), 1);
+	assert_int_equal(c, 'x');
+	backend_destroy(b);
+
+	b = create_ok("memory-backend-memfd,id=m2,size=8M,seal=off,share=off,prealloc=on");
+	assert_false(b->share);
+	assert_false(fcntl(b->fd, F_GET_SEALS) & F_SEAL_GROW);
+	((volatile char *)b->hva)[0] = 'y';
+	assert_int_equal(pread(b->fd, &c, 1, 0), 1);
+	assert_int_equal(c, 0); /* private copy */
+	backend_destroy(b);
+}
+
+static void test_file(void **state)
+{
+	char text[512], path[300];
+	struct mem_backend *b;
+	struct stat st;
+	char c = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/guest.mem", tmpdir);
+	snprintf(text, sizeof(text), "memory-backend-file,id=f1,size=16M,share=on,mem-path=%s",
+		 path);
+	b = create_ok(text);
+	assert_int_equal(b->kind, MEM_BACKEND_FILE);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 16 * MiB);
+	((volatile char *)b->hva)[100] = 'z';
+	assert_int_equal(pread(b->fd, &c, 1, 100), 1);
+	assert_int_equal(c, 'z');
+	backend_destroy(b);
+	/* A named file is the user's: it stays, with its data. */
+	assert_int_equal(stat(path, &st), 0);
+
+	/* Existing, large enough: reused without shrinking. */
+	snprintf(text, sizeof(text), "memory-backend-file,id=f2,size=8M,mem-path=%s", path);
+	b = create_ok(text);
+	assert_false(b->share);
+	assert_int_equal(((volatile char *)b->hva)[100], 'z');
+	backend_destroy(b);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 16 * MiB);
+
+	/* Existing but too small: refused, and the file is left alone. */
+	snprintf(text, sizeof(text), "memory-backend-file,id=f3,size=32M,mem-path=%s", path);
+	create_fails(text, "less than size");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 16 * MiB);
+	unlink(path);
+}
+
+static void test_file_in_directory(void **state)
+{
+	char text[512];
+	struct mem_backend *b;
+
+	(void)state;
+	snprintf(text, sizeof(text), "memory-backend-file,id=d1,size=8M,mem-path=%s,discard-data=on",
+		 tmpdir);
+	b = create_ok(text);
+	assert_true(b->fd >= 0);
+	assert_true(b->discard_data);
+	assert_int_equal(count_dir(tmpdir), 0); /* unlinked at once */
+	((volatile char *)b->hva)[0] = 1;
+	backend_destroy(b);
+	assert_int_equal(count_dir(tmpdir), 0);
+}
+
+static void test_file_failure_removes_created_file(void **state)
+{
+	char text[512], path[300];
+
+	(void)state;
+	/* 1 PiB: ftruncate (EFBIG on ext4) or mmap (no address space) fails
+	 * after the file was created. */
+	snprintf(path, sizeof(path), "%s/huge.mem", tmpdir);
+	snprintf(text, sizeof(text), "memory-backend-file,id=f4,size=1P,mem-path=%s", path);
+	create_fails(text, "f4");
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(text, sizeof(text), "memory-backend-file,id=f5,size=1P,mem-path=%s", tmpdir);
+	create_fails(text, "f5");
+	assert_int_equal(count_dir(tmpdir), 0);
+}
+
+static void test_option_errors(void **state)
+{
+	(void)state;
+	create_fails("memory-backend-ram,id=e1", "size");
+	create_fails("memory-backend-ram,id=e1,size=0", "size");
+	create_fails("memory-backend-ram,id=e1,size=1000", "page size");
+	create_fails("memory-backend-ram,id=e1,size=1Q", "size");
+	create_fails("memory-backend-ram,size=8M", "id is required");
+	create_fails("memory-backend-ram,id=9abc,size=8M", "invalid id");
+	create_fails("memory-backend-ram,id=a/b,size=8M", "invalid id");
+	create_fails("memory-backend-ram,id=e1,size=8M,share=maybe", "share");
+	create_fails("memory-backend-ram,id=e1,size=8M,mem-path=/tmp", "unknown property 'mem-path'");
+	create_fails("memory-backend-ram,id=e1,size=8M,prealloc=on,reserve=off", "incompatible");
+	create_fails("memory-backend-memfd,id=e1,size=8M,hugetlbsize=2M", "hugetlb=on");
+	create_fails("memory-backend-memfd,id=e1,size=8M,discard-data=on", "unknown property");
+	create_fails("memory-backend-file,id=e1,size=8M", "mem-path is required");
+	create_fails("memory-backend-file,id=e1,size=8M,mem-path=/nonexistent/dir/x", "cannot open");
+	create_fails("memory-backend-epc,id=e1,size=8M", "unsupported object type");
+}
+
+/* Huge pages: a real test when the host has a hugetlbfs mount or free
+ * huge pages, otherwise the checks that do not need them. */
+static void test_hugetlb_logic(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_int_equal(backend_hugetlbfs_page_size(tmpdir), 0);
+	assert_int_equal(backend_hugetlbfs_page_size("/proc"), 0);
+	assert_int_equal(backend_check_size(4 * MiB, 2 * MiB, err, sizeof(err)), 0);
+	assert_int_equal(backend_check_size(3 * MiB, 2 * MiB, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "0x200000"));
+	assert_int_equal(backend_check_size(0, 2 * MiB, err, sizeof(err)), -1);
+	assert_int_equal(backend_check_size(GiB, GiB, err, sizeof(err)), 0);
+	assert_int_equal(backend_check_size(GiB + 2 * MiB, GiB, err, sizeof(err)), -1);
+	if (backend_default_huge_page_size())
+		assert_true(is_aligned(backend_default_huge_page_size(), 2 * MiB));
+	/* Not a multiple of the 2 MiB page: refused before anything is made. */
+	create_fails("memory-backend-memfd,id=h1,size=3M,hugetlb=on,hugetlbsize=2M",
+		     "page size");
+	create_fails("memory-backend-memfd,id=h1,size=4M,hugetlb=on,hugetlbsize=3M",
+		     "huge page size");
+}
+
+static unsigned long free_huge_pages(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	unsigned long n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %lu", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static void test_hugetlb_memfd(void **state)
+{
+	struct mem_backend *b;
+
+	(void)state;
+	if (free_huge_pages() < 2) {
+		/* No pool: the mapping's reservation fails, cleanly. */
+		create_fails("memory-backend-memfd,id=h2,size=4M,hugetlb=on", "h2");
+		skip();
+	}
+	b = create_ok("memory-backend-memfd,id=h2,size=4M,hugetlb=on");
+	assert_true(b->hugetlb);
+	assert_int_equal(b->page_size, backend_default_huge_page_size());
+	backend_destroy(b);
+}
+
+static void test_hugetlbfs_file(void **state)
+{
+	FILE *f = fopen("/proc/mounts", "r");
+	char line[512], dev[128], dir[256], type[64], text[600];
+	struct mem_backend *b;
+	uint64_t page = 0;
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %255s %63s", dev, dir, type) == 3 &&
+		    !strcmp(type, "hugetlbfs") && (page = backend_hugetlbfs_page_size(dir)))
+			break;
+	fclose(f);
+	if (!page || free_huge_pages() < 2 || access(dir, W_OK) != 0)
+		skip();
+	snprintf(text, sizeof(text), "memory-backend-file,id=h3,size=%" PRIu64 "K,mem-path=%s",
+		 (uint64_t)(page / KiB + 1), dir);
+	create_fails(text, "page size");
+	snprintf(text, sizeof(text), "memory-backend-file,id=h3,size=%" PRIu64
+		 "K,mem-path=%s,prealloc=on", (uint64_t)(page / KiB), dir);
+	b = create_ok(text);
+	assert_true(b->hugetlb);
+	assert_int_equal(b->page_size, page);
+	backend_destroy(b);
+}
+
+static void test_registry(void **state)
+{
+	struct backend_registry r;
+	struct mem_backend *a = create_ok("memory-backend-ram,id=a,size=2M");
+	struct mem_backend *b = create_ok("memory-backend-ram,id=b,size=2M");
+	struct mem_backend *dup = create_ok("memory-backend-ram,id=a,size=2M");
+	char err[256];
+
+	(void)state;
+	backend_registry_init(&r);
+	assert_int_equal(backend_registry_add(&r, a, err, sizeof(err)), 0);
+	assert_int_equal(backend_registry_add(&r, b, err, sizeof(err)), 0);
+	assert_int_equal(backend_registry_add(&r, dup, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "duplicate"));
+	backend_destroy(dup);
+	assert_ptr_equal(backend_registry_find(&r, "a"), a);
+	assert_ptr_equal(backend_registry_find(&r, "b"), b);
+	assert_null(backend_registry_find(&r, "c"));
+	a->in_use = true;
+	assert_int_equal(backend_registry_remove(&r, "a", err, sizeof(err)), -EBUSY);
+	assert_non_null(strstr(err, "in use"));
+	assert_int_equal(backend_registry_remove(&r, "c", err, sizeof(err)), -ENOENT);
+	a->in_use = false;
+	assert_int_equal(backend_registry_remove(&r, "a", err, sizeof(err)), 0);
+	assert_null(backend_registry_find(&r, "a"));
+	assert_ptr_equal(backend_registry_find(&r, "b"), b);
+	assert_int_equal(r.count, 1);
+	b->in_use = true;
+	backend_registry_clear(&r); /* shutdown destroys in-use backends too */
+	assert_int_equal(r.count, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ram),
+		cmocka_unit_test(test_ram_noreserve),
+		cmocka_unit_test(test_memfd),
+		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_file_in_directory),
+		cmocka_unit_test(test_file_failure_removes_created_file),
+		cmocka_unit_test(test_option_errors),
+		cmocka_unit_test(test_hugetlb_logic),
+		cmocka_unit_test(test_hugetlb_memfd),
+		cmocka_unit_test(test_hugetlbfs_file),
+		cmocka_unit_test(test_registry),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Boot the nested test bed's L1 guest under TCG, run e2e tests inside it, and split the
+# console into one result per test.
+#
+#   run-l1.sh --kernel VMLINUZ --initrd L1.img --out DIR [--tests a,b] [--expect a,b]
+#             [--vmm qemu|plugvm] [--verbose] [--timeout SECS] [--silence SECS]
+#
+#   --tests     tests to run inside L1 (default: all in e2e-runner's table)
+#   --expect    tests that must report (default: --tests); a missing one is a FAIL
+#   --timeout   overall limit for the whole run, retry included (default 1500 s)
+#   --silence   watchdog: an L1 that prints nothing this long is killed (default 90 s)
+#
+# Writes DIR/l1-console.log (the last attempt; earlier ones as l1-console.attemptN.log),
+# DIR/<test>.log and DIR/<test>.result ("PASS 12.34" or "FAIL ..."), DIR/summary.
+# Retry rule: an L1 that never printed L1-USERSPACE-READY (TCG hang before userspace) is
+# booted once more; a failure after that marker is never retried.
+# Exit: 0 all tests passed, 1 some test failed, 2 the bed itself failed (L1 did not boot,
+# died, was killed by the watchdog or the overall timeout).
+set -euo pipefail
+
+kernel="" initrd="" out="" tests="" expect="" vmm="" verbose=0 timeout=1500 silence=90
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --kernel) kernel=$2; shift 2 ;;
+        --initrd) initrd=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        --tests) tests=$2; shift 2 ;;
+        --expect) expect=$2; shift 2 ;;
+        --vmm) vmm=$2; shift 2 ;;
+        --verbose) verbose=1; shift ;;
+        --timeout) timeout=$2; shift 2 ;;
+        --silence) silence=$2; shift 2 ;;
+        *) echo "run-l1.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+[ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$out" ] || {
+    echo "usage: run-l1.sh --kernel VMLINUZ --initrd L1.img --out DIR [--tests a,b] ..." >&2; exit 2; }
+expect=${expect:-$tests}
+mkdir -p "$out"
+say() { echo "run-l1.sh: $*"; }
+
+append="console=ttyS0 quiet panic=-1"
+[ -n "$tests" ] && append+=" plugvm.tests=$tests"
+[ -n "$vmm" ] && append+=" plugvm.vmm=$vmm"
+[ "$verbose" = 1 ] && append+=" plugvm.verbose=1"
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+t_start=$(now)
+deadline=$(( $(date +%s) + timeout ))
+qpid="" tpid=""
+cleanup() {
+    [ -n "$tpid" ] && kill "$tpid" 2>/dev/null || true
+    [ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 2' INT TERM
+
+# One L1 boot.  Sets: reason (finished|watchdog|timeout|exit), t_ready (s to marker or "")
+boot_l1() {
+    local log=$1 t0 size last_size last_change rc
+    : > "$log"
+    t0=$(now)
+    qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 6G -nographic -nodefaults \
+        -no-reboot -serial stdio -kernel "$kernel" -initrd "$initrd" -append "$append" \
+        < /dev/null > "$log" 2>&1 &
+    qpid=$!
+    tail -n +1 -f --pid="$qpid" "$log" &
+    tpid=$!
+    last_size=0 last_change=$(date +%s) t_ready="" reason=""
+    while kill -0 "$qpid" 2>/dev/null; do
+        sleep 1
+        size=$(stat -c %s "$log")
+        if [ "$size" != "$last_size" ]; then
+            last_size=$size last_change=$(date +%s)
+        fi
+        if [ -z "$t_ready" ] && grep -q 'L1-USERSPACE-READY' "$log"; then
+            t_ready=$(elapsed "$t0")
+        fi
+        if [ $(( $(date +%s) - last_change )) -ge "$silence" ]; then
+            reason=watchdog
+            break
+        fi
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            reason=timeout
+            break
+        fi
+    done
+    if [ -n "$reason" ]; then
+        kill -KILL "$qpid" 2>/dev/null || true
+    fi
+    rc=0
+    wait "$qpid" 2>/dev/null || rc=$?
+    qpid=""
+    wait "$tpid" 2>/dev/null || true
+    tpid=""
+    if [ -z "$t_ready" ] && grep -q 'L1-USERSPACE-READY' "$log"; then
+        t_ready=$(elapsed "$t0")
+    fi
+    if [ -z "$reason" ]; then
+        if grep -q '^L1-TESTS-DONE' "$log"; then reason=finished; else reason="exit (qemu status $rc)"; fi
+    fi
+    case "$reason" in
+        watchdog) echo; say "WATCHDOG: L1 printed nothing for ${silence} s; killed it" ;;
+        timeout) echo; say "TIMEOUT: the run exceeded ${timeout} s; killed L1" ;;
+    esac
+}
+
+attempt=1
+while :; do
+    log=$out/l1-console.attempt$attempt.log
+    say "attempt $attempt: booting L1 ($append)"
+    boot_l1 "$log"
+    if [ -n "$t_ready" ] || [ "$attempt" -ge 2 ] || [ "$reason" = timeout ]; then
+        break
+    fi
+    say "L1 never reached userspace ($reason); retrying once (TCG hang before userspace)"
+    attempt=$((attempt + 1))
+done
+cp "$log" "$out/l1-console.log"
+total=$(elapsed "$t_start")
+
+# ---- split the console into per-test logs and results -------------------------------------
+tr -d '\r' < "$out/l1-console.log" > "$out/l1-console.clean"
+mapfile -t reported < <(sed -n 's/^E2E-BEGIN \([A-Za-z0-9_]*\).*/\1/p' "$out/l1-console.clean")
+names=()
+if [ -n "$expect" ]; then IFS=, read -r -a names <<< "$expect"; fi
+for n in "${reported[@]}"; do
+    case " ${names[*]} " in *" $n "*) ;; *) names+=("$n") ;; esac
+done
+
+bed_ok=1
+if [ -z "$t_ready" ]; then
+    bed_why="L1 never reached its userspace (after $attempt attempts): $reason"
+    bed_ok=0
+elif [ "$reason" != finished ]; then
+    bed_why="L1 ended before its tests finished: $reason"
+    bed_ok=0
+fi
+
+passed=0 failed=0
+for n in "${names[@]}"; do
+    awk -v n="$n" '$0 == "E2E-BEGIN " n {on = 1} on {print} on && $1 == "E2E-RESULT" && $2 == n {exit}' \
+        "$out/l1-console.clean" > "$out/$n.log"
+    res=$(awk -v n="$n" '$1 == "E2E-RESULT" && $2 == n {print $3, $4; exit}' "$out/l1-console.clean")
+    if [ -z "$res" ]; then
+        res="FAIL no result: ${bed_why:-test did not report}"
+        {
+            echo "run-l1.sh: $n did not report a result: ${bed_why:-e2e-runner did not run it}"
+            echo "---- last 40 lines of the L1 console ----"
+            tail -n 40 "$out/l1-console.clean"
+        } >> "$out/$n.log"
+    fi
+    echo "$res" > "$out/$n.result"
+    case "$res" in PASS*) passed=$((passed + 1)) ;; *) failed=$((failed + 1)) ;; esac
+done
+
+{
+    echo "attempts $attempt"
+    echo "end $reason"
+    echo "l1_userspace_s ${t_ready:-never}"
+    grep -o 'qemu: guest userspace ready after [0-9.]* s' "$out/l1-console.clean" \
+        | awk '{print "l2_userspace_s", $(NF-1)}' || true
+    echo "total_s $total"
+    echo "passed $passed"
+    echo "failed $failed"
+} > "$out/summary"
+say "L1 userspace after ${t_ready:-never} s, attempts $attempt, end: $reason, total ${total} s"
+say "e2e: $passed passed, $failed failed"
+if [ "$bed_ok" = 0 ]; then
+    say "BED FAILURE: $bed_why"
+    exit 2
+fi
+[ "$failed" = 0 ]

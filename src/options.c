@@ -34,6 +34,9 @@ struct parse_state {
 	struct keyval_list numa[PLUGVM_MAX_NUMA_NODES]; /* -numa, checked later */
 	unsigned nr_numa_args;
 	bool has_slots, has_maxmem;
+	/* Printed only when the whole command line is good, so that an error
+	 * stays the one line on stderr. */
+	char warning[ERRLEN];
 };
 
 /* ---- small parsers ---------------------------------------------------- */
@@ -485,8 +488,7 @@ static int opt_object(struct parse_state *st, const struct option_desc *o, const
 	if (check_backend(o->name, &kv) < 0)
 		goto fail;
 	if (find_object(cfg, keyval_get(&kv, "id"))) {
-		pv_error("%s: attempt to add duplicate property '%s' (an object with this id exists)",
-			 o->name, keyval_get(&kv, "id"));
+		pv_error("%s: duplicate object id '%s'", o->name, keyval_get(&kv, "id"));
 		goto fail;
 	}
 	cfg->objects[cfg->nr_objects++] = kv;
@@ -698,6 +700,10 @@ static int finish_memory_args(struct parse_state *st)
 	cfg->ram_size = DEFAULT_RAM_SIZE;
 	if (!st->mem_arg)
 		return 0;
+	if (!*st->mem_arg) {
+		pv_error("-m: '' is not a valid size");
+		return -1;
+	}
 	if (parse_keyval("-m", st->mem_arg, "size", &kv) < 0)
 		return -1;
 	if (reject_unknown_keys("-m", &kv, allowed, "-m") < 0)
@@ -986,10 +992,32 @@ static int compare_nodes(const void *a, const void *b)
 	return (x->nodeid > y->nodeid) - (x->nodeid < y->nodeid);
 }
 
+/* "0-1,3" for the CPUs whose owner is -1. */
+static void format_free_cpus(const int *owner, unsigned nr_cpus, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned c = 0; c < nr_cpus; c++) {
+		unsigned end = c;
+
+		if (owner[c] >= 0)
+			continue;
+		while (end + 1 < nr_cpus && owner[end + 1] < 0)
+			end++;
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%u", used ? "," : "", c);
+		if (end > c && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "-%u", end);
+		c = end;
+	}
+}
+
 /* Every CPU gets a node. QEMU puts CPUs no node claims into node 0 with a
  * warning; plugvm does the same as long as node 0 keeps a single range. */
-static int assign_cpus(struct plugvm_config *cfg)
+static int assign_cpus(struct parse_state *st)
 {
+	struct plugvm_config *cfg = st->cfg;
 	int owner[PLUGVM_MAX_CPUS];
 	unsigned lo = cfg->nr_cpus, hi = 0, missing = 0;
 
@@ -1019,6 +1047,9 @@ static int assign_cpus(struct plugvm_config *cfg)
 	if (missing) {
 		struct numa_node_config *node0 = &cfg->numa[0];
 		unsigned first = lo, last = hi, count = missing;
+		char list[256];
+
+		format_free_cpus(owner, cfg->nr_cpus, list, sizeof(list));
 
 		if (node0->cpus_set) {
 			first = node0->cpu_first < lo ? node0->cpu_first : lo;
@@ -1026,12 +1057,12 @@ static int assign_cpus(struct plugvm_config *cfg)
 			count += node0->cpu_last - node0->cpu_first + 1;
 		}
 		if (last - first + 1 != count) {
-			pv_error("-numa: CPUs %u-%u are not in any node and cannot join node 0's range; "
-				 "give every CPU a node with cpus=", lo, hi);
+			pv_error("-numa: CPU(s) %s are not in any node and cannot join node 0's single "
+				 "range; give every CPU a node with cpus=", list);
 			return -1;
 		}
-		pv_info("warning: CPU(s) not present in any NUMA node: %u-%u; they go to node 0",
-			lo, hi);
+		pv_format(st->warning, sizeof(st->warning),
+			  "warning: CPU(s) not present in any NUMA node: %s; they go to node 0", list);
 		node0->cpu_first = first;
 		node0->cpu_last = last;
 		node0->cpus_set = true;
@@ -1082,7 +1113,7 @@ static int finish_numa(struct parse_state *st)
 			return -1;
 		}
 	}
-	if (assign_cpus(cfg) < 0)
+	if (assign_cpus(st) < 0)
 		return -1;
 
 	if (cfg->ram_size_given && total != cfg->ram_size) {
@@ -1292,8 +1323,11 @@ int options_parse(int argc, char **argv, struct plugvm_config *cfg)
 		if (o->handler(&st, o, arg) < 0)
 			goto out;
 	}
-	if (finish(&st) == 0)
+	if (finish(&st) == 0) {
+		if (st.warning[0])
+			pv_info("%s", st.warning);
 		ret = 0;
+	}
 out:
 	for (unsigned i = 0; i < st.nr_numa_args; i++)
 		keyval_free(&st.numa[i]);

@@ -141,11 +141,8 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 
 	for (unsigned i = 0; i < m->layout.nr_ram; i++) {
 		const struct ram_range *r = &m->layout.ram[i];
-		unsigned idx = 0;
+		unsigned idx = r->node; /* index into cfg->numa[] (layout.h) */
 
-		for (unsigned n = 0; n < cfg->nr_numa; n++)
-			if (cfg->numa[n].nodeid == r->node)
-				idx = n;
 		m->ram.map[i].gpa = r->gpa;
 		m->ram.map[i].size = r->size;
 		m->ram.map[i].hva = (uint8_t *)m->ram_backing[idx] + r->backend_offset;

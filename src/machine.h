@@ -26,6 +26,7 @@ enum machine_state {
 
 struct vcpu;
 struct console;
+struct memory_devices;
 
 struct machine {
 	const struct plugvm_config *cfg;
@@ -38,6 +39,7 @@ struct machine {
 	struct uart com1;
 	struct console *console;
 	struct event_loop loop;
+	struct memory_devices *memory_devices;
 
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;

@@ -15,6 +15,7 @@
 #include "console.h"
 #include "io_bus.h"
 #include "mm/backend.h"
+#include "mm/memory_devices.h"
 #include "platform.h"
 #include "power.h"
 #include "util.h"
@@ -22,6 +23,7 @@
 
 static struct console com1_console;
 static struct backend_registry backends;
+static struct memory_devices memory_devices;
 static int signal_fd = -1;
 
 void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout *layout,
@@ -170,6 +172,49 @@ static int build_acpi(struct machine *m, char *err, size_t errlen)
 	return acpi_build(&desc, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, errlen);
 }
 
+/* The GED line is edge-triggered (its _CRS says so): one pulse per kick. */
+static void raise_ged(void *opaque)
+{
+	struct machine *m = opaque;
+
+	kvm_irq_line(&m->kvm, GED_GSI, 1);
+	kvm_irq_line(&m->kvm, GED_GSI, 0);
+}
+
+static int set_kvm_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+{
+	return kvm_set_memory_slot(opaque, slot, gpa, size, hva);
+}
+
+/* The hotplug controller and the DIMMs given with -device on the command line. */
+static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
+{
+	struct memory_devices *md = &memory_devices;
+	struct control_error cerr;
+
+	if (memory_devices_init(md, m->cfg, &m->layout, &backends, m->layout.nr_ram) < 0) {
+		pv_format(err, errlen, "-m slots=%u: hotplug controller setup failed", m->cfg->slots);
+		return -1;
+	}
+	md->raise_ged = raise_ged;
+	md->raise_ged_opaque = m;
+	md->set_kvm_slot = set_kvm_slot;
+	md->kvm_opaque = &m->kvm;
+	m->memory_devices = md;
+	if (io_bus_register(MEMHP_IO_BASE, MEMHP_IO_LEN, memory_devices_io, md) < 0) {
+		pv_format(err, errlen, "I/O port conflict at the hotplug registers");
+		return -1;
+	}
+	for (unsigned i = 0; i < m->cfg->nr_devices; i++) {
+		memset(&cerr, 0, sizeof(cerr));
+		if (memory_devices_coldplug(md, &m->cfg->devices[i], &cerr) < 0) {
+			pv_format(err, errlen, "-device: %s", cerr.desc);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void wake_ready(void *opaque, int fd, short revents)
 {
 	uint64_t count;
@@ -270,6 +315,9 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 	if (boot_load_linux(&boot, err, sizeof(err)) < 0)
 		goto bad_usage;
 
+	if (setup_memory_devices(m, err, sizeof(err)) < 0)
+		goto bad_usage;
+
 	uart_init(&m->com1, &com1_ops, m);
 	if (io_bus_register(COM1_PORT, 8, uart_io, &m->com1) < 0 || power_init(m) < 0) {
 		pv_format(err, sizeof(err), "I/O port conflict while registering devices");
@@ -312,8 +360,17 @@ int vm_run(struct machine *m)
 			break;
 		}
 	}
-	while (!machine_stopping(m))
-		event_loop_run_once(&m->loop, -1);
+	uint64_t last_kick = pv_now_ns();
+
+	while (!machine_stopping(m)) {
+		event_loop_run_once(&m->loop, 1000);
+		/* Once a second, re-pulse the GED for events the guest has not
+		 * popped: an edge sent before its handler existed is lost (brief §4.3). */
+		if (m->memory_devices && pv_now_ns() - last_kick >= 1000000000ULL) {
+			memhp_kick(&m->memory_devices->hp);
+			last_kick = pv_now_ns();
+		}
+	}
 	for (unsigned i = 0; i < m->nr_vcpus; i++)
 		vcpu_stop(&m->vcpus[i]);
 	if (m->console)
@@ -331,6 +388,8 @@ void vm_destroy(struct machine *m)
 	m->vcpus = NULL;
 	if (m->console)
 		console_close(m->console);
+	if (m->memory_devices)
+		memory_devices_destroy(m->memory_devices);
 	backend_registry_clear(&backends);
 	kvm_close(&m->kvm);
 	if (m->wake_fd >= 0)

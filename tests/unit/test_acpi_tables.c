@@ -1,0 +1,291 @@
+/*
+ * ACPI table tests: every table's signature, length, revision and checksum,
+ * the FADT offsets of memory-hotplug-brief.md §2.1, the MADT and SRAT
+ * entries, and the table chain RSDP -> XSDT -> FACP -> DSDT as the guest
+ * would follow it in the built image.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "acpi/acpi.h"
+#include "platform.h"
+#include "util.h"
+
+static uint64_t rd(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static uint8_t sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+	for (size_t i = 0; i < n; i++)
+		s = (uint8_t)(s + p[i]);
+	return s;
+}
+
+/* 512 MiB on node 0, 63.5 GiB hotplug window at 4 GiB, 16 slots, 2 vCPUs. */
+static void machine_small(struct acpi_machine *m, struct guest_layout *l)
+{
+	memset(m, 0, sizeof(*m));
+	memset(l, 0, sizeof(*l));
+	l->ram_size = 512 * MiB;
+	l->low_ram_end = 512 * MiB;
+	l->ram[0] = (struct ram_range){ .gpa = 0, .size = 512 * MiB, .node = 0 };
+	l->nr_ram = 1;
+	l->hotplug_base = 4 * GiB;
+	l->hotplug_size = 63 * GiB + 512 * MiB;
+	l->block_size = 128 * MiB;
+	l->phys_bits = 40;
+	l->nr_nodes = 1;
+	m->nr_cpus = 2;
+	m->nr_slots = 16;
+	m->layout = l;
+}
+
+/* Two nodes of 2 GiB and 3 GiB: node 1 crosses the 32-bit hole (3 GiB low). */
+static void machine_two_nodes(struct acpi_machine *m, struct guest_layout *l)
+{
+	machine_small(m, l);
+	l->ram_size = 5 * GiB;
+	l->low_ram_end = 3 * GiB;
+	l->high_ram_end = 6 * GiB;
+	l->ram[0] = (struct ram_range){ .gpa = 0, .size = 2 * GiB, .node = 0 };
+	l->ram[1] = (struct ram_range){ .gpa = 2 * GiB, .size = 1 * GiB, .node = 1 };
+	l->ram[2] = (struct ram_range){ .gpa = 4 * GiB, .size = 2 * GiB, .node = 1, .backend_offset = GiB };
+	l->nr_ram = 3;
+	l->hotplug_base = 6 * GiB;
+	l->hotplug_size = 16 * GiB;
+	l->nr_nodes = 2;
+	m->nr_cpus = 4;
+	m->cpu_node[2] = m->cpu_node[3] = 1;
+}
+
+struct image {
+	uint8_t buf[ACPI_TABLES_SIZE];
+	size_t used;
+};
+
+static void build(const struct acpi_machine *m, struct image *img)
+{
+	char err[256] = "";
+	int r = acpi_build(m, img->buf, ACPI_TABLES_GPA, sizeof(img->buf), &img->used, err, sizeof(err));
+	if (r != 0)
+		fail_msg("acpi_build: %s", err);
+	assert_true(img->used > 0 && img->used <= sizeof(img->buf));
+}
+
+/* Returns the table at guest address gpa after checking its header. */
+static const uint8_t *table_at(const struct image *img, uint64_t gpa, const char *sig, uint8_t rev)
+{
+	assert_true(gpa >= ACPI_TABLES_GPA && gpa < ACPI_TABLES_GPA + img->used);
+	assert_int_equal(gpa % 8, 0);
+	const uint8_t *t = img->buf + (gpa - ACPI_TABLES_GPA);
+	assert_memory_equal(t, sig, 4);
+	uint32_t len = (uint32_t)rd(t + 4, 4);
+	assert_true(len >= 36 && gpa - ACPI_TABLES_GPA + len <= img->used);
+	assert_int_equal(t[8], rev);
+	assert_int_equal(sum(t, len), 0);
+	assert_memory_equal(t + 10, "PLUGVM", 6);
+	return t;
+}
+
+struct chain {
+	const uint8_t *rsdp, *xsdt, *fadt, *dsdt, *madt, *srat;
+};
+
+static void walk(const struct image *img, struct chain *c)
+{
+	c->rsdp = img->buf;
+	assert_memory_equal(c->rsdp, "RSD PTR ", 8);
+	assert_int_equal(sum(c->rsdp, 20), 0);
+	assert_int_equal(sum(c->rsdp, 36), 0);
+	assert_int_equal(c->rsdp[15], 2);
+	assert_int_equal(rd(c->rsdp + 16, 4), 0); /* no RSDT */
+	assert_int_equal(rd(c->rsdp + 20, 4), 36);
+	c->xsdt = table_at(img, rd(c->rsdp + 24, 8), "XSDT", 1);
+	assert_int_equal(rd(c->xsdt + 4, 4), 36 + 3 * 8);
+	c->fadt = table_at(img, rd(c->xsdt + 36, 8), "FACP", 6);
+	c->madt = table_at(img, rd(c->xsdt + 44, 8), "APIC", 5);
+	c->srat = table_at(img, rd(c->xsdt + 52, 8), "SRAT", 3);
+	c->dsdt = table_at(img, rd(c->fadt + 0x8C, 8), "DSDT", 2);
+}
+
+static void test_chain_and_checksums(void **state)
+{
+	(void)state;
+	struct acpi_machine m;
+	struct guest_layout l;
+	struct image *img = malloc(sizeof(*img));
+	struct chain c;
+	machine_small(&m, &l);
+	build(&m, img);
+	walk(img, &c);
+	free(img);
+}
+
+static void test_fadt_fields(void **state)
+{
+	(void)state;
+	struct acpi_machine m;
+	struct guest_layout l;
+	struct image *img = malloc(sizeof(*img));
+	struct chain c;
+	machine_small(&m, &l);
+	build(&m, img);
+	walk(img, &c);
+	const uint8_t *f = c.fadt;
+	assert_int_equal(rd(f + 4, 4), 276);
+	assert_int_equal(rd(f + 0x24, 4), 0);                     /* no FACS */
+	assert_int_equal(rd(f + 0x28, 4), rd(f + 0x8C, 8));       /* DSDT == X_DSDT (< 4 GiB) */
+	assert_int_equal(rd(f + 0x2E, 2), 0);                     /* no SCI */
+	assert_int_equal(rd(f + 0x6D, 2), 0x0020);                /* no CMOS RTC, no 8042 */
+	assert_int_equal(rd(f + 0x70, 4), 0x00100430);
+	static const uint8_t reset_reg[12] = { 1, 8, 0, 1, 0xF9, 0x0C };
+	assert_memory_equal(f + 0x74, reset_reg, 12);
+	assert_int_equal(f[0x80], 6);
+	assert_int_equal(rd(f + 0x84, 8), 0);                     /* X_FIRMWARE_CTRL */
+	for (unsigned off = 0x94; off < 0xF4; off++)
+		assert_int_equal(f[off], 0);                      /* no PM/GPE blocks */
+	static const uint8_t sleep_ctl[12] = { 1, 8, 0, 1, 0x40, 0x0B };
+	static const uint8_t sleep_sts[12] = { 1, 8, 0, 1, 0x41, 0x0B };
+	assert_memory_equal(f + 0xF4, sleep_ctl, 12);
+	assert_memory_equal(f + 0x100, sleep_sts, 12);
+	free(img);
+}
+
+static void test_madt_entries(void **state)
+{
+	(void)state;
+	struct acpi_machine m;
+	struct guest_layout l;
+	struct image *img = malloc(sizeof(*img));
+	struct chain c;
+	machine_two_nodes(&m, &l);
+	build(&m, img);
+	walk(img, &c);
+	const uint8_t *t = c.madt;
+	assert_int_equal(rd(t + 4, 4), 44 + 8 * 4 + 12 + 6);
+	assert_int_equal(rd(t + 0x24, 4), LAPIC_GPA);
+	assert_int_equal(rd(t + 0x28, 4), 0);
+	const uint8_t *e = t + 44;
+	for (unsigned i = 0; i < 4; i++, e += 8) {
+		assert_int_equal(e[0], 0);
+		assert_int_equal(e[1], 8);
+		assert_int_equal(e[2], i);
+		assert_int_equal(e[3], i);
+		assert_int_equal(rd(e + 4, 4), 1);
+	}
+	static const uint8_t ioapic[12] = { 1, 12, 4, 0, 0x00, 0x00, 0xC0, 0xFE, 0, 0, 0, 0 };
+	assert_memory_equal(e, ioapic, 12);
+	static const uint8_t nmi[6] = { 4, 6, 0xFF, 0, 0, 1 };
+	assert_memory_equal(e + 12, nmi, 6);
+	free(img);
+}
+
+static void test_srat_two_nodes(void **state)
+{
+	(void)state;
+	struct acpi_machine m;
+	struct guest_layout l;
+	struct image *img = malloc(sizeof(*img));
+	struct chain c;
+	machine_two_nodes(&m, &l);
+	build(&m, img);
+	walk(img, &c);
+	const uint8_t *t = c.srat;
+	/* 4 CPUs, 3 boot RAM ranges, one hotplug entry per node. */
+	assert_int_equal(rd(t + 4, 4), 48 + 4 * 16 + (3 + 2) * 40);
+	assert_int_equal(rd(t + 36, 4), 1); /* table revision */
+	const uint8_t *e = t + 48;
+	for (unsigned i = 0; i < 4; i++, e += 16) {
+		assert_int_equal(e[0], 0);
+		assert_int_equal(e[1], 16);
+		assert_int_equal(e[2], m.cpu_node[i]);
+		assert_int_equal(e[3], i);
+		assert_int_equal(rd(e + 4, 4), 1);
+	}
+	for (unsigned i = 0; i < 3; i++, e += 40) {
+		assert_int_equal(e[0], 1);
+		assert_int_equal(e[1], 40);
+		assert_int_equal(rd(e + 2, 4), l.ram[i].node);
+		assert_int_equal(rd(e + 8, 8), l.ram[i].gpa);
+		assert_int_equal(rd(e + 16, 8), l.ram[i].size);
+		assert_int_equal(rd(e + 28, 4), 1);
+	}
+	for (unsigned n = 0; n < 2; n++, e += 40) {
+		assert_int_equal(rd(e + 2, 4), n);
+		assert_int_equal(rd(e + 8, 8), 6 * GiB);
+		assert_int_equal(rd(e + 16, 8), 16 * GiB);
+		assert_int_equal(rd(e + 28, 4), 3); /* enabled | hot-pluggable */
+	}
+	free(img);
+}
+
+static void test_srat_rejects_unknown_node(void **state)
+{
+	(void)state;
+	struct acpi_machine m;
+	struct guest_layout l;
+	char err[256] = "";
+	uint8_t *buf = malloc(ACPI_TABLES_SIZE);
+	machine_small(&m, &l);
+	m.cpu_node[1] = 1; /* only node 0 exists */
+	assert_int_equal(acpi_build(&m, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "vCPU 1"));
+	free(buf);
+}
+
+static void test_too_small_area(void **state)
+{
+	(void)state;
+	struct acpi_machine m;
+	struct guest_layout l;
+	char err[256] = "";
+	uint8_t buf[512];
+	machine_small(&m, &l);
+	assert_int_equal(acpi_build(&m, buf, ACPI_TABLES_GPA, sizeof(buf), NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bytes"));
+}
+
+static void test_max_slots_fit(void **state)
+{
+	(void)state;
+	struct acpi_machine m;
+	struct guest_layout l;
+	struct image *img = malloc(sizeof(*img));
+	struct chain c;
+	machine_small(&m, &l);
+	m.nr_cpus = PLUGVM_MAX_CPUS;
+	m.nr_slots = PLUGVM_MAX_SLOTS;
+	build(&m, img);
+	walk(img, &c);
+	assert_true(img->used <= ACPI_TABLES_SIZE);
+	char err[256] = "";
+	m.nr_slots = PLUGVM_MAX_SLOTS + 1;
+	assert_int_equal(acpi_build(&m, img->buf, ACPI_TABLES_GPA, sizeof(img->buf), NULL, err, sizeof(err)), -1);
+	free(img);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chain_and_checksums),
+		cmocka_unit_test(test_fadt_fields),
+		cmocka_unit_test(test_madt_entries),
+		cmocka_unit_test(test_srat_two_nodes),
+		cmocka_unit_test(test_srat_rejects_unknown_node),
+		cmocka_unit_test(test_too_small_area),
+		cmocka_unit_test(test_max_slots_fit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

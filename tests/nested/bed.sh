@@ -8,6 +8,8 @@
 # Environment: PLUGVM_E2E_TESTS=a,b  run only these (default: all)
 #              E2E_VMM=plugvm|qemu   override the VMM the tests drive
 #              E2E_VERBOSE=1         copy the L2 consoles into the test logs
+#              PLUGVM_NESTED_SILENCE=S, PLUGVM_NESTED_TIMEOUT=S  run-l1.sh's watchdog and
+#                                    overall limit (defaults 90 and 1500 s)
 # Exit 0 when every test has a result (pass or fail); non-zero when the bed could not be
 # built, L1 never booted, or L1 died before its tests finished.
 set -euo pipefail
@@ -28,6 +30,8 @@ args=(--kernel "$build/guest/vmlinuz" --initrd "$build/nested/l1-initramfs.img" 
 [ -n "$tests" ] && args+=(--tests "$tests")
 [ -n "${E2E_VMM:-}" ] && args+=(--vmm "$E2E_VMM")
 [ "${E2E_VERBOSE:-0}" != 0 ] && args+=(--verbose)
+[ -n "${PLUGVM_NESTED_SILENCE:-}" ] && args+=(--silence "$PLUGVM_NESTED_SILENCE")
+[ -n "${PLUGVM_NESTED_TIMEOUT:-}" ] && args+=(--timeout "$PLUGVM_NESTED_TIMEOUT")
 
 rc=0
 "$here/run-l1.sh" "${args[@]}" || rc=$?

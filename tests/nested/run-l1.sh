@@ -9,6 +9,8 @@
 #   --expect    tests that must report (default: --tests); a missing one is a FAIL
 #   --timeout   overall limit for the whole run, retry included (default 1500 s)
 #   --silence   watchdog: an L1 that prints nothing this long is killed (default 90 s)
+#   --shell     interactive debugging: L1 on this terminal, a shell after the tests, no
+#               watchdog, no results (leave QEMU with Ctrl-A x)
 #
 # Writes DIR/l1-console.log (the last attempt; earlier ones as l1-console.attemptN.log),
 # DIR/<test>.log and DIR/<test>.result ("PASS 12.34" or "FAIL ..."), DIR/summary.
@@ -18,7 +20,7 @@
 # died, was killed by the watchdog or the overall timeout).
 set -euo pipefail
 
-kernel="" initrd="" out="" tests="" expect="" vmm="" verbose=0 timeout=1500 silence=90
+kernel="" initrd="" out="" tests="" expect="" vmm="" verbose=0 timeout=1500 silence=90 shell=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --kernel) kernel=$2; shift 2 ;;
@@ -28,6 +30,7 @@ while [ $# -gt 0 ]; do
         --expect) expect=$2; shift 2 ;;
         --vmm) vmm=$2; shift 2 ;;
         --verbose) verbose=1; shift ;;
+        --shell) shell=1; shift ;;
         --timeout) timeout=$2; shift 2 ;;
         --silence) silence=$2; shift 2 ;;
         *) echo "run-l1.sh: unknown argument $1" >&2; exit 2 ;;
@@ -43,6 +46,10 @@ append="console=ttyS0 quiet panic=-1"
 [ -n "$tests" ] && append+=" plugvm.tests=$tests"
 [ -n "$vmm" ] && append+=" plugvm.vmm=$vmm"
 [ "$verbose" = 1 ] && append+=" plugvm.verbose=1"
+if [ "$shell" = 1 ]; then
+    exec qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 6G -nographic \
+        -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append plugvm.shell=1"
+fi
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -160,8 +167,8 @@ done
     echo "attempts $attempt"
     echo "end $reason"
     echo "l1_userspace_s ${t_ready:-never}"
-    grep -o 'qemu: guest userspace ready after [0-9.]* s' "$out/l1-console.clean" \
-        | awk '{print "l2_userspace_s", $(NF-1)}' || true
+    awk '$1 == "E2E-BEGIN" {t = $2} /guest userspace ready after/ {print "l2_userspace_s", t, $(NF-1)}' \
+        "$out/l1-console.clean"
     echo "total_s $total"
     echo "passed $passed"
     echo "failed $failed"

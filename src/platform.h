@@ -29,6 +29,7 @@
 #define COM1_GSI            4
 #define I8042_STATUS_PORT   0x64
 #define RESET_CONTROL_PORT  0xCF9      /* FADT RESET_REG, value 0x06 */
+#define PVPANIC_PORT        0x0505     /* QEMU's pvpanic ISA port */
 #define MEMHP_IO_BASE       0x0B00     /* memory hotplug registers, see mm/memhp_regs.h */
 #define MEMHP_IO_LEN        0x30
 #define SLEEP_CONTROL_PORT  0x0B40     /* FADT SLEEP_CONTROL_REG */

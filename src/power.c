@@ -54,11 +54,32 @@ static void i8042_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, 
 		machine_request_stop(m, EXIT_GUEST_DONE, "guest rebooted (plugvm exits on reboot)");
 }
 
+/* pvpanic: reads advertise the events we understand; a write of
+ * PANICKED comes from the guest's panic notifier. */
+#define PVPANIC_PANICKED 0x1
+#define PVPANIC_CRASH_LOADED 0x2
+
+static void pvpanic_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+{
+	struct machine *m = opaque;
+
+	(void)port;
+	if (!is_write) {
+		memset(data, 0, size);
+		data[0] = PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
+		return;
+	}
+	if (data[0] & PVPANIC_PANICKED)
+		machine_request_stop(m, EXIT_GUEST_CRASHED, "guest panicked (pvpanic)");
+	/* CRASH_LOADED: a kdump kernel takes over; let it run. */
+}
+
 int power_init(struct machine *m)
 {
 	if (io_bus_register(SLEEP_CONTROL_PORT, 2, sleep_io, m) < 0 ||
 	    io_bus_register(RESET_CONTROL_PORT, 1, reset_io, m) < 0 ||
-	    io_bus_register(I8042_STATUS_PORT, 1, i8042_io, m) < 0)
+	    io_bus_register(I8042_STATUS_PORT, 1, i8042_io, m) < 0 ||
+	    io_bus_register(PVPANIC_PORT, 1, pvpanic_io, m) < 0)
 		return -1;
 	return 0;
 }

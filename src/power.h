@@ -1,5 +1,6 @@
 /* Power and reset registers: FADT sleep control/status, the reset register
- * at 0xCF9 and the keyboard controller's reset line at 0x64. */
+ * at 0xCF9, the keyboard controller's reset line at 0x64, and the pvpanic
+ * port through which a guest reports a kernel panic. */
 #ifndef PLUGVM_POWER_H
 #define PLUGVM_POWER_H
 

@@ -18,6 +18,7 @@ int dsdt_build(struct aml_buf *t, const struct acpi_machine *m, char *err, size_
 	sleep_aml(t);
 	aml_mark sb = aml_scope_begin(t, "\\_SB");
 	uart_aml(t);
+	pvpanic_aml(t);
 	/* Without slots there is no hotplug controller at all; the GED stays
 	 * so the guest's view of the machine does not change shape. */
 	if (m->nr_slots) {

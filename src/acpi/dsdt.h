@@ -17,6 +17,8 @@
 void sleep_aml(struct aml_buf *a);
 /* \_SB.COM1: the 8250 at 0x3F8, GSI 4. Inside Scope(\_SB). */
 void uart_aml(struct aml_buf *a);
+/* \_SB.PEVT: the pvpanic device (QEMU0001) at PVPANIC_PORT. Inside Scope(\_SB). */
+void pvpanic_aml(struct aml_buf *a);
 /* \_SB.GED0: the Generic Event Device on GED_GSI. With memhp its _EVT
  * drains the hotplug event queue, otherwise it just returns. */
 void ged_aml(struct aml_buf *a, bool memhp);

@@ -1,0 +1,120 @@
+#include "monitor/unix_listen.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* True when something accepts connections at addr. */
+static int probe_live(const struct sockaddr_un *addr, int *probe_errno)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int ret;
+
+	if (fd < 0) {
+		*probe_errno = errno;
+		return -1;
+	}
+	ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	*probe_errno = ret < 0 ? errno : 0;
+	close(fd);
+	return ret == 0;
+}
+
+/* Clears the way for bind(): nothing there, or a dead socket we remove. */
+static int clear_path(const char *what, const struct sockaddr_un *addr, char *err, size_t errlen)
+{
+	const char *path = addr->sun_path;
+	struct stat st;
+	int live, probe_errno;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		pv_format(err, errlen, "%s unix:%s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		/* Never delete a file the user may care about. */
+		pv_format(err, errlen, "%s unix:%s: the path exists and is not a socket", what,
+			  path);
+		return -1;
+	}
+	live = probe_live(addr, &probe_errno);
+	if (live > 0) {
+		pv_format(err, errlen,
+			  "%s unix:%s: another process is already listening on this socket", what,
+			  path);
+		return -1;
+	}
+	if (live < 0 || probe_errno != ECONNREFUSED) {
+		pv_format(err, errlen, "%s unix:%s: cannot tell whether the socket is in use: %s",
+			  what, path, strerror(probe_errno));
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		pv_format(err, errlen, "%s unix:%s: removing the stale socket: %s", what, path,
+			  strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int unix_listener_open(struct unix_listener *l, const char *what, const char *path, char *err,
+		       size_t errlen)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	l->fd = -1;
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		pv_format(err, errlen, "%s unix:%s: the path is too long", what, path);
+		return -1;
+	}
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	if (clear_path(what, &addr, err, errlen) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		pv_format(err, errlen, "%s unix:%s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	/* Linux creates the socket file with the socket inode's mode minus the
+	 * umask: setting it first means the file is never more open than 0600,
+	 * without touching the process-wide umask. The chmod after bind covers
+	 * kernels that ignore it. */
+	if (fchmod(fd, 0600) < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    chmod(path, 0600) < 0 || listen(fd, 16) < 0 || stat(path, &st) < 0) {
+		pv_format(err, errlen, "%s unix:%s: %s", what, path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	l->fd = fd;
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	snprintf(l->path, sizeof(l->path), "%s", path);
+	return 0;
+}
+
+void unix_listener_close(struct unix_listener *l)
+{
+	struct stat st;
+
+	if (l->fd < 0)
+		return;
+	close(l->fd);
+	l->fd = -1;
+	if (stat(l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino)
+		unlink(l->path);
+}
+
+int unix_listener_accept(struct unix_listener *l)
+{
+	return accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}

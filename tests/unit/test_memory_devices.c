@@ -1,0 +1,321 @@
+/*
+ * pc-dimm add/remove against fake KVM and GED hooks: every error leaves
+ * nothing behind, and memory is only released after the guest's _EJ0.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mm/memhp_regs.h"
+#include "mm/memory_devices.h"
+#include "platform.h"
+#include "util.h"
+
+#define SLOTS 4
+#define KVM_BASE 2
+
+static struct plugvm_config cfg;
+static struct guest_layout layout;
+static struct backend_registry backends;
+static struct memory_devices md;
+static struct control_ops ops;
+
+static struct { uint64_t gpa, size; void *hva; } kvm_slots[KVM_BASE + SLOTS];
+static unsigned kvm_calls, ged_pulses;
+static char events[16][40];
+static unsigned nr_events;
+
+static int fake_set_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+{
+	(void)opaque;
+	assert_true(slot >= KVM_BASE && slot < KVM_BASE + SLOTS);
+	kvm_slots[slot].gpa = gpa;
+	kvm_slots[slot].size = size;
+	kvm_slots[slot].hva = hva;
+	kvm_calls++;
+	return 0;
+}
+
+static void fake_ged(void *opaque)
+{
+	(void)opaque;
+	ged_pulses++;
+}
+
+static void fake_emit(const char *name, json_t *data)
+{
+	(void)data;
+	snprintf(events[nr_events++ % 16], sizeof(events[0]), "%s", name);
+}
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ram_size = 512 * MiB;
+	cfg.slots = SLOTS;
+	cfg.maxmem = 512 * MiB + 1 * GiB;
+	cfg.nr_cpus = 1;
+	assert_int_equal(layout_compute(&cfg, 46, &layout, err, sizeof(err)), 0);
+	backend_registry_init(&backends);
+	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends, KVM_BASE), 0);
+	md.set_kvm_slot = fake_set_slot;
+	md.raise_ged = fake_ged;
+	md.emit = fake_emit;
+	memset(&ops, 0, sizeof(ops));
+	memory_devices_control_ops(&md, &ops);
+	memset(kvm_slots, 0, sizeof(kvm_slots));
+	kvm_calls = ged_pulses = nr_events = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	memory_devices_destroy(&md);
+	backend_registry_clear(&backends);
+	return 0;
+}
+
+static int run_hmp_style(int (*fn)(void *, const struct keyval_list *, struct control_error *),
+			 const char *text, const char *implied, struct control_error *cerr)
+{
+	struct keyval_list kv = { 0 };
+	char err[256];
+	int ret;
+
+	assert_int_equal(keyval_parse(text, implied, &kv, err, sizeof(err)), 0);
+	memset(cerr, 0, sizeof(*cerr));
+	ret = fn(ops.opaque, &kv, cerr);
+	keyval_free(&kv);
+	return ret;
+}
+
+static int object_add(const char *text)
+{
+	struct control_error e;
+
+	return run_hmp_style(ops.object_add, text, "qom-type", &e);
+}
+
+static int device_add(const char *text, char *desc, size_t len)
+{
+	struct control_error e;
+	int ret = run_hmp_style(ops.device_add, text, "driver", &e);
+
+	if (desc)
+		snprintf(desc, len, "%s", e.desc);
+	return ret;
+}
+
+static unsigned count_devices(void)
+{
+	struct memory_device_info info[SLOTS];
+
+	return ops.memory_devices(ops.opaque, info, SLOTS);
+}
+
+static void guest_write(unsigned reg, uint32_t v)
+{
+	memory_devices_io(&md, MEMHP_IO_BASE + reg, true, (uint8_t *)&v, 4);
+}
+
+static uint32_t guest_read(unsigned reg)
+{
+	uint32_t v = 0;
+
+	memory_devices_io(&md, MEMHP_IO_BASE + reg, false, (uint8_t *)&v, 4);
+	return v;
+}
+
+static void test_hot_add_maps_and_notifies(void **state)
+{
+	struct memory_device_info info[SLOTS];
+
+	(void)state;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=256M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 256 * MiB);
+	assert_int_equal(kvm_slots[KVM_BASE].gpa, layout.hotplug_base);
+	assert_true(ged_pulses >= 1);
+	assert_int_equal(ops.memory_devices(ops.opaque, info, SLOTS), 1);
+	assert_string_equal(info[0].id, "d1");
+	assert_string_equal(info[0].memdev, "m1");
+	assert_true(info[0].hotplugged);
+	/* The guest's _EVT pops a Device Check for slot 0, which selects it. */
+	assert_int_equal(guest_read(MEMHP_REG_QUEUE),
+			 MEMHP_QUEUE_VALID | MEMHP_NOTIFY_DEVICE_CHECK << 16 | 0);
+	assert_int_equal(guest_read(MEMHP_REG_STATUS) & MEMHP_STATUS_ENABLED, MEMHP_STATUS_ENABLED);
+	assert_int_equal(guest_read(MEMHP_REG_LEN_LO), 256 * MiB);
+}
+
+static void test_errors_change_nothing(void **state)
+{
+	static const struct { const char *cmd; const char *needle; } bad[] = {
+		{ "pc-dimm,id=x,memdev=nosuch", "nosuch" },
+		{ "pc-dimm,id=x,memdev=m1,node=1", "node" },
+		{ "pc-dimm,id=x,memdev=odd", "" },              /* 100 MiB: not block aligned */
+		{ "pc-dimm,id=x,memdev=big", "" },              /* 2 GiB > maxmem - RAM */
+		{ "pc-dimm,id=x", "memdev" },
+		{ "pc-dimm,memdev=m1", "id" },
+		{ "virtio-mem-pci,id=x,memdev=m1", "pc-dimm" },
+		{ "pc-dimm,id=x,memdev=m1,colour=red", "colour" },
+		{ "pc-dimm,id=x,memdev=m1,slot=9", "" },
+		{ "pc-dimm,id=x,memdev=m1,addr=0x1000", "" },
+		{ "pc-dimm,id=d0,memdev=m1", "d0" },            /* duplicate id */
+		{ "pc-dimm,id=x,memdev=m0", "m0" },             /* memdev in use */
+	};
+	char desc[256];
+
+	(void)state;
+	assert_int_equal(object_add("memory-backend-ram,id=m0,size=128M"), 0);
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(object_add("memory-backend-ram,id=odd,size=100M"), 0);
+	assert_int_equal(object_add("memory-backend-ram,id=big,size=2G"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d0,memdev=m0", NULL, 0), 0);
+	kvm_calls = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		desc[0] = 0;
+		if (device_add(bad[i].cmd, desc, sizeof(desc)) != -1)
+			fail_msg("'%s' was accepted", bad[i].cmd);
+		if (!desc[0] || !strstr(desc, bad[i].needle))
+			fail_msg("'%s': error '%s' does not name '%s'", bad[i].cmd, desc, bad[i].needle);
+	}
+	assert_int_equal(kvm_calls, 0);
+	assert_int_equal(count_devices(), 1);
+	assert_false(backend_registry_find(&backends, "m1")->in_use);
+	/* The rejected memdev is still free to use. */
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+}
+
+static void test_slots_full(void **state)
+{
+	char name[64], desc[256];
+
+	(void)state;
+	for (int i = 0; i < SLOTS + 1; i++) {
+		snprintf(name, sizeof(name), "memory-backend-ram,id=m%d,size=128M", i);
+		assert_int_equal(object_add(name), 0);
+	}
+	for (int i = 0; i < SLOTS; i++) {
+		snprintf(name, sizeof(name), "pc-dimm,id=d%d,memdev=m%d", i, i);
+		assert_int_equal(device_add(name, NULL, 0), 0);
+	}
+	assert_int_equal(device_add("pc-dimm,id=d9,memdev=m4", desc, sizeof(desc)), -1);
+	assert_int_equal(count_devices(), SLOTS);
+}
+
+static void test_remove_only_after_ej0(void **state)
+{
+	struct control_error e;
+
+	(void)state;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	guest_read(MEMHP_REG_QUEUE);
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 128 * MiB); /* still mapped */
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), -1); /* already pending */
+	assert_non_null(strstr(e.desc, "in progress"));
+	assert_int_equal(guest_read(MEMHP_REG_QUEUE),
+			 MEMHP_QUEUE_VALID | MEMHP_NOTIFY_EJECT_REQUEST << 16 | 0);
+	guest_write(MEMHP_REG_OST_EV, 3);
+	guest_write(MEMHP_REG_OST_ST, 0x84);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 128 * MiB);
+	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), -1); /* in use */
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 0);
+	assert_int_equal(guest_read(MEMHP_REG_STATUS), 0);
+	assert_int_equal(count_devices(), 0);
+	assert_string_equal(events[nr_events - 1], "DEVICE_DELETED");
+	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), 0);
+}
+
+static void test_refusal_keeps_dimm(void **state)
+{
+	struct memory_device_info info[SLOTS];
+	struct control_error e;
+
+	(void)state;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_OST_EV, 3);
+	guest_write(MEMHP_REG_OST_ST, 0x82);
+	assert_string_equal(events[nr_events - 1], "DEVICE_UNPLUG_GUEST_ERROR");
+	assert_string_equal(events[nr_events - 2], "ACPI_DEVICE_OST");
+	assert_int_equal(ops.memory_devices(ops.opaque, info, SLOTS), 1);
+	assert_false(info[0].unplug_pending);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 128 * MiB);
+	/* A later device_del may try again. */
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+}
+
+static void test_guest_initiated_and_bogus_ejects(void **state)
+{
+	struct control_error e;
+
+	(void)state;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	kvm_calls = 0;
+	/* Ejects of empty and out-of-range slots do nothing. */
+	for (uint32_t slot = 1; slot < 300; slot += 7) {
+		guest_write(MEMHP_REG_SEL, slot);
+		guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	}
+	guest_write(MEMHP_REG_SEL, 0xffffffff);
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	assert_int_equal(kvm_calls, 0);
+	assert_int_equal(count_devices(), 1);
+	/* The guest may eject a DIMM nobody asked it to (sysfs eject). */
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 0);
+	assert_int_equal(count_devices(), 0);
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), -1);
+	assert_string_equal(e.cls, CONTROL_ERR_DEVICE_NOT_FOUND);
+}
+
+static void test_ospm_status_and_summary(void **state)
+{
+	struct ospm_status_info st[SLOTS];
+	uint64_t base, plugged;
+
+	(void)state;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=256M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_OST_EV, 1);
+	guest_write(MEMHP_REG_OST_ST, 0);
+	assert_int_equal(ops.ospm_status(ops.opaque, st, SLOTS), 1);
+	assert_string_equal(st[0].device, "d1");
+	assert_string_equal(st[0].slot, "0");
+	assert_int_equal(st[0].source, 1);
+	ops.memory_size_summary(ops.opaque, &base, &plugged);
+	assert_int_equal(base, 512 * MiB);
+	assert_int_equal(plugged, 256 * MiB);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hot_add_maps_and_notifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slots_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_only_after_ej0, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_keeps_dimm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_initiated_and_bogus_ejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ospm_status_and_summary, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,580 @@
+/* QMP over real unix sockets with a fake VM: protocol, commands, events,
+ * and the socket file's life cycle. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "monitor/json_frame.h"
+#include "monitor/qmp.h"
+#include "monitor/strbuf.h"
+#include "test_qmp_fake.h"
+
+static struct event_loop loop;
+static char dir[64], path[96];
+
+struct client {
+	int fd;
+	struct strbuf in;
+};
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	fake_reset_state();
+	snprintf(dir, sizeof(dir), "/tmp/plugvm-qmp-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/qmp.sock", dir);
+	event_loop_init(&loop);
+	assert_int_equal(qmp_init(&loop, &fake_ops, "vm1", err, sizeof(err)), 0);
+	if (qmp_listen(path, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	qmp_close();
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+static int connect_to(const char *p)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", p);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void pump(int rounds)
+{
+	for (int i = 0; i < rounds; i++)
+		event_loop_run_once(&loop, 2);
+}
+
+/* Next message, running the server's loop while waiting; NULL if none
+ * arrives within about a second. */
+static json_t *try_recv(struct client *c, int rounds)
+{
+	for (int i = 0; i < rounds; i++) {
+		size_t start, end = json_frame_next(c->in.buf, c->in.len, &start);
+		char buf[4096];
+		ssize_t n;
+
+		if (end) {
+			json_t *msg = json_loadb(c->in.buf + start, end - start, 0, NULL);
+
+			assert_non_null(msg);
+			/* QEMU ends every message with \r\n. */
+			assert_true(c->in.len >= end + 2);
+			assert_memory_equal(c->in.buf + end, "\r\n", 2);
+			strbuf_consume(&c->in, end + 2);
+			return msg;
+		}
+		event_loop_run_once(&loop, 2);
+		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0)
+			strbuf_append(&c->in, buf, (size_t)n);
+	}
+	return NULL;
+}
+
+static json_t *recv_msg(struct client *c)
+{
+	json_t *msg = try_recv(c, 500);
+
+	if (!msg)
+		fail_msg("no message from the server");
+	return msg;
+}
+
+static void send_text(struct client *c, const char *text)
+{
+	assert_int_equal(write(c->fd, text, strlen(text)), (ssize_t)strlen(text));
+}
+
+static struct client open_client(bool negotiate)
+{
+	struct client c = { .fd = connect_to(path) };
+	json_t *greeting;
+
+	assert_true(c.fd >= 0);
+	greeting = recv_msg(&c);
+	assert_non_null(json_object_get(greeting, "QMP"));
+	json_decref(greeting);
+	if (negotiate) {
+		json_t *r;
+
+		send_text(&c, "{\"execute\": \"qmp_capabilities\"}");
+		r = recv_msg(&c);
+		assert_non_null(json_object_get(r, "return"));
+		json_decref(r);
+	}
+	return c;
+}
+
+static void close_client(struct client *c)
+{
+	close(c->fd);
+	strbuf_free(&c->in);
+	pump(3);
+}
+
+/* Sends text and returns the reply (events are not expected here). */
+static json_t *call(struct client *c, const char *text)
+{
+	send_text(c, text);
+	return recv_msg(c);
+}
+
+static void assert_error(json_t *reply, const char *cls, const char *desc)
+{
+	json_t *err = json_object_get(reply, "error");
+
+	if (!err)
+		fail_msg("not an error: %s", json_dumps(reply, 0));
+	assert_string_equal(json_string_value(json_object_get(err, "class")), cls);
+	assert_string_equal(json_string_value(json_object_get(err, "desc")), desc);
+}
+
+static void assert_reply_json(json_t *reply, const char *want)
+{
+	json_t *expected = json_loads(want, 0, NULL);
+
+	assert_non_null(expected);
+	if (!json_equal(reply, expected))
+		fail_msg("got %s, want %s", json_dumps(reply, 0), want);
+	json_decref(expected);
+}
+
+static void test_greeting(void **state)
+{
+	struct client c = { .fd = connect_to(path) };
+	json_t *g, *version;
+
+	(void)state;
+	g = recv_msg(&c);
+	version = json_object_get(json_object_get(g, "QMP"), "version");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(version, "qemu"), "major")), 7);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(version, "qemu"), "minor")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(version, "qemu"), "micro")), 0);
+	assert_string_equal(json_string_value(json_object_get(version, "package")), "plugvm " PLUGVM_VERSION);
+	assert_true(json_is_array(json_object_get(json_object_get(g, "QMP"), "capabilities")));
+	assert_int_equal(json_array_size(json_object_get(json_object_get(g, "QMP"), "capabilities")), 0);
+	json_decref(g);
+	close_client(&c);
+}
+
+static void test_negotiation(void **state)
+{
+	struct client c = open_client(false);
+	json_t *r;
+
+	(void)state;
+	r = call(&c, "{\"execute\": \"query-status\", \"id\": 7}");
+	assert_error(r, "CommandNotFound", "Expecting capabilities negotiation with 'qmp_capabilities'");
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 7);
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"no-such-command\"}");
+	assert_error(r, "CommandNotFound", "Expecting capabilities negotiation with 'qmp_capabilities'");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": [\"oob\"]}}");
+	assert_error(r, "GenericError", "Capability oob not available");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qmp_capabilities\", \"arguments\": {\"enable\": []}}");
+	assert_reply_json(r, "{\"return\": {}}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qmp_capabilities\"}");
+	assert_error(r, "CommandNotFound", "Capabilities negotiation is already complete, command ignored");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"query-status\"}");
+	assert_reply_json(r, "{\"return\": {\"running\": true, \"singlestep\": false, \"status\": \"running\"}}");
+	json_decref(r);
+	close_client(&c);
+}
+
+static void test_request_errors(void **state)
+{
+	struct client c = open_client(true);
+	json_t *r;
+
+	(void)state;
+	r = call(&c, "{\"execute\": \"frobnicate\", \"id\": \"x1\"}");
+	assert_error(r, "CommandNotFound", "The command frobnicate has not been found");
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "x1");
+	json_decref(r);
+	r = call(&c, "{\"execute\": }");
+	assert_non_null(json_object_get(r, "error"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "class")), "GenericError");
+	assert_true(strncmp(json_string_value(json_object_get(json_object_get(r, "error"), "desc")),
+			    "JSON parse error, ", 18) == 0);
+	json_decref(r);
+	r = call(&c, "[1, 2]");
+	assert_error(r, "GenericError", "QMP input must be a JSON object");
+	json_decref(r);
+	r = call(&c, "{\"id\": 5}");
+	assert_error(r, "GenericError", "QMP input lacks member 'execute'");
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 5);
+	json_decref(r);
+	r = call(&c, "{\"execute\": 3}");
+	assert_error(r, "GenericError", "QMP input member 'execute' must be a string");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"quit\", \"arguments\": []}");
+	assert_error(r, "GenericError", "QMP input member 'arguments' must be an object");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"quit\", \"foo\": 1}");
+	assert_error(r, "GenericError", "QMP input member 'foo' is unexpected");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"query-status\", \"arguments\": {\"x\": 1}}");
+	assert_error(r, "GenericError", "Parameter 'x' is unexpected");
+	json_decref(r);
+	assert_int_equal(fake.quits, 0);
+	/* Still usable after all that, and the id comes back verbatim. */
+	r = call(&c, "{\"execute\": \"query-name\", \"id\": {\"a\": [1, \"b\"]}}");
+	assert_reply_json(r, "{\"return\": {\"name\": \"vm1\"}, \"id\": {\"a\": [1, \"b\"]}}");
+	json_decref(r);
+	close_client(&c);
+}
+
+static void test_framing(void **state)
+{
+	struct client c = open_client(true);
+	json_t *r;
+
+	(void)state;
+	/* Two requests in one write, with a brace inside a string. */
+	send_text(&c, "{\"execute\": \"query-name\", \"id\": \"}{\"}\n{\"execute\": \"query-version\", \"id\": 2}");
+	r = recv_msg(&c);
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "}{");
+	json_decref(r);
+	r = recv_msg(&c);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 2);
+	assert_reply_json(json_object_get(r, "return"),
+			  "{\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"plugvm " PLUGVM_VERSION "\"}");
+	json_decref(r);
+	/* One request split over several writes. */
+	send_text(&c, "{\"execute\": \"query-st");
+	assert_null(try_recv(&c, 20));
+	send_text(&c, "atus\", \"id\"");
+	pump(3);
+	send_text(&c, ": 3}\r\n");
+	r = recv_msg(&c);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 3);
+	json_decref(r);
+	close_client(&c);
+}
+
+static void test_object_add(void **state)
+{
+	struct client c = open_client(true);
+	json_t *r;
+
+	(void)state;
+	r = call(&c, "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": \"memory-backend-ram\", "
+		     "\"id\": \"mem2\", \"size\": 1073741824, \"share\": true, \"prealloc\": false, "
+		     "\"policy\": \"default\"}}");
+	assert_reply_json(r, "{\"return\": {}}");
+	json_decref(r);
+	assert_string_equal(fake.last_op, "object_add");
+	assert_string_equal(keyval_get(&fake.last_props, "qom-type"), "memory-backend-ram");
+	assert_string_equal(keyval_get(&fake.last_props, "id"), "mem2");
+	assert_string_equal(keyval_get(&fake.last_props, "size"), "1073741824");
+	assert_string_equal(keyval_get(&fake.last_props, "share"), "on");
+	assert_string_equal(keyval_get(&fake.last_props, "prealloc"), "off");
+	assert_string_equal(keyval_get(&fake.last_props, "policy"), "default");
+	assert_int_equal(fake.last_props.count, 6);
+	/* The pre-6.0 "props" wrapper. */
+	r = call(&c, "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": \"memory-backend-ram\", "
+		     "\"id\": \"mem3\", \"props\": {\"size\": 4096}}}");
+	assert_reply_json(r, "{\"return\": {}}");
+	json_decref(r);
+	assert_string_equal(keyval_get(&fake.last_props, "size"), "4096");
+	assert_null(keyval_get(&fake.last_props, "props"));
+	r = call(&c, "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": \"memory-backend-ram\", \"size\": 1}}");
+	assert_error(r, "GenericError", "Parameter 'id' is missing");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": 5, \"id\": \"x\"}}");
+	assert_error(r, "GenericError", "Invalid parameter type for 'qom-type', expected: string");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": \"memory-backend-ram\", "
+		     "\"id\": \"x\", \"host-nodes\": [0]}}");
+	assert_error(r, "GenericError",
+		     "Invalid parameter type for 'host-nodes', expected: a string, number or boolean");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": \"memory-backend-ram\", \"id\": \"dup\"}}");
+	assert_error(r, "GenericError", "attempt to add duplicate property 'dup' to object (type 'container')");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"object-del\", \"arguments\": {\"id\": \"mem2\"}}");
+	assert_reply_json(r, "{\"return\": {}}");
+	json_decref(r);
+	assert_string_equal(fake.last_op, "object_del");
+	assert_string_equal(fake.last_id, "mem2");
+	close_client(&c);
+}
+
+static void test_device_add_del(void **state)
+{
+	struct client c = open_client(true);
+	json_t *r;
+
+	(void)state;
+	r = call(&c, "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"pc-dimm\", \"id\": \"dimm2\", "
+		     "\"memdev\": \"mem2\", \"node\": 1, \"slot\": 2, \"addr\": 8589934592}}");
+	assert_reply_json(r, "{\"return\": {}}");
+	json_decref(r);
+	assert_string_equal(fake.last_op, "device_add");
+	assert_string_equal(keyval_get(&fake.last_props, "driver"), "pc-dimm");
+	assert_string_equal(keyval_get(&fake.last_props, "id"), "dimm2");
+	assert_string_equal(keyval_get(&fake.last_props, "memdev"), "mem2");
+	assert_string_equal(keyval_get(&fake.last_props, "node"), "1");
+	assert_string_equal(keyval_get(&fake.last_props, "slot"), "2");
+	assert_string_equal(keyval_get(&fake.last_props, "addr"), "8589934592");
+	r = call(&c, "{\"execute\": \"device_add\", \"arguments\": {\"id\": \"d\"}}");
+	assert_error(r, "GenericError", "Parameter 'driver' is missing");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"dimm1\"}}");
+	assert_reply_json(r, "{\"return\": {}}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"nope\"}}");
+	assert_error(r, "DeviceNotFound", "Device 'nope' not found");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"device_del\"}");
+	assert_error(r, "GenericError", "Parameter 'id' is missing");
+	json_decref(r);
+	close_client(&c);
+}
+
+static void test_queries(void **state)
+{
+	struct client c = open_client(true);
+	json_t *r;
+
+	(void)state;
+	r = call(&c, "{\"execute\": \"query-memory-devices\"}");
+	assert_reply_json(r, "{\"return\": [{\"type\": \"dimm\", \"data\": {\"id\": \"dimm1\", "
+			     "\"addr\": 5368709120, \"slot\": 0, \"node\": 1, \"size\": 1073741824, "
+			     "\"memdev\": \"/objects/mem1\", \"hotplugged\": true, \"hotpluggable\": true}}]}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"query-memory-size-summary\"}");
+	assert_reply_json(r, "{\"return\": {\"base-memory\": 1073741824, \"plugged-memory\": 1073741824}}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"query-memdev\"}");
+	assert_reply_json(r, "{\"return\": [{\"id\": \"mem1\", \"size\": 1073741824, \"merge\": true, "
+			     "\"dump\": true, \"prealloc\": false, \"share\": false, \"reserve\": true, "
+			     "\"host-nodes\": [], \"policy\": \"default\"}]}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"query-acpi-ospm-status\"}");
+	assert_reply_json(r, "{\"return\": [{\"device\": \"dimm1\", \"slot\": \"0\", \"slot-type\": \"DIMM\", "
+			     "\"source\": 1, \"status\": 0}, {\"slot\": \"1\", \"slot-type\": \"DIMM\", "
+			     "\"source\": 0, \"status\": 0}]}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"info status\"}}");
+	assert_reply_json(r, "{\"return\": \"VM status: running\\r\\n\"}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"human-monitor-command\"}");
+	assert_error(r, "GenericError", "Parameter 'command-line' is missing");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"query-commands\"}");
+	assert_true(json_array_size(json_object_get(r, "return")) >= 17);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r, "return"), 0), "name")),
+			    "qmp_capabilities");
+	json_decref(r);
+	fake.running = false;
+	r = call(&c, "{\"execute\": \"query-status\"}");
+	assert_reply_json(r, "{\"return\": {\"running\": false, \"singlestep\": false, \"status\": \"shutdown\"}}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"system_powerdown\"}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"system_reset\"}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"quit\"}");
+	assert_reply_json(r, "{\"return\": {}}");
+	json_decref(r);
+	assert_int_equal(fake.powerdowns, 1);
+	assert_int_equal(fake.resets, 1);
+	assert_int_equal(fake.quits, 1);
+	close_client(&c);
+}
+
+static void *emit_from_thread(void *arg)
+{
+	json_t *data = json_pack("{s:s, s:s}", "device", "dimm1", "path", "/machine/peripheral/dimm1");
+
+	(void)arg;
+	qmp_emit_event("DEVICE_DELETED", data);
+	json_decref(data); /* qmp_emit_event borrows data */
+	return NULL;
+}
+
+static void test_events(void **state)
+{
+	struct client a = open_client(true), b = open_client(true), quiet = open_client(false);
+	pthread_t thread;
+	json_t *ev, *r;
+	time_t before = time(NULL);
+
+	(void)state;
+	pthread_create(&thread, NULL, emit_from_thread, NULL);
+	pthread_join(thread, NULL);
+	for (int i = 0; i < 2; i++) {
+		ev = recv_msg(i ? &b : &a);
+		assert_string_equal(json_string_value(json_object_get(ev, "event")), "DEVICE_DELETED");
+		assert_reply_json(json_object_get(ev, "data"),
+				  "{\"device\": \"dimm1\", \"path\": \"/machine/peripheral/dimm1\"}");
+		assert_true(json_integer_value(json_object_get(json_object_get(ev, "timestamp"), "seconds")) >= before);
+		assert_true(json_integer_value(json_object_get(json_object_get(ev, "timestamp"), "microseconds")) < 1000000);
+		json_decref(ev);
+	}
+	/* No data: no "data" member. */
+	qmp_emit_event("POWERDOWN", NULL);
+	ev = recv_msg(&a);
+	assert_string_equal(json_string_value(json_object_get(ev, "event")), "POWERDOWN");
+	assert_null(json_object_get(ev, "data"));
+	json_decref(ev);
+	/* The client that has not negotiated saw nothing: its next message is the reply. */
+	r = call(&quiet, "{\"execute\": \"qmp_capabilities\", \"id\": 1}");
+	assert_non_null(json_object_get(r, "return"));
+	json_decref(r);
+	assert_int_equal(qmp_client_count(), 3);
+	close_client(&a);
+	close_client(&b);
+	close_client(&quiet);
+	assert_int_equal(qmp_client_count(), 0);
+}
+
+static void test_slow_client_dropped(void **state)
+{
+	struct client slow = open_client(true), fast = open_client(true);
+	json_t *data = json_pack("{s:s}", "pad", "0123456789012345678901234567890123456789012345678901234567890123456789");
+
+	(void)state;
+	/* Far more than the socket buffer plus QMP_CLIENT_OUTBUF_MAX; never blocks. */
+	for (int i = 0; i < 40000; i++) {
+		qmp_emit_event("TEST", data);
+		if (i % 100 == 0) {
+			char buf[65536];
+
+			while (recv(fast.fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;
+			pump(1);
+		}
+	}
+	json_decref(data);
+	pump(5);
+	assert_int_equal(qmp_client_count(), 1); /* the slow one is gone */
+	close_client(&slow);
+	close_client(&fast);
+}
+
+static void test_socket_file(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	qmp_close();
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void test_socket_mode_with_open_umask(void **state)
+{
+	char err[256], p2[100];
+	mode_t old = umask(0);
+	struct stat st;
+
+	(void)state;
+	snprintf(p2, sizeof(p2), "%s/open.sock", dir);
+	assert_int_equal(qmp_listen(p2, err, sizeof(err)), 0);
+	umask(old);
+	assert_int_equal(stat(p2, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+static void test_stale_and_live(void **state)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char err[256], p2[100];
+	int fd;
+
+	(void)state;
+	/* The server from setup is live: a second listener must refuse. */
+	assert_int_equal(qmp_listen(path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "already listening"));
+	/* A socket file nobody listens on is replaced. */
+	snprintf(p2, sizeof(p2), "%s/stale.sock", dir);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", p2);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	close(fd);
+	assert_int_equal(qmp_listen(p2, err, sizeof(err)), 0);
+	fd = connect_to(p2);
+	assert_true(fd >= 0);
+	close(fd);
+	/* A regular file is left alone. */
+	snprintf(p2, sizeof(p2), "%s/plain", dir);
+	fd = creat(p2, 0600);
+	close(fd);
+	assert_int_equal(qmp_listen(p2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "is not a socket"));
+	unlink(p2);
+}
+
+static void test_frame(void **state)
+{
+	size_t start;
+
+	(void)state;
+	assert_int_equal(json_frame_next("  {\"a\": \"}\\\"\"} x", 16, &start), 14);
+	assert_int_equal(start, 2);
+	assert_int_equal(json_frame_next("{\"a\": [1, 2", 11, &start), 0);
+	assert_int_equal(json_frame_next(" \r\n", 3, &start), 0);
+	assert_int_equal(start, 3);
+	assert_int_equal(json_frame_next("} ", 2, &start), 1);
+	assert_int_equal(json_frame_next("foo", 3, &start), 0);
+	assert_int_equal(json_frame_next("foo\n", 4, &start), 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_frame),
+		cmocka_unit_test_setup_teardown(test_greeting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_negotiation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_object_add, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_add_del, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_client_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_mode_with_open_umask, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_and_live, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

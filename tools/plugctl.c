@@ -439,14 +439,18 @@ int main(int argc, char **argv)
 	if (events == (cmd.len > 0)) {
 		fprintf(stderr, "plugctl: give either a command or --events\n"
 				"Try 'plugctl --help'.\n");
+		strbuf_free(&cmd);
 		return EXIT_USAGE;
 	}
 	if (count >= 0 && !events) {
 		fprintf(stderr, "plugctl: --count goes with --events\n");
+		strbuf_free(&cmd);
 		return EXIT_USAGE;
 	}
-	if (connect_socket(&c) < 0)
+	if (connect_socket(&c) < 0) {
+		strbuf_free(&cmd);
 		return EXIT_CONNECTION;
+	}
 	if (!events || timeout_given)
 		c.deadline = now() + timeout;
 	if (events)

@@ -87,6 +87,9 @@ if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs
     ird_copy_bin "$root" "$lsmem" /usr/bin/lsmem
     ird_copy_bin "$root" "$chmem" /usr/sbin/chmem
     install -m 0755 "$here/init" "$root/init"
+    # busybox init (exec'ed by /init): a job-control shell on the console, respawned.
+    printf '%s\n' '::respawn:/bin/cttyhack /bin/sh -l' \
+        '::ctrlaltdel:/sbin/reboot' > "$root/etc/inittab"
     echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
     echo 'root:x:0:' > "$root/etc/group"
     ird_pack "$root" "$out/initramfs.img"

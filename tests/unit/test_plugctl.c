@@ -126,7 +126,7 @@ static bool have_plugctl(void)
 {
 	if (access(plugctl, X_OK) == 0)
 		return true;
-	print_message("skipping: %s is not built\n", plugctl);
+	fail_msg("%s is not built (it is part of the default build)", plugctl);
 	return false;
 }
 

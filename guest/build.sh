@@ -77,8 +77,12 @@ lsmem=$(command -v lsmem || true)
 chmem=$(command -v chmem || PATH=$PATH:/usr/sbin:/sbin command -v chmem || true)
 [ -n "$lsmem" ] && [ -n "$chmem" ] || { log "lsmem/chmem not found (apt-get install util-linux)"; exit 1; }
 
+# pvpanic-mmio binds to plugvm's QEMU0001 device and reports a kernel panic to the VMM.
+pvpanic=$out/kernel/lib/modules/$release/kernel/drivers/misc/pvpanic/pvpanic-mmio.ko
+[ -e "$pvpanic" ] || { log "no pvpanic-mmio.ko in $pkg"; exit 1; }
+
 if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs-lib.sh" \
-        "$bb" "$lsmem" "$chmem"; then
+        "$bb" "$lsmem" "$chmem" "$pvpanic"; then
     log "building initramfs.img"
     root=$out/initramfs.root
     rm -rf "$root"
@@ -87,6 +91,8 @@ if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs
     ird_copy_bin "$root" "$lsmem" /usr/bin/lsmem
     ird_copy_bin "$root" "$chmem" /usr/sbin/chmem
     install -m 0755 "$here/init" "$root/init"
+    mkdir -p "$root/lib/modules"
+    cp "$pvpanic" "$root/lib/modules/pvpanic-mmio.ko"
     # busybox init (exec'ed by /init): a job-control shell on the console, respawned.
     printf '%s\n' '::respawn:/bin/cttyhack /bin/sh -l' \
         '::ctrlaltdel:/sbin/reboot' > "$root/etc/inittab"

@@ -9,6 +9,7 @@
 #   --e2e PATH     the e2e-runner binary
 #   --plugvm PATH  plugvm; omitted only for a QEMU-only bed
 #   --out FILE     default: DIR/../nested/l1-initramfs.img
+#   --extra PATH   another program for /usr/bin (plugctl, benchmarks); repeatable
 #
 # L1 uses the same kernel as L2 (guest/vmlinuz).  Skips the work when the output is newer
 # than every input.
@@ -19,13 +20,14 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=../../guest/initramfs-lib.sh
 . "$repo/guest/initramfs-lib.sh"
 
-guest="" e2e="" plugvm="" out=""
+guest="" e2e="" plugvm="" out="" extras=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --guest) guest=$2; shift 2 ;;
         --e2e) e2e=$2; shift 2 ;;
         --plugvm) plugvm=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
+        --extra) extras+=("$2"); shift 2 ;;
         *) echo "build-l1.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -45,7 +47,7 @@ qemu_fw=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin /usr
 modules=(virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko)
 
 inputs=("$here/build-l1.sh" "$here/l1-init" "$repo/guest/initramfs-lib.sh" "$guest/vmlinuz"
-        "$guest/initramfs.img" "$e2e" "$qemu" ${plugvm:+"$plugvm"})
+        "$guest/initramfs.img" "$e2e" "$qemu" ${plugvm:+"$plugvm"} ${extras[@]+"${extras[@]}"})
 if ! ird_stale "$out" "${inputs[@]}"; then
     log "up to date: $out"
     exit 0
@@ -72,6 +74,9 @@ if [ -n "$plugvm" ]; then
     ird_copy_bin "$root" "$plugvm" /usr/bin/plugvm
 fi
 ird_copy_bin "$root" "$qemu" /usr/bin/qemu-system-x86_64
+for x in ${extras[@]+"${extras[@]}"}; do
+    ird_copy_bin "$root" "$x" "/usr/bin/$(basename "$x")"
+done
 for f in "${qemu_fw[@]}"; do
     [ -e "$f" ] || { log "missing QEMU firmware $f"; exit 1; }
     mkdir -p "$root/$(dirname "$f")"

@@ -5,7 +5,8 @@
 #
 # Outputs (OUTDIR):
 #   vmlinuz          the kernel of Debian's current linux-image-*-cloud-amd64
-#   initramfs.img    cpio newc + gzip: busybox-static, /init (guest/init), lsmem, chmem
+#   initramfs.img    cpio newc + gzip: busybox-static, /init (guest/init), lsmem, chmem,
+#                    and guest/tools/*.c built static (cc -static) as /usr/bin/NAME
 #   kernel/          the unpacked kernel package (dpkg -x), for the L1 kvm modules
 #   kernel-release   e.g. 6.1.0-56-cloud-amd64
 #
@@ -81,8 +82,23 @@ chmem=$(command -v chmem || PATH=$PATH:/usr/sbin:/sbin command -v chmem || true)
 pvpanic=$out/kernel/lib/modules/$release/kernel/drivers/misc/pvpanic/pvpanic-mmio.ko
 [ -e "$pvpanic" ] || { log "no pvpanic-mmio.ko in $pkg"; exit 1; }
 
+# Small static test helpers (guest/tools/*.c -> /usr/bin/NAME): hpregs pokes the hotplug
+# registers, pinmem pins a page of a DIMM (e2e tests hostile_registers, unplug_pending).
+tools=()
+for src in "$here"/tools/*.c; do
+    [ -e "$src" ] || continue
+    name=$(basename "$src" .c)
+    if ird_stale "$out/tools/$name" "$src"; then
+        mkdir -p "$out/tools"
+        ${CC:-cc} -static -O2 -std=c17 -Wall -Wextra -Werror -o "$out/tools/$name.tmp" "$src" ||
+            { log "cannot build $src (needs libc6-dev's static libc)"; exit 1; }
+        mv -f "$out/tools/$name.tmp" "$out/tools/$name"
+    fi
+    tools+=("$out/tools/$name")
+done
+
 if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs-lib.sh" \
-        "$bb" "$lsmem" "$chmem" "$pvpanic"; then
+        "$bb" "$lsmem" "$chmem" "$pvpanic" ${tools[@]+"${tools[@]}"}; then
     log "building initramfs.img"
     root=$out/initramfs.root
     rm -rf "$root"
@@ -90,6 +106,9 @@ if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs
     ird_busybox "$root"
     ird_copy_bin "$root" "$lsmem" /usr/bin/lsmem
     ird_copy_bin "$root" "$chmem" /usr/sbin/chmem
+    for t in ${tools[@]+"${tools[@]}"}; do
+        install -m 0755 "$t" "$root/usr/bin/$(basename "$t")"
+    done
     install -m 0755 "$here/init" "$root/init"
     mkdir -p "$root/lib/modules"
     cp "$pvpanic" "$root/lib/modules/pvpanic-mmio.ko"

@@ -421,6 +421,7 @@ int vm_run(struct machine *m)
 		if (m->memory_devices && pv_now_ns() - last_kick >= 1000000000ULL) {
 			memhp_kick(&m->memory_devices->hp);
 			last_kick = pv_now_ns();
+			memory_devices_tick(m->memory_devices, last_kick);
 		}
 	}
 	for (unsigned i = 0; i < m->nr_vcpus; i++)

@@ -110,6 +110,8 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 	md->ost[slot] = (struct ospm_record){ true, source, status };
 	snprintf(id, sizeof(id), "%s", d->used ? d->id : "");
 	snprintf(slot_name, sizeof(slot_name), "%u", slot);
+	if (d->used && d->unplug_pending && source == MEMHP_OST_EV_EJECT_REQUEST)
+		d->unplug_answered = true;
 	if (d->used && ost_is_eject_refusal(source, status)) {
 		d->unplug_pending = false;
 		refusal = device_event_data(d->id);
@@ -353,6 +355,8 @@ static int op_device_del(void *opaque, const char *id, struct control_error *err
 		return -1;
 	}
 	d->unplug_pending = true;
+	d->unplug_answered = false;
+	d->unplug_sent_ns = pv_now_ns();
 	pthread_mutex_unlock(&md->lock);
 
 	ret = memhp_request_eject(&md->hp, slot);
@@ -366,6 +370,44 @@ static int op_device_del(void *opaque, const char *id, struct control_error *err
 		return -1;
 	}
 	return 0;
+}
+
+void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
+{
+	unsigned expired[PLUGVM_MAX_SLOTS], n = 0;
+	char id[64];
+
+	pthread_mutex_lock(&md->lock);
+	for (unsigned i = 0; i < md->alloc.nr_slots; i++) {
+		struct dimm *d = &md->dimm[i];
+
+		if (d->used && d->unplug_pending && !d->unplug_answered &&
+		    now_ns - d->unplug_sent_ns >= MEMORY_DEVICES_UNPLUG_TIMEOUT_NS)
+			expired[n++] = i;
+	}
+	pthread_mutex_unlock(&md->lock);
+
+	for (unsigned k = 0; k < n; k++) {
+		unsigned slot = expired[k];
+		struct dimm *d = &md->dimm[slot];
+		json_t *event = NULL;
+
+		/* Outside md->lock: memhp's lock comes first (see the header). */
+		memhp_cancel_eject(&md->hp, slot);
+		pthread_mutex_lock(&md->lock);
+		if (d->used && d->unplug_pending && !d->unplug_answered) {
+			d->unplug_pending = false;
+			snprintf(id, sizeof(id), "%s", d->id);
+			event = device_event_data(id);
+		}
+		pthread_mutex_unlock(&md->lock);
+		if (event) {
+			pv_info("guest did not answer the eject request for DIMM '%s' within %llu s; "
+				"request withdrawn", id,
+				MEMORY_DEVICES_UNPLUG_TIMEOUT_NS / 1000000000ULL);
+			emit(md, "DEVICE_UNPLUG_GUEST_ERROR", event);
+		}
+	}
 }
 
 static int op_object_add(void *opaque, const struct keyval_list *props, struct control_error *err)

@@ -33,7 +33,16 @@ struct dimm {
 	unsigned node;
 	bool hotplugged;
 	bool unplug_pending;
+	bool unplug_answered;    /* the guest sent an _OST for the eject request */
+	uint64_t unplug_sent_ns; /* when device_del queued the eject request */
 };
+
+/* A guest that has not answered an eject request at all (not even
+ * "_OST 0x84, in progress") within this time is taken not to be
+ * listening: the request is withdrawn and DEVICE_UNPLUG_GUEST_ERROR sent,
+ * so device_del can be tried again. A guest that answered is waited for
+ * without a limit, because offlining a large DIMM can take long. */
+#define MEMORY_DEVICES_UNPLUG_TIMEOUT_NS (15ULL * 1000000000ULL)
 
 struct ospm_record {
 	bool valid;
@@ -76,6 +85,10 @@ int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list 
 /* Fills the memory half of control_ops (opaque = md); the caller adds the
  * machine-wide operations (status, powerdown, quit). */
 void memory_devices_control_ops(struct memory_devices *md, struct control_ops *ops);
+
+/* Called about once a second by the main loop: withdraws unanswered
+ * eject requests (see MEMORY_DEVICES_UNPLUG_TIMEOUT_NS). */
+void memory_devices_tick(struct memory_devices *md, uint64_t now_ns);
 
 /* io_bus handler for the register block. */
 void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size);

@@ -305,6 +305,43 @@ static void test_ospm_status_and_summary(void **state)
 	assert_int_equal(plugged, 256 * MiB);
 }
 
+static void test_unanswered_eject_is_withdrawn(void **state)
+{
+	struct memory_device_info info[SLOTS];
+	struct control_error e;
+
+	(void)state;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(object_add("memory-backend-ram,id=m2,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	assert_int_equal(device_add("pc-dimm,id=d2,memdev=m2", NULL, 0), 0);
+	guest_read(MEMHP_REG_QUEUE);
+	guest_read(MEMHP_REG_QUEUE);
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	assert_int_equal(ops.device_del(ops.opaque, "d2", &e), 0);
+	/* The guest answers d2's request ("in progress") but never d1's. */
+	guest_write(MEMHP_REG_SEL, 1);
+	guest_write(MEMHP_REG_OST_EV, 3);
+	guest_write(MEMHP_REG_OST_ST, 0x84);
+	nr_events = 0;
+	memory_devices_tick(&md, pv_now_ns());
+	assert_int_equal(nr_events, 0); /* not yet timed out */
+	memory_devices_tick(&md, pv_now_ns() + MEMORY_DEVICES_UNPLUG_TIMEOUT_NS + 1);
+	assert_int_equal(nr_events, 1);
+	assert_string_equal(events[0], "DEVICE_UNPLUG_GUEST_ERROR");
+	assert_int_equal(ops.memory_devices(ops.opaque, info, SLOTS), 2);
+	assert_false(info[0].unplug_pending);
+	assert_true(info[1].unplug_pending);
+	/* d1's eject request is gone from the queue and the slot; d2's stays. */
+	guest_write(MEMHP_REG_SEL, 0);
+	assert_int_equal(guest_read(MEMHP_REG_STATUS) & MEMHP_STATUS_EJECT_REQUESTED, 0);
+	guest_write(MEMHP_REG_SEL, 1);
+	assert_int_equal(guest_read(MEMHP_REG_STATUS) & MEMHP_STATUS_EJECT_REQUESTED,
+			 MEMHP_STATUS_EJECT_REQUESTED);
+	/* And device_del may be sent again. */
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +352,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusal_keeps_dimm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_initiated_and_bogus_ejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ospm_status_and_summary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unanswered_eject_is_withdrawn, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "platform.h"
+#include "trace.h"
 #include "util.h"
 
 static const char *const dimm_keys[] = { "driver", "id", "memdev", "node", "slot", "addr", NULL };
@@ -74,6 +75,7 @@ static void on_eject(void *opaque, unsigned slot)
 	struct dimm *d = &md->dimm[slot];
 	json_t *event = NULL;
 
+	pv_trace("eject %u", slot);
 	pthread_mutex_lock(&md->lock);
 	if (!d->used) {
 		pthread_mutex_unlock(&md->lock);
@@ -106,6 +108,7 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 	char id[64], slot_name[16];
 	json_t *info, *refusal = NULL;
 
+	pv_trace("ost %u %u 0x%x", slot, source, status);
 	pthread_mutex_lock(&md->lock);
 	md->ost[slot] = (struct ospm_record){ true, source, status };
 	snprintf(id, sizeof(id), "%s", d->used ? d->id : "");
@@ -131,6 +134,7 @@ static void on_raise_irq(void *opaque)
 {
 	struct memory_devices *md = opaque;
 
+	pv_trace("ged-raise");
 	if (md->raise_ged)
 		md->raise_ged(md->raise_ged_opaque);
 }
@@ -166,6 +170,7 @@ void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 	struct memory_devices *md = opaque;
 	unsigned offset = port - MEMHP_IO_BASE;
 	uint32_t value = 0;
+	uint64_t t0 = pv_trace_on() ? pv_now_ns() : 0;
 
 	if (is_write) {
 		memcpy(&value, data, size < 4 ? size : 4);
@@ -174,6 +179,9 @@ void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 		value = memhp_read(&md->hp, offset, size);
 		memcpy(data, &value, size < 4 ? size : 4);
 	}
+	if (t0) /* start time, access, handler time: the write itself is not counted */
+		pv_trace("io %llu %c 0x%x 0x%x %llu", (unsigned long long)t0, is_write ? 'w' : 'r',
+			 offset, value, (unsigned long long)(pv_now_ns() - t0));
 }
 
 static int parse_uint(const struct keyval_list *props, const char *key, uint64_t *out,
@@ -332,6 +340,7 @@ int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list 
 
 static int op_device_add(void *opaque, const struct keyval_list *props, struct control_error *err)
 {
+	pv_trace("device_add");
 	return dimm_add(opaque, props, true, err);
 }
 
@@ -342,6 +351,7 @@ static int op_device_del(void *opaque, const char *id, struct control_error *err
 	unsigned slot;
 	int ret;
 
+	pv_trace("device_del %s", id);
 	pthread_mutex_lock(&md->lock);
 	d = find_dimm(md, id, &slot);
 	if (!d) {

@@ -29,6 +29,7 @@
 #include "monitor/qmp_internal.h"
 #include "monitor/strbuf.h"
 #include "monitor/unix_listen.h"
+#include "trace.h"
 #include "util.h"
 
 /* An unfinished request longer than this is refused (QEMU caps tokens too). */
@@ -204,6 +205,7 @@ static void client_ready(void *opaque, int fd, short revents)
 			return;
 		}
 		if (n > 0) {
+			pv_trace("qmp-recv %zd", n);
 			strbuf_append(&c->in, buf, (size_t)n);
 			handle_input(c);
 		}

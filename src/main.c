@@ -1,6 +1,8 @@
 /* plugvm: a small VMM for memory-elastic Linux guests on /dev/kvm. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "acpi/acpi.h"
 #include "machine.h"
@@ -23,6 +25,10 @@ static int dump_acpi(const struct plugvm_config *cfg)
 		return EXIT_BAD_USAGE;
 	}
 	vm_describe_acpi(cfg, &layout, &desc);
+	if (mkdir(cfg->dump_acpi_dir, 0755) < 0 && errno != EEXIST) {
+		pv_error("--dump-acpi %s: %s", cfg->dump_acpi_dir, strerror(errno));
+		return EXIT_VMM_FAILURE;
+	}
 	if (acpi_dump(&desc, cfg->dump_acpi_dir, err, sizeof(err)) < 0) {
 		pv_error("--dump-acpi %s: %s", cfg->dump_acpi_dir, err);
 		return EXIT_VMM_FAILURE;

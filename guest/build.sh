@@ -79,8 +79,10 @@ chmem=$(command -v chmem || PATH=$PATH:/usr/sbin:/sbin command -v chmem || true)
 [ -n "$lsmem" ] && [ -n "$chmem" ] || { log "lsmem/chmem not found (apt-get install util-linux)"; exit 1; }
 
 # pvpanic-mmio binds to plugvm's QEMU0001 device and reports a kernel panic to the VMM.
-pvpanic=$out/kernel/lib/modules/$release/kernel/drivers/misc/pvpanic/pvpanic-mmio.ko
-[ -e "$pvpanic" ] || { log "no pvpanic-mmio.ko in $pkg"; exit 1; }
+# It needs the pvpanic core module, which Debian builds as a module too.
+pvpanic_dir=$out/kernel/lib/modules/$release/kernel/drivers/misc/pvpanic
+pvpanic=$pvpanic_dir/pvpanic-mmio.ko
+[ -e "$pvpanic" ] && [ -e "$pvpanic_dir/pvpanic.ko" ] || { log "no pvpanic modules in $pkg"; exit 1; }
 
 # Small static test helpers (guest/tools/*.c -> /usr/bin/NAME): hpregs pokes the hotplug
 # registers, pinmem pins a page of a DIMM (e2e tests hostile_registers, unplug_pending).
@@ -111,7 +113,7 @@ if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs
     done
     install -m 0755 "$here/init" "$root/init"
     mkdir -p "$root/lib/modules"
-    cp "$pvpanic" "$root/lib/modules/pvpanic-mmio.ko"
+    cp "$pvpanic_dir/pvpanic.ko" "$pvpanic" "$root/lib/modules/"
     # busybox init (exec'ed by /init): a job-control shell on the console, respawned.
     printf '%s\n' '::respawn:/bin/cttyhack /bin/sh -l' \
         '::ctrlaltdel:/sbin/reboot' > "$root/etc/inittab"

@@ -192,7 +192,7 @@ static void enter_raw_mode(struct console *c)
 	 * multiplexer passes it to the guest and offers C-a x instead. */
 	if (!c->mux)
 		t.c_lflag |= ISIG;
-	t.c_oflag |= OPOST | ONLCR;
+	/* Output stays raw: the guest sends its own \r\n, and so do plugvm's messages. */
 	if (tcsetattr(c->in_fd, TCSANOW, &t) == 0)
 		c->raw = true;
 }

@@ -342,7 +342,8 @@ char *qc_hmp_cmd(struct qc_hmp *h, const char *line, double timeout_s)
     e2e_log("hmp> %s", line);
     size_t start = h->s.len;
     h->s.pos = start;
-    if (!e2e_stream_puts(&h->s, line) || !e2e_stream_puts(&h->s, "\r\n"))
+    /* "\n" alone: QEMU's readline takes "\r" and "\n" each as Enter. */
+    if (!e2e_stream_puts(&h->s, line) || !e2e_stream_puts(&h->s, "\n"))
         return NULL;
     if (!e2e_stream_expect(&h->s, h->prompt, timeout_s))
         return NULL;

@@ -184,10 +184,7 @@ static bool dmesg_clean(struct e2e_vm *vm)
 {
     char *out = NULL;
     int rc;
-    if (!e2e_vm_run(vm,
-                    "dmesg | grep -E 'ACPI (BIOS )?(Error|Warning)|ACPI Exception|WARNING:|"
-                    "Call Trace|BUG:|acpi_memhotplug|add_memory'",
-                    &out, &rc, 30))
+    if (!e2e_vm_run(vm, QC_DMESG_PROBLEMS, &out, &rc, 30))
         return false;
     bool ok = rc == 1 && !*out;
     if (!ok)

@@ -1,0 +1,130 @@
+#!/bin/sh
+# The ACPI tables of the real plugvm binary (plugvm --dump-acpi), for several machines:
+#   - every table's checksum is right (RSDP: both of its checksums);
+#   - every table but the RSDP disassembles with `iasl -d`, exit 0, no Error/Warning, and
+#     the disassembly has no "Incorrect checksum"/"Invalid"/"terminates" complaints;
+#   - the disassembled DSDT compiles again with 0 errors and 0 warnings;
+#   - the DSDT has one PNP0C80 memory device per slot, the MADT one local APIC per CPU,
+#     the SRAT the NUMA nodes' memory and a hot-pluggable range covering the DIMM window;
+#   - the DSDT's hotplug AML runs in acpiexec (check-dsdt.sh) when there are slots.
+#
+# usage: check-dump.sh PLUGVM
+set -u
+plugvm=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0
+fail() { echo "check-dump: FAIL [$name]: $*" >&2; fails=$((fails + 1)); }
+
+command -v iasl >/dev/null || { echo "check-dump: FAIL: iasl not installed (apt-get install acpica-tools)" >&2; exit 1; }
+[ -x "$plugvm" ] || { echo "check-dump: FAIL: $plugvm is not executable" >&2; exit 1; }
+
+# Sum of bytes [from, from+len) of a file, mod 256.
+bytesum() {
+	od -An -v -tu1 -j "$2" -N "$3" "$1" | awk '{for (i = 1; i <= NF; i++) s += $i} END {print s % 256}'
+}
+# Little-endian 32-bit value at offset.
+le32() {
+	od -An -v -tu4 -j "$2" -N 4 "$1" | awk '{print $1}'
+}
+
+# variant NAME SLOTS CPUS NODES WINDOW_BASE WINDOW_LEN -- plugvm options...
+variant() {
+	name=$1 slots=$2 cpus=$3 nodes=$4 wbase=$5 wlen=$6
+	shift 7
+	d=$work/$name
+	if ! out=$("$plugvm" --dump-acpi "$d" "$@" 2>&1); then
+		fail "plugvm --dump-acpi $* failed: $out"
+		return
+	fi
+	want="apic dsdt facp rsdp xsdt"
+	[ "$nodes" -gt 1 ] || [ "$slots" -gt 0 ] && want="$want srat"
+	for t in $want; do
+		[ -s "$d/$t.dat" ] || fail "no $t.dat"
+	done
+
+	# Checksums.
+	r=$d/rsdp.dat
+	if [ -s "$r" ]; then
+		[ "$(head -c 8 "$r")" = "RSD PTR " ] || fail "rsdp.dat has no 'RSD PTR ' signature"
+		[ "$(bytesum "$r" 0 20)" = 0 ] || fail "RSDP checksum (first 20 bytes) is wrong"
+		[ "$(bytesum "$r" 0 36)" = 0 ] || fail "RSDP extended checksum is wrong"
+	fi
+	for f in "$d"/*.dat; do
+		t=$(basename "$f" .dat)
+		[ "$t" = rsdp ] && continue
+		len=$(le32 "$f" 4)
+		size=$(wc -c < "$f")
+		[ "$len" = "$size" ] || fail "$t: header length $len, file has $size bytes"
+		[ "$(bytesum "$f" 0 "$size")" = 0 ] || fail "$t: checksum is wrong"
+		# Disassembly.
+		if ! (cd "$d" && iasl -d "$t.dat" > "$t.iasl" 2>&1); then
+			fail "iasl -d $t.dat exited non-zero: $(tail -n 5 "$d/$t.iasl")"
+			continue
+		fi
+		if grep -E 'Error|Warning' "$d/$t.iasl" >/dev/null; then
+			fail "iasl -d $t.dat: $(grep -E 'Error|Warning' "$d/$t.iasl" | head -n 5)"
+		fi
+		if grep -iE 'incorrect|invalid|terminates|error|warning|unknown' "$d/$t.dsl" >/dev/null; then
+			fail "$t.dsl: $(grep -iE 'incorrect|invalid|terminates|error|warning|unknown' "$d/$t.dsl" | head -n 5)"
+		fi
+	done
+
+	# The DSDT compiles back.
+	if [ -s "$d/dsdt.dsl" ]; then
+		(cd "$d" && iasl -p "$d/recompiled" dsdt.dsl > recompile.log 2>&1) ||
+			fail "the disassembled DSDT does not compile: $(grep -E 'Error|Warning' "$d/recompile.log" | head -n 5)"
+		grep -q 'Compilation successful. *0 Errors, *0 Warnings' "$d/recompile.log" ||
+			fail "DSDT recompilation: $(grep -E 'Errors|Error |Warning ' "$d/recompile.log" | head -n 5)"
+		n=$(grep -c 'EisaId ("PNP0C80")' "$d/dsdt.dsl")
+		[ "$n" = "$slots" ] || fail "DSDT has $n PNP0C80 devices, expected $slots"
+	fi
+	# MADT: one enabled local APIC per CPU.
+	if [ -s "$d/apic.dsl" ]; then
+		n=$(grep -c 'Subtable Type : 00 \[Processor Local APIC\]' "$d/apic.dsl")
+		[ "$n" = "$cpus" ] || fail "MADT has $n local APICs, expected $cpus"
+	fi
+	# SRAT: memory of every node; the window hot-pluggable.
+	if [ -s "$d/srat.dsl" ]; then
+		# One line per memory affinity: "domain base length hotpluggable".
+		awk '/Subtable Type : 01/ {m = 1; next}
+		     /Subtable Type/ {m = 0}
+		     m && /Proximity Domain :/ {dom = $NF}
+		     m && /Base Address :/ {base = $NF}
+		     m && /Address Length :/ {len = $NF}
+		     m && /Hot Pluggable :/ {print dom + 0, base, len, $NF}' "$d/srat.dsl" > "$d/srat.mem"
+		for n in $(seq 0 $((nodes - 1))); do
+			awk -v n="$n" '$1 == n && $4 == 0' "$d/srat.mem" | grep -q . ||
+				fail "SRAT has no boot memory for node $n: $(cat "$d/srat.mem")"
+		done
+		if [ "$slots" -gt 0 ]; then
+			grep -q "^[0-9]* $wbase $wlen 1\$" "$d/srat.mem" ||
+				fail "SRAT has no hot-pluggable range $wbase+$wlen: $(cat "$d/srat.mem")"
+		fi
+		n=$(grep -c 'Subtable Type : 00 \[Processor Local APIC/SAPIC Affinity\]' "$d/srat.dsl")
+		[ "$n" = "$cpus" ] || fail "SRAT has $n CPU affinities, expected $cpus"
+	fi
+	# The hotplug AML in acpiexec.
+	if [ "$slots" -gt 0 ] && command -v acpiexec >/dev/null; then
+		"$here/check-dsdt.sh" "$d" "$slots" > "$d/check-dsdt.log" 2>&1 ||
+			fail "check-dsdt.sh: $(tail -n 5 "$d/check-dsdt.log")"
+	fi
+	echo "check-dump: [$name] checked $(ls "$d"/*.dat | wc -l) tables"
+}
+
+variant hotplug 8 2 1 0000000100000000 00000003C0000000 -- \
+	-m 1G,slots=8,maxmem=16G -smp 2
+variant numa 8 2 2 0000000100000000 00000003C0000000 -- \
+	-m 1G,slots=8,maxmem=16G -smp 2 \
+	-object memory-backend-ram,id=m0,size=512M -object memory-backend-ram,id=m1,size=512M \
+	-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1
+variant plain 0 1 1 - - -- -m 512M
+variant big 256 8 1 0000000180000000 0000007EC0000000 -- \
+	-m 5G,slots=256,maxmem=512G -smp 8
+
+if [ "$fails" -gt 0 ]; then
+	echo "check-dump: $fails failure(s)" >&2
+	exit 1
+fi
+echo "check-dump: ok"

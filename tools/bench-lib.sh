@@ -1,0 +1,101 @@
+# Shared by tools/bench-boot and tools/bench-hotplug (sourced, not run): build the nested
+# test bed with plugvm-bench in it, boot L1 in a benchmark mode, and paste the results
+# into docs/benchmarks.md.  See docs/benchmarks.md.
+#
+# Environment: PLUGVM_BENCH_BUILD (default build-bench), PLUGVM_BENCH_TIMEOUT (overall
+# seconds, default 3000), PLUGVM_BENCH_SILENCE (watchdog seconds, default 300),
+# PLUGVM_BENCH_NODOC=1 (do not touch docs/benchmarks.md).
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${PLUGVM_BENCH_BUILD:-$repo/build-bench}
+say() { echo "$(basename "$0"): $*" >&2; }
+
+bench_build() {
+    cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$build" -j"$(nproc)" --target nested-l1
+}
+
+# bench_l1 MODE ARGS LOG: boots L1 with plugvm.bench=MODE plugvm.benchargs=ARGS (':'-separated),
+# console into LOG.  A watchdog kills an L1 that is silent for PLUGVM_BENCH_SILENCE s; an L1
+# that never reached its userspace is booted once more.  Returns 0 iff plugvm-bench finished
+# (BENCH-DONE) and L1 reported L1-TESTS-DONE rc=0.
+bench_l1() {
+    local mode=$1 args=$2 log=$3 attempt qpid silence timeout t0 last_size size last_change
+    silence=${PLUGVM_BENCH_SILENCE:-300}
+    timeout=${PLUGVM_BENCH_TIMEOUT:-3000}
+    t0=$(date +%s)
+    for attempt in 1 2; do
+        : > "$log"
+        say "attempt $attempt: booting L1 (plugvm.bench=$mode plugvm.benchargs=$args), console: $log"
+        qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 6G -nographic -nodefaults \
+            -no-reboot -serial stdio -kernel "$build/guest/vmlinuz" \
+            -initrd "$build/nested/l1-initramfs.img" \
+            -append "console=ttyS0 quiet panic=-1 plugvm.bench=$mode plugvm.benchargs=$args" \
+            < /dev/null > "$log" 2>&1 &
+        qpid=$!
+        last_size=0 last_change=$(date +%s)
+        while kill -0 "$qpid" 2>/dev/null; do
+            sleep 2
+            size=$(stat -c %s "$log")
+            if [ "$size" != "$last_size" ]; then
+                last_size=$size last_change=$(date +%s)
+                grep -a -E '^\[bench|^BENCH ' "$log" | tail -n 1 | tr -d '\r' >&2 || true
+            fi
+            if [ $(( $(date +%s) - last_change )) -ge "$silence" ]; then
+                say "WATCHDOG: L1 silent for $silence s; killing it"
+                kill -KILL "$qpid" 2>/dev/null || true
+            elif [ $(( $(date +%s) - t0 )) -ge "$timeout" ]; then
+                say "TIMEOUT: over $timeout s; killing L1"
+                kill -KILL "$qpid" 2>/dev/null || true
+            fi
+        done
+        wait "$qpid" 2>/dev/null || true
+        if grep -aq 'L1-USERSPACE-READY' "$log"; then
+            break
+        fi
+        say "L1 never reached its userspace (TCG hang); retrying once"
+    done
+    grep -aq "^BENCH-DONE $mode failures=0" "$log" && grep -aq '^L1-TESTS-DONE rc=0' "$log"
+}
+
+# bench_doc SECTION LOG TITLE: replaces the block between "<!-- BEGIN SECTION -->" and
+# "<!-- END SECTION -->" in docs/benchmarks.md with the run's facts and its BENCH-MD lines.
+bench_doc() {
+    local section=$1 log=$2 title=$3 doc=$repo/docs/benchmarks.md block
+    block=$(mktemp)
+    {
+        echo "<!-- BEGIN $section -->"
+        echo "### $title"
+        echo
+        echo "Measured $(date -u +%Y-%m-%d) by \`tools/$section\`, plugvm commit" \
+             "\`$(git -C "$repo" rev-parse --short HEAD)\`$(git -C "$repo" diff --quiet HEAD -- src || echo ' (with uncommitted changes)')."
+        echo "Host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) CPUs," \
+             "load average at the end $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' test beds share" \
+             "the machine). L1: QEMU $(qemu-system-x86_64 --version | head -n1 | awk '{print $4}') TCG," \
+             "2 vCPUs, 6 GiB, kernel $(cat "$build/guest/kernel-release"), /dev/kvm = kvm-amd (nested SVM);" \
+             "L2 VMMs inside L1: plugvm and the same QEMU with -enable-kvm."
+        echo "Raw log: \`$(realpath --relative-to="$repo" "$log")\` (not committed); every \`BENCH\` line is one measurement."
+        echo
+        tr -d '\r' < "$log" | sed -n 's/^BENCH-MD //p; s/^BENCH-MD$//p'
+        echo "<!-- END $section -->"
+    } > "$block"
+    if [ "${PLUGVM_BENCH_NODOC:-0}" = 1 ]; then
+        cat "$block"
+        rm -f "$block"
+        return 0
+    fi
+    if [ ! -e "$doc" ]; then
+        echo "# Benchmarks" > "$doc"
+    fi
+    if grep -q "^<!-- BEGIN $section -->" "$doc"; then
+        awk -v s="$section" -v f="$block" '
+            $0 == "<!-- BEGIN " s " -->" { while ((getline l < f) > 0) print l; skip = 1; next }
+            $0 == "<!-- END " s " -->" { skip = 0; next }
+            !skip { print }' "$doc" > "$doc.tmp"
+        mv "$doc.tmp" "$doc"
+    else
+        { echo; cat "$block"; } >> "$doc"
+    fi
+    rm -f "$block"
+    say "updated $doc ($section)"
+}

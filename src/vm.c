@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
@@ -424,8 +425,14 @@ int vm_run(struct machine *m)
 			memory_devices_tick(m->memory_devices, last_kick);
 		}
 	}
-	for (unsigned i = 0; i < m->nr_vcpus; i++)
+	for (unsigned i = 0; i < m->nr_vcpus; i++) {
+		struct kvm_regs regs;
+
 		vcpu_stop(&m->vcpus[i]);
+		/* Where each vCPU was when the VM stopped: the first clue for a hang. */
+		if (ioctl(m->vcpus[i].fd, KVM_GET_REGS, &regs) == 0)
+			pv_debug("vCPU %u stopped at RIP 0x%llx", i, (unsigned long long)regs.rip);
+	}
 	if (m->console)
 		console_restore_terminal(m->console);
 	if (m->exit_status == EXIT_GUEST_DONE) {

@@ -110,6 +110,31 @@ static int write_page_tables(const struct boot_ram *ram)
 	return 0;
 }
 
+/*
+ * A hardware-reduced ACPI guest without EFI ends a reboot in Linux's
+ * real-mode "BIOS" restart: it jumps to the reset vector F000:FFF0
+ * (reboot_init() picks EFI for HW-reduced machines, and efi_reboot()
+ * falls through to BOOT_BIOS). plugvm has no BIOS, so the reset vector
+ * holds a stub that writes the FADT reset value to 0xCF9, which ends
+ * the VM like any other reset.
+ */
+static int write_reset_stub(const struct boot_ram *ram)
+{
+	static const uint8_t stub[] = {
+		0xb0, 0x06,       /* mov al, 0x06 */
+		0xba, 0xf9, 0x0c, /* mov dx, 0x0cf9 */
+		0xee,             /* out dx, al */
+		0xf4,             /* hlt */
+		0xeb, 0xfd,       /* jmp back to hlt */
+	};
+	uint8_t *dst = boot_ram_hva(ram, RESET_VECTOR_GPA, sizeof(stub));
+
+	if (!dst)
+		return -1;
+	memcpy(dst, stub, sizeof(stub));
+	return 0;
+}
+
 static int write_gdt(const struct boot_ram *ram)
 {
 	uint64_t *gdt = boot_ram_hva(ram, BOOT_GDT_GPA, 4 * 8);
@@ -228,6 +253,7 @@ int boot_load_linux(const struct boot_request *req, char *err, size_t errlen)
 
 	dst = boot_ram_hva(req->ram, BOOT_CMDLINE_GPA, cmdline_len + 1);
 	if (!dst || write_page_tables(req->ram) < 0 || write_gdt(req->ram) < 0 ||
+	    write_reset_stub(req->ram) < 0 ||
 	    write_zero_page(req, &bz, initrd_gpa, initrd.size) < 0) {
 		pv_format(err, errlen, "boot RAM below 1 MiB is not mapped");
 		goto out;

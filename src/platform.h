@@ -12,7 +12,8 @@
 #define BOOT_CMDLINE_MAX    0x10000ULL
 #define EBDA_START_GPA      0x9FC00ULL  /* e820 reserved from here to 640 KiB */
 #define ACPI_TABLES_GPA     0xE0000ULL  /* RSDP first, then the other tables */
-#define ACPI_TABLES_SIZE    0x20000ULL  /* up to 1 MiB, e820 reserved */
+#define ACPI_TABLES_SIZE    0x1ff00ULL  /* e820 reserved up to 1 MiB; the reset stub follows */
+#define RESET_VECTOR_GPA    0xffff0ULL  /* real-mode F000:FFF0, where a CPU reset starts */
 #define KERNEL_LOAD_GPA     0x1000000ULL
 
 /* The boot RAM below 4 GiB ends at most here; the rest goes above 4 GiB. */

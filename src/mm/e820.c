@@ -21,7 +21,7 @@ unsigned e820_build(const struct guest_layout *l, struct e820_entry *out, unsign
 				       E820_TYPE_RESERVED};
 	/* The ACPI tables: Linux wants them in reserved (or ACPI) memory,
 	 * and the legacy RSDP scan looks in this BIOS area. */
-	map[n++] = (struct e820_entry){ACPI_TABLES_GPA, ACPI_TABLES_SIZE, E820_TYPE_RESERVED};
+	map[n++] = (struct e820_entry){ACPI_TABLES_GPA, 0x100000 - ACPI_TABLES_GPA, E820_TYPE_RESERVED};
 	if (l->low_ram_end > E820_LOW_RAM_START)
 		map[n++] = (struct e820_entry){E820_LOW_RAM_START,
 					       l->low_ram_end - E820_LOW_RAM_START,

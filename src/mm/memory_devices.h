@@ -86,6 +86,13 @@ int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list 
  * machine-wide operations (status, powerdown, quit). */
 void memory_devices_control_ops(struct memory_devices *md, struct control_ops *ops);
 
+/* The query operations of control_ops (memory_devices_query.c); opaque = md. */
+unsigned memory_devices_query_dimms(void *opaque, struct memory_device_info *out, unsigned max);
+unsigned memory_devices_query_memdevs(void *opaque, struct memdev_info *out, unsigned max);
+unsigned memory_devices_query_ospm(void *opaque, struct ospm_status_info *out, unsigned max);
+unsigned memory_devices_query_numa(void *opaque, struct numa_node_info *out, unsigned max);
+void memory_devices_query_size_summary(void *opaque, uint64_t *base, uint64_t *plugged);
+
 /* Called about once a second by the main loop: withdraws unanswered
  * eject requests (see MEMORY_DEVICES_UNPLUG_TIMEOUT_NS). */
 void memory_devices_tick(struct memory_devices *md, uint64_t now_ns);

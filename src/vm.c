@@ -17,8 +17,8 @@
 #include "io_bus.h"
 #include "mm/backend.h"
 #include "mm/memory_devices.h"
-#include "monitor/monitors.h"
 #include "monitor/qmp.h"
+#include "vm_control.h"
 #include "platform.h"
 #include "power.h"
 #include "util.h"
@@ -27,9 +27,6 @@
 static struct console com1_console;
 static struct backend_registry backends;
 static struct memory_devices memory_devices;
-static struct control_ops control_ops;
-static struct machine *the_machine; /* for the machine-wide control operations */
-static bool monitors_open;
 static int signal_fd = -1;
 
 void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout *layout,
@@ -221,50 +218,6 @@ static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
-static bool op_running(void *opaque)
-{
-	(void)opaque;
-	return !machine_stopping(the_machine);
-}
-
-/* plugvm has no ACPI power button yet, so a powerdown request ends the VM
- * the way a guest poweroff would; docs/monitor.md says so. */
-static void op_system_powerdown(void *opaque)
-{
-	(void)opaque;
-	qmp_emit_event("POWERDOWN", NULL);
-	machine_request_stop(the_machine, EXIT_GUEST_DONE, "system_powerdown: VM stopped");
-}
-
-static void op_system_reset(void *opaque)
-{
-	(void)opaque;
-	machine_request_stop(the_machine, EXIT_GUEST_DONE, "system_reset: plugvm exits on reset");
-}
-
-static void op_quit(void *opaque)
-{
-	(void)opaque;
-	machine_request_stop(the_machine, EXIT_GUEST_DONE, "quit from the monitor");
-}
-
-static int open_monitors(struct machine *m, char *err, size_t errlen)
-{
-	memset(&control_ops, 0, sizeof(control_ops));
-	memory_devices_control_ops(m->memory_devices, &control_ops);
-	control_ops.running = op_running;
-	control_ops.system_powerdown = op_system_powerdown;
-	control_ops.system_reset = op_system_reset;
-	control_ops.quit = op_quit;
-	m->memory_devices->emit = qmp_emit_event;
-	if (monitors_init(&m->loop, m->cfg, &control_ops,
-			  m->cfg->serial.kind == CHARDEV_MON_STDIO ? m->console : NULL, err,
-			  errlen) < 0)
-		return -1;
-	monitors_open = true;
-	return 0;
-}
-
 static void wake_ready(void *opaque, int fd, short revents)
 {
 	uint64_t count;
@@ -312,7 +265,6 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 	unsigned slots_needed;
 
 	memset(m, 0, sizeof(*m));
-	the_machine = m;
 	m->cfg = cfg;
 	m->start_ns = pv_now_ns();
 	m->wake_fd = -1;
@@ -377,7 +329,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 	m->console = &com1_console;
 	if (console_open(m->console, m, &cfg->serial, &m->com1, err, sizeof(err)) < 0)
 		goto bad_usage;
-	if (open_monitors(m, err, sizeof(err)) < 0)
+	if (vm_open_monitors(m, err, sizeof(err)) < 0)
 		goto bad_usage;
 
 	m->nr_vcpus = cfg->nr_cpus;
@@ -454,9 +406,7 @@ void vm_destroy(struct machine *m)
 		vcpu_destroy(&m->vcpus[i]);
 	free(m->vcpus);
 	m->vcpus = NULL;
-	if (monitors_open)
-		monitors_close();
-	monitors_open = false;
+	vm_close_monitors();
 	if (m->console)
 		console_close(m->console);
 	if (m->memory_devices)

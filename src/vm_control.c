@@ -1,0 +1,66 @@
+/* The control operations that concern the whole machine, and the monitors
+ * (QMP, HMP) that call them. The memory operations come from memory_devices. */
+#include "vm_control.h"
+
+#include <string.h>
+
+#include "console.h"
+#include "mm/memory_devices.h"
+#include "monitor/monitors.h"
+#include "monitor/qmp.h"
+
+static struct control_ops control_ops;
+static struct machine *the_machine;
+static bool monitors_open;
+
+static bool op_running(void *opaque)
+{
+	(void)opaque;
+	return !machine_stopping(the_machine);
+}
+
+/* plugvm has no ACPI power button yet, so a powerdown request ends the VM
+ * the way a guest poweroff would; docs/monitor.md says so. */
+static void op_system_powerdown(void *opaque)
+{
+	(void)opaque;
+	qmp_emit_event("POWERDOWN", NULL);
+	machine_request_stop(the_machine, EXIT_GUEST_DONE, "system_powerdown: VM stopped");
+}
+
+static void op_system_reset(void *opaque)
+{
+	(void)opaque;
+	machine_request_stop(the_machine, EXIT_GUEST_DONE, "system_reset: plugvm exits on reset");
+}
+
+static void op_quit(void *opaque)
+{
+	(void)opaque;
+	machine_request_stop(the_machine, EXIT_GUEST_DONE, "quit from the monitor");
+}
+
+int vm_open_monitors(struct machine *m, char *err, size_t errlen)
+{
+	the_machine = m;
+	memset(&control_ops, 0, sizeof(control_ops));
+	memory_devices_control_ops(m->memory_devices, &control_ops);
+	control_ops.running = op_running;
+	control_ops.system_powerdown = op_system_powerdown;
+	control_ops.system_reset = op_system_reset;
+	control_ops.quit = op_quit;
+	m->memory_devices->emit = qmp_emit_event;
+	if (monitors_init(&m->loop, m->cfg, &control_ops,
+			  m->cfg->serial.kind == CHARDEV_MON_STDIO ? m->console : NULL, err,
+			  errlen) < 0)
+		return -1;
+	monitors_open = true;
+	return 0;
+}
+
+void vm_close_monitors(void)
+{
+	if (monitors_open)
+		monitors_close();
+	monitors_open = false;
+}

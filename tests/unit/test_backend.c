@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -322,6 +323,71 @@ static unsigned long free_huge_pages(void)
 	return n;
 }
 
+/*
+ * Huge pages: as root (CI is root) the group reserves a few 2 MiB pages
+ * and mounts a hugetlbfs of its own, so these tests always run there;
+ * only an unprivileged developer run skips them.
+ */
+static char huge_dir[64];
+static long saved_nr_hugepages = -1;
+
+static long read_nr_hugepages(void)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+static void write_nr_hugepages(long n)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+
+	if (f) {
+		fprintf(f, "%ld\n", n);
+		fclose(f);
+	}
+}
+
+static int huge_setup(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	saved_nr_hugepages = read_nr_hugepages();
+	if (saved_nr_hugepages >= 0)
+		write_nr_hugepages(saved_nr_hugepages + 8);
+	snprintf(huge_dir, sizeof(huge_dir), "/tmp/plugvm-huge-XXXXXX");
+	if (!mkdtemp(huge_dir) || mount("none", huge_dir, "hugetlbfs", 0, NULL) < 0)
+		huge_dir[0] = 0;
+	return 0;
+}
+
+static int huge_teardown(void **state)
+{
+	(void)state;
+	if (huge_dir[0]) {
+		umount(huge_dir);
+		rmdir(huge_dir);
+	}
+	if (saved_nr_hugepages >= 0)
+		write_nr_hugepages(saved_nr_hugepages);
+	return 0;
+}
+
+static void skip_unless_root(const char *why)
+{
+	if (geteuid() == 0)
+		fail_msg("%s, although the test reserved huge pages as root", why);
+	print_message("skipping (not root): %s\n", why);
+	skip();
+}
+
 static void test_hugetlb_memfd(void **state)
 {
 	struct mem_backend *b;
@@ -330,7 +396,7 @@ static void test_hugetlb_memfd(void **state)
 	if (free_huge_pages() < 2) {
 		/* No pool: the mapping's reservation fails, cleanly. */
 		create_fails("memory-backend-memfd,id=h2,size=4M,hugetlb=on", "h2");
-		skip();
+		skip_unless_root("no free huge pages");
 	}
 	b = create_ok("memory-backend-memfd,id=h2,size=4M,hugetlb=on");
 	assert_true(b->hugetlb);
@@ -353,7 +419,7 @@ static void test_hugetlbfs_file(void **state)
 			break;
 	fclose(f);
 	if (!page || free_huge_pages() < 2 || access(dir, W_OK) != 0)
-		skip();
+		skip_unless_root("no writable hugetlbfs mount with free pages");
 	snprintf(text, sizeof(text), "memory-backend-file,id=h3,size=%" PRIu64 "K,mem-path=%s",
 		 (uint64_t)(page / KiB + 1), dir);
 	create_fails(text, "page size");
@@ -408,10 +474,13 @@ int main(void)
 		cmocka_unit_test(test_file_failure_removes_created_file),
 		cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_hugetlb_logic),
-		cmocka_unit_test(test_hugetlb_memfd),
-		cmocka_unit_test(test_hugetlbfs_file),
 		cmocka_unit_test(test_registry),
 	};
+	const struct CMUnitTest huge_tests[] = {
+		cmocka_unit_test(test_hugetlb_memfd),
+		cmocka_unit_test(test_hugetlbfs_file),
+	};
+	int failed = cmocka_run_group_tests(tests, setup, teardown);
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return failed + cmocka_run_group_tests_name("hugetlb", huge_tests, huge_setup, huge_teardown);
 }

@@ -36,8 +36,10 @@ static void patch_ext_topology(struct kvm_cpuid_entry2 *e, unsigned index, unsig
 	}
 }
 
-static void patch_entry(struct kvm_cpuid_entry2 *e, unsigned index, unsigned nr_cpus)
+static void patch_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_topology *t)
 {
+	unsigned index = t->index, nr_cpus = t->nr_cpus;
+
 	switch (e->function) {
 	case 1:
 		e->ebx = (e->ebx & 0x0000ffff) | (index << 24) | ((nr_cpus & 0xff) << 16);
@@ -58,19 +60,24 @@ static void patch_entry(struct kvm_cpuid_entry2 *e, unsigned index, unsigned nr_
 		/* AMD: number of cores minus one and the APIC id width. */
 		e->ecx = (cpuid_id_bits(nr_cpus) << 12) | ((nr_cpus - 1) & 0xff);
 		break;
+	case 0x8000001d:
+		/* AMD cache leaves: one thread shares each cache. */
+		e->eax &= ~(0xfffu << 14);
+		break;
 	case 0x8000001e:
-		/* AMD extended APIC id, one thread per core, node 0. */
+		/* AMD extended APIC id, one thread per core; the node id is
+		 * the NUMA node, which older families also use as LLC id. */
 		e->eax = index;
 		e->ebx = index & 0xff;
-		e->ecx = 0;
+		e->ecx = ((t->nr_nodes ? t->nr_nodes - 1 : 0) & 0x7) << 8 | (t->node & 0xff);
 		break;
 	default:
 		break;
 	}
 }
 
-struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned index,
-				  unsigned nr_cpus)
+struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported,
+				  const struct cpuid_topology *t)
 {
 	size_t bytes = sizeof(*supported) + supported->nent * sizeof(supported->entries[0]);
 	struct kvm_cpuid2 *c = malloc(bytes);
@@ -79,6 +86,6 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned i
 		return NULL;
 	memcpy(c, supported, bytes);
 	for (unsigned i = 0; i < c->nent; i++)
-		patch_entry(&c->entries[i], index, nr_cpus);
+		patch_entry(&c->entries[i], t);
 	return c;
 }

@@ -9,10 +9,19 @@
 #define CPUID_1_ECX_HYPERVISOR   (1u << 31)
 #define CPUID_1_EDX_HTT          (1u << 28)
 
-/* Returns a newly allocated copy of `supported` patched for vCPU `index` of
- * `nr_cpus`; NULL on allocation failure. */
-struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned index,
-				  unsigned nr_cpus);
+struct cpuid_topology {
+	unsigned index;    /* vCPU index = APIC id */
+	unsigned nr_cpus;
+	unsigned node;     /* NUMA node of this vCPU */
+	unsigned nr_nodes;
+};
+
+/* Returns a newly allocated copy of `supported` patched for one vCPU; NULL
+ * on allocation failure. Every vCPU gets caches of its own, so vCPUs on
+ * different NUMA nodes never appear to share a last-level cache (Linux
+ * warns about that in topology_sane()). */
+struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported,
+				  const struct cpuid_topology *t);
 
 /* Number of bits needed to number `count` things (0 for 1). */
 unsigned cpuid_id_bits(unsigned count);

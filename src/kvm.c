@@ -28,6 +28,7 @@ static const struct required_cap required_caps[] = {
 	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "KVM_GET_SUPPORTED_CPUID" },
 	{ KVM_CAP_IRQ_INJECT_STATUS, "KVM_CAP_IRQ_INJECT_STATUS", "interrupt injection" },
 	{ KVM_CAP_NR_MEMSLOTS, "KVM_CAP_NR_MEMSLOTS", "one memory slot per DIMM" },
+	{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING", "IOAPIC-only interrupt routing" },
 };
 
 static struct kvm_cpuid2 *get_supported_cpuid(int dev_fd)
@@ -46,6 +47,30 @@ static struct kvm_cpuid2 *get_supported_cpuid(int dev_fd)
 			return NULL;
 	}
 	return NULL;
+}
+
+/*
+ * KVM's default routing sends GSIs 0-15 to the 8259 PIC as well as to the
+ * IOAPIC. A hardware-reduced guest never programs the PIC (Linux uses a
+ * null PIC there), so the UART's IRQ 4 would reach the BSP's LINT0 as an
+ * ExtINT with a stale vector. Route every GSI to the IOAPIC only.
+ */
+static int route_gsis_to_ioapic(int vm_fd)
+{
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[KVM_IOAPIC_NUM_PINS];
+	} r;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.nr = KVM_IOAPIC_NUM_PINS;
+	for (unsigned gsi = 0; gsi < KVM_IOAPIC_NUM_PINS; gsi++) {
+		r.e[gsi].gsi = gsi;
+		r.e[gsi].type = KVM_IRQ_ROUTING_IRQCHIP;
+		r.e[gsi].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		r.e[gsi].u.irqchip.pin = gsi;
+	}
+	return ioctl(vm_fd, KVM_SET_GSI_ROUTING, &r);
 }
 
 int kvm_init(struct kvm *kvm, char *err, size_t errlen)
@@ -109,6 +134,10 @@ int kvm_init(struct kvm *kvm, char *err, size_t errlen)
 	}
 	if (ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 		pv_format(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		goto fail;
+	}
+	if (route_gsis_to_ioapic(kvm->vm_fd) < 0) {
+		pv_format(err, errlen, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
 		goto fail;
 	}
 	return 0;

@@ -30,6 +30,7 @@
 #define APIC_LVT_LINT1 0x360
 #define APIC_MODE_EXTINT 0x700
 #define APIC_MODE_NMI 0x400
+#define APIC_LVT_MASKED 0x10000
 
 static void kick_handler(int sig)
 {
@@ -77,14 +78,17 @@ static int set_lapic(int fd)
 
 	if (ioctl(fd, KVM_GET_LAPIC, &lapic) < 0)
 		return -1;
-	/* What a BIOS leaves behind: LINT0 ExtINT, LINT1 NMI. */
-	*lint0 = (*lint0 & ~0x700u) | APIC_MODE_EXTINT;
+	/* What a BIOS leaves behind: LINT0 ExtINT, LINT1 NMI; but LINT0 masked,
+	 * because this machine has no PIC the guest would program (Linux keeps
+	 * an unmasked ExtINT LINT0 on CPU 0 and would take stray PIC vectors). */
+	*lint0 = (*lint0 & ~0x700u) | APIC_MODE_EXTINT | APIC_LVT_MASKED;
 	*lint1 = (*lint1 & ~0x700u) | APIC_MODE_NMI;
 	return ioctl(fd, KVM_SET_LAPIC, &lapic);
 }
 
 int vcpu_create(struct machine *m, unsigned index, struct vcpu *v, char *err, size_t errlen)
 {
+	struct cpuid_topology topo;
 	struct kvm_cpuid2 *cpuid;
 
 	memset(v, 0, sizeof(*v));
@@ -102,7 +106,13 @@ int vcpu_create(struct machine *m, unsigned index, struct vcpu *v, char *err, si
 		pv_format(err, errlen, "mmap of vCPU %u run area: %s", index, strerror(errno));
 		goto fail;
 	}
-	cpuid = cpuid_for_vcpu(m->kvm.supported_cpuid, index, m->nr_vcpus);
+	topo = (struct cpuid_topology){
+		.index = index,
+		.nr_cpus = m->nr_vcpus,
+		.node = m->cfg->cpu_node[index],
+		.nr_nodes = m->cfg->nr_numa ? m->cfg->nr_numa : 1,
+	};
+	cpuid = cpuid_for_vcpu(m->kvm.supported_cpuid, &topo);
 	if (!cpuid || ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0) {
 		pv_format(err, errlen, "KVM_SET_CPUID2 on vCPU %u: %s", index, strerror(errno));
 		free(cpuid);

@@ -44,7 +44,7 @@ static const struct kvm_cpuid_entry2 *find(const struct kvm_cpuid2 *c, uint32_t 
 static void test_leaf1_apic_id_count_and_hypervisor_bit(void **state)
 {
 	struct kvm_cpuid2 *sup = make_supported();
-	struct kvm_cpuid2 *c = cpuid_for_vcpu(sup, 3, 4);
+	struct kvm_cpuid2 *c = cpuid_for_vcpu(sup, &(struct cpuid_topology){ .index = 3, .nr_cpus = 4, .nr_nodes = 1 });
 	const struct kvm_cpuid_entry2 *e = find(c, 1, 0);
 
 	(void)state;
@@ -61,7 +61,7 @@ static void test_leaf1_apic_id_count_and_hypervisor_bit(void **state)
 static void test_supported_copy_untouched(void **state)
 {
 	struct kvm_cpuid2 *sup = make_supported();
-	struct kvm_cpuid2 *c = cpuid_for_vcpu(sup, 1, 2);
+	struct kvm_cpuid2 *c = cpuid_for_vcpu(sup, &(struct cpuid_topology){ .index = 1, .nr_cpus = 2, .nr_nodes = 1 });
 
 	(void)state;
 	assert_int_equal(find(sup, 1, 0)->ebx, 0xabcd);
@@ -74,7 +74,7 @@ static void test_supported_copy_untouched(void **state)
 static void test_x2apic_topology(void **state)
 {
 	struct kvm_cpuid2 *sup = make_supported();
-	struct kvm_cpuid2 *c = cpuid_for_vcpu(sup, 5, 6);
+	struct kvm_cpuid2 *c = cpuid_for_vcpu(sup, &(struct cpuid_topology){ .index = 5, .nr_cpus = 6, .nr_nodes = 1 });
 	const struct kvm_cpuid_entry2 *smt = find(c, 0xb, 0);
 	const struct kvm_cpuid_entry2 *core = find(c, 0xb, 1);
 
@@ -97,11 +97,35 @@ static void test_x2apic_topology(void **state)
 static void test_single_cpu_has_no_htt(void **state)
 {
 	struct kvm_cpuid2 *sup = make_supported();
-	struct kvm_cpuid2 *c = cpuid_for_vcpu(sup, 0, 1);
+	struct kvm_cpuid2 *c = cpuid_for_vcpu(sup, &(struct cpuid_topology){ .index = 0, .nr_cpus = 1, .nr_nodes = 1 });
 
 	(void)state;
 	assert_false(find(c, 1, 0)->edx & CPUID_1_EDX_HTT);
 	assert_int_equal(find(c, 0xb, 1)->eax, 0);
+	free(c);
+	free(sup);
+}
+
+static void test_numa_node_and_private_caches(void **state)
+{
+	struct kvm_cpuid2 *sup = make_supported();
+	struct kvm_cpuid2 *c;
+
+	(void)state;
+	sup->entries[7].function = 0x8000001d; /* replace 0x8000001e for this test */
+	sup->entries[7].eax = 0x0001c163;      /* "3 threads share this cache" */
+	c = cpuid_for_vcpu(sup, &(struct cpuid_topology){ .index = 1, .nr_cpus = 2, .node = 1,
+							  .nr_nodes = 2 });
+	assert_int_equal((find(c, 0x8000001d, 0)->eax >> 14) & 0xfff, 0);
+	assert_int_equal(find(c, 0x8000001d, 0)->eax & 0x3fff, 0x0163);
+	free(c);
+	free(sup);
+	sup = make_supported();
+	c = cpuid_for_vcpu(sup, &(struct cpuid_topology){ .index = 1, .nr_cpus = 2, .node = 1,
+							  .nr_nodes = 2 });
+	assert_int_equal(find(c, 0x8000001e, 0)->ecx & 0xff, 1);        /* node id */
+	assert_int_equal((find(c, 0x8000001e, 0)->ecx >> 8) & 0x7, 1);  /* two nodes */
+	assert_int_equal((find(c, 4, 0)->eax >> 14) & 0xfff, 0);        /* Intel: private caches */
 	free(c);
 	free(sup);
 }
@@ -123,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_supported_copy_untouched),
 		cmocka_unit_test(test_x2apic_topology),
 		cmocka_unit_test(test_single_cpu_has_no_htt),
+		cmocka_unit_test(test_numa_node_and_private_caches),
 		cmocka_unit_test(test_id_bits),
 	};
 

@@ -151,6 +151,7 @@ static bool run_one(const struct e2e_test *t)
 
     int status = 0;
     bool timed_out = false;
+    double next_heartbeat = 30;
     for (;;) {
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid)
@@ -167,6 +168,13 @@ static bool run_one(const struct e2e_test *t)
             kill(pid, SIGTERM);
         } else if (timed_out && since(&t0) > t->timeout_s + 5) {
             kill(pid, SIGKILL);
+        }
+        /* A test may be quiet for minutes (a large copy in the guest); the bed's
+         * watchdog must only catch a frozen L1, so say that the runner lives. */
+        if (since(&t0) > next_heartbeat) {
+            printf("[%s +%.0fs] still running\n", t->name, since(&t0));
+            fflush(stdout);
+            next_heartbeat += 30;
         }
         usleep(50000);
     }

@@ -38,7 +38,11 @@ static void patch_ext_topology(struct kvm_cpuid_entry2 *e, unsigned index, unsig
 
 static void patch_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_topology *t)
 {
-	unsigned index = t->index, nr_cpus = t->nr_cpus;
+	unsigned index = t->index;
+	/* With several NUMA nodes every vCPU is a package of its own, so no two
+	 * vCPUs on different nodes appear to share a package or a last-level
+	 * cache (Linux derives the LLC from the package on older AMD CPUs). */
+	unsigned nr_cpus = t->nr_nodes > 1 ? 1 : t->nr_cpus;
 
 	switch (e->function) {
 	case 1:

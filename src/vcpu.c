@@ -154,6 +154,20 @@ static void report_internal_error(struct vcpu *v)
 			     v->run->internal.suberror, rip);
 }
 
+/* Where the guest was when it triple-faulted: the first clue for its crash. */
+static void report_triple_fault(struct vcpu *v)
+{
+	struct kvm_regs regs = { 0 };
+	struct kvm_sregs sregs = { 0 };
+
+	ioctl(v->fd, KVM_GET_REGS, &regs);
+	ioctl(v->fd, KVM_GET_SREGS, &sregs);
+	machine_request_stop(v->m, EXIT_GUEST_CRASHED,
+			     "vCPU %u: guest triple fault (shutdown) at RIP 0x%llx, RSP 0x%llx, "
+			     "CR2 0x%llx; the guest crashed", v->index, (unsigned long long)regs.rip,
+			     (unsigned long long)regs.rsp, (unsigned long long)sregs.cr2);
+}
+
 static void handle_io(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -202,8 +216,7 @@ static bool handle_exit(struct vcpu *v)
 	case KVM_EXIT_INTR:
 		return true;
 	case KVM_EXIT_SHUTDOWN:
-		machine_request_stop(v->m, EXIT_GUEST_CRASHED,
-				     "vCPU %u: guest triple fault (shutdown); the guest crashed", v->index);
+		report_triple_fault(v);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
 		handle_system_event(v);

@@ -185,12 +185,12 @@ out:
 
 static int env_cycles(void)
 {
-    const char *s = e2e_getenv_or("E2E_ENDURANCE_CYCLES", "25");
+    const char *s = e2e_getenv_or("E2E_ENDURANCE_CYCLES", "10");
     int n = atoi(s);
     return n > 0 ? n : 25;
 }
 
-/* endurance: in one guest, E2E_ENDURANCE_CYCLES (default 25) cycles of object-add 1 GiB +
+/* endurance: in one guest, E2E_ENDURANCE_CYCLES (default 10) cycles of object-add 1 GiB +
  * device_add, guest onlines it (_OST(1,0), MemTotal +1 GiB), device_del (_OST(3,0x84),
  * DEVICE_DELETED, _OST(3,0)), MemTotal back, object-del.  One warm-up cycle first.
  * Afterwards: plugvm's open fds and threads equal their values before the first cycle,

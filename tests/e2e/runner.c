@@ -21,14 +21,19 @@
 #include <time.h>
 #include <unistd.h>
 
+/* E2E_MANUAL_TEST entries run only when named (not in CI, not in ctest). */
 #define E2E_TEST(name, timeout, doc) bool test_##name(void);
+#define E2E_MANUAL_TEST(name, timeout, doc) bool test_##name(void);
 #include "tests.def"
 #undef E2E_TEST
+#undef E2E_MANUAL_TEST
 
 static const struct e2e_test tests[] = {
 #define E2E_TEST(name, timeout, doc) {#name, test_##name, timeout, doc},
+#define E2E_MANUAL_TEST(name, timeout, doc) {#name, test_##name, timeout, "(manual) " doc},
 #include "tests.def"
 #undef E2E_TEST
+#undef E2E_MANUAL_TEST
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
@@ -217,7 +222,8 @@ int main(int argc, char **argv)
     int unknown = 0;
     if (argc == 1) {
         for (size_t i = 0; i < NTESTS; i++)
-            sel[nsel++] = &tests[i];
+            if (strncmp(tests[i].doc, "(manual) ", 9) != 0)
+                sel[nsel++] = &tests[i];
     }
     for (int i = 1; i < argc && nsel < NTESTS + 64; i++) {
         const struct e2e_test *t = find(argv[i]);

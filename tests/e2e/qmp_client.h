@@ -74,7 +74,7 @@ char *qc_hmp_cmd(struct qc_hmp *h, const char *line, double timeout_s);
  * plugvm.  grep exits 1 with no output when the log is clean. */
 #define QC_DMESG_PROBLEMS                                                                 \
     "dmesg | grep -E 'ACPI (BIOS )?(Error|Warning)|ACPI Exception|Firmware Bug|FW_BUG|"   \
-    "acpi_memhotplug|add_memory|WARNING:|BUG:' | grep -v 'at arch/x86/kernel/fpu/xstate.c'"
+    "acpi_memhotplug|add_memory|WARNING:|BUG:|not on the same node' | grep -v 'at arch/x86/kernel/fpu/xstate.c'"
 
 /* ---- guest memory ----------------------------------------------------------------------- */
 

@@ -179,6 +179,29 @@ bool test_numa(void)
         goto out;
     }
     e2e_log("memory blocks 0-3 on node0, 4-7 on node1");
+    free(out);
+    out = NULL;
+
+    /* The CPU topology agrees with the nodes: no two CPUs of different nodes appear to
+     * share a core, a package or a last-level cache (the kernel WARNs "sched: CPU #1's
+     * llc-sibling CPU #0 is not on the same node"). */
+    if (!e2e_vm_sh(&vm, "grep -E '^(vendor_id|cpu family|model|physical id|core id|apicid)' "
+                        "/proc/cpuinfo | sort | uniq -c; "
+                        "cat /sys/devices/system/cpu/cpu1/cache/index3/shared_cpu_list "
+                        "/sys/devices/system/cpu/cpu1/topology/core_siblings_list 2>&1; true",
+                   &out, 30))
+        goto out;
+    e2e_log("guest CPU topology:\n%s", out);
+    free(out);
+    out = NULL;
+    int rc;
+    if (!e2e_vm_run(&vm, QC_DMESG_PROBLEMS, &out, &rc, 30))
+        goto out;
+    if (rc != 1 || *out) {
+        e2e_fail("dmesg of the NUMA boot has errors or warnings (grep rc %d):\n%s", rc, out);
+        goto out;
+    }
+    e2e_log("dmesg clean: the CPU topology agrees with the NUMA nodes");
     ok = true;
 out:
     free(out);

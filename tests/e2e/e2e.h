@@ -12,12 +12,22 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* ---- logging ------------------------------------------------------------------------ */
+/* ---- harness (harness.c): logging, failure flag, scratch directory --------------------- */
+
+struct timespec;
+/* Starts a test (or a benchmark) called name at t0 (NULL: now): the log label, the clock
+ * of e2e_elapsed(), a cleared failure flag, and SIGTERM/SIGINT handlers that kill the
+ * tracked VMMs. */
+void e2e_harness_start(const char *name, const struct timespec *t0);
+/* Kills the tracked VMMs and removes the scratch directory. */
+void e2e_harness_finish(void);
 
 /* "[<test> +12.34s] message" on stdout. */
 void e2e_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs "FAIL: message" and returns false, so `return e2e_fail(...)` reads naturally. */
 bool e2e_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* True once the current test has called e2e_fail(). */
+bool e2e_test_failed(void);
 /* Seconds since the current test started. */
 double e2e_elapsed(void);
 

@@ -37,91 +37,11 @@ static const struct e2e_test tests[] = {
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
-static const char *current = "e2e";
-static struct timespec t_start;
-static char tmpdir[256];
-
-#define MAX_TRACKED 64
-static volatile pid_t tracked[MAX_TRACKED];
-
 static double since(const struct timespec *t0)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)(ts.tv_sec - t0->tv_sec) + (double)(ts.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-double e2e_elapsed(void)
-{
-    return since(&t_start);
-}
-
-static void vlog(const char *prefix, const char *fmt, va_list ap)
-{
-    printf("[%s +%.2fs] %s", current, e2e_elapsed(), prefix);
-    vprintf(fmt, ap);
-    putchar('\n');
-    fflush(stdout);
-}
-
-void e2e_log(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vlog("", fmt, ap);
-    va_end(ap);
-}
-
-bool e2e_fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vlog("FAIL: ", fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-void e2e_track_pid(pid_t pid)
-{
-    for (int i = 0; i < MAX_TRACKED; i++)
-        if (tracked[i] == 0) {
-            tracked[i] = pid;
-            return;
-        }
-}
-
-void e2e_untrack_pid(pid_t pid)
-{
-    for (int i = 0; i < MAX_TRACKED; i++)
-        if (tracked[i] == pid)
-            tracked[i] = 0;
-}
-
-static void kill_tracked(void)
-{
-    for (int i = 0; i < MAX_TRACKED; i++)
-        if (tracked[i] > 0)
-            kill(tracked[i], SIGKILL);
-}
-
-static void on_term(int sig)
-{
-    (void)sig;
-    kill_tracked();
-    _exit(2);
-}
-
-const char *e2e_tmpdir(void)
-{
-    if (!tmpdir[0]) {
-        snprintf(tmpdir, sizeof(tmpdir), "%s/e2e-%s-XXXXXX", e2e_getenv_or("TMPDIR", "/tmp"),
-                 current);
-        if (!mkdtemp(tmpdir)) {
-            e2e_fail("mkdtemp %s: %s", tmpdir, strerror(errno));
-            abort();
-        }
-    }
-    return tmpdir;
 }
 
 /* Runs one test in a child; returns true if it passed. */
@@ -138,19 +58,9 @@ static bool run_one(const struct e2e_test *t)
         return false;
     }
     if (pid == 0) {
-        current = t->name;
-        t_start = t0;
-        signal(SIGTERM, on_term);
-        signal(SIGPIPE, SIG_IGN);
+        e2e_harness_start(t->name, &t0);
         bool ok = t->fn();
-        kill_tracked();
-        if (tmpdir[0]) {
-            char cmd[300];
-            snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-            if (system(cmd) != 0)
-                fprintf(stderr, "e2e: could not remove %s\n", tmpdir);
-        }
-        fflush(stdout);
+        e2e_harness_finish();
         _exit(ok ? 0 : 1);
     }
 
@@ -202,7 +112,6 @@ static const struct e2e_test *find(const char *name)
 
 int main(int argc, char **argv)
 {
-    clock_gettime(CLOCK_MONOTONIC, &t_start);
     setvbuf(stdout, NULL, _IOLBF, 0);
     signal(SIGPIPE, SIG_IGN);
 

@@ -183,11 +183,10 @@ out:
     return ok;
 }
 
-static int env_cycles(void)
+static int env_cycles(const char *name, int fallback)
 {
-    const char *s = e2e_getenv_or("E2E_ENDURANCE_CYCLES", "10");
-    int n = atoi(s);
-    return n > 0 ? n : 25;
+    int n = atoi(e2e_getenv_or(name, ""));
+    return n > 0 ? n : fallback;
 }
 
 /* endurance: in one guest, E2E_ENDURANCE_CYCLES (default 10) cycles of object-add 1 GiB +
@@ -201,7 +200,7 @@ bool test_endurance(void)
 {
     struct ut t = UT_INIT;
     bool ok = false;
-    int cycles = env_cycles();
+    int cycles = env_cycles("E2E_ENDURANCE_CYCLES", 10);
 
     if (!ut_boot(&t, NULL, false))
         goto out;
@@ -283,7 +282,8 @@ static long movable_free_kb(struct ut *t)
 /* data_integrity: DIMM A (1 GiB, online_movable) receives a 256 MiB tmpfs file (64 chunks
  * of a 4 MiB random block, each with its own header line); the Movable zone, which is
  * only A at that point, loses at least 200 MiB of free memory (the data is on A); its
- * md5 is recorded.  DIMM B is hot-added and removed 10 times beside it: md5 unchanged.
+ * md5 is recorded.  DIMM B is hot-added and removed E2E_INTEGRITY_CYCLES (default 20) times
+ * beside it: md5 unchanged.
  * DIMM C is added, then A removed while the data lives there (the guest migrates it):
  * DEVICE_DELETED for A, md5 unchanged, MemTotal = boot + C. */
 bool test_data_integrity(void)
@@ -315,7 +315,8 @@ bool test_data_integrity(void)
     }
     if (!checksum(&t, sum0, sizeof(sum0), "on A"))
         goto out;
-    for (int i = 1; i <= 10; i++) {
+    int cycles = env_cycles("E2E_INTEGRITY_CYCLES", 20);
+    for (int i = 1; i <= cycles; i++) {
         if (!ut_plug(&t, "memB", "dimmB", 1024) ||
             !g_wait_memtotal(&t.vm, base + 2 * GIB_KB, TOL_KB, 60) ||
             !ut_unplug(&t, "memB", "dimmB", 60) ||
@@ -325,7 +326,7 @@ bool test_data_integrity(void)
         }
         e2e_log("B cycle %d done", i);
     }
-    if (!checksum(&t, sum, sizeof(sum), "after 10 B cycles"))
+    if (!checksum(&t, sum, sizeof(sum), "after the B cycles"))
         goto out;
     if (strcmp(sum, sum0) != 0) {
         e2e_fail("data on A changed while B came and went");

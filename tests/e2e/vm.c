@@ -195,9 +195,30 @@ bool e2e_vm_wait_exit(struct e2e_vm *vm, double timeout_s, int *status)
     return true;
 }
 
+/* Where each thread of a VMM that is still running sits (state, kernel wait channel,
+ * system call): after a failure this tells a VMM blocked in user space or in a syscall
+ * from a guest that stopped by itself. */
+static void dump_threads(pid_t pid)
+{
+    char path[96], cmd[512];
+
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    snprintf(cmd, sizeof(cmd),
+             "for t in %s/*; do printf '%%s %%s wchan=%%s syscall=%%s\\n' \"${t##*/}\" "
+             "\"$(cut -d' ' -f2-3 $t/stat 2>/dev/null)\" \"$(cat $t/wchan 2>/dev/null)\" "
+             "\"$(cut -d' ' -f1-3 $t/syscall 2>/dev/null)\"; done",
+             path);
+    e2e_log("threads of %s (pid %d) at the failure:", path, (int)pid);
+    fflush(stdout);
+    if (system(cmd) != 0)
+        e2e_log("(could not list the threads)");
+}
+
 void e2e_vm_destroy(struct e2e_vm *vm)
 {
     if (vm->pid > 0 && !vm->exited) {
+        if (e2e_test_failed())
+            dump_threads(vm->pid);
         kill(vm->pid, SIGKILL);
         while (waitpid(vm->pid, &vm->status, 0) < 0 && errno == EINTR)
             ;

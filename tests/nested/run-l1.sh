@@ -47,6 +47,7 @@ append="console=ttyS0 quiet panic=-1"
 [ -n "$vmm" ] && append+=" plugvm.vmm=$vmm"
 [ "$verbose" = 1 ] && append+=" plugvm.verbose=1"
 [ -n "${E2E_ENDURANCE_CYCLES:-}" ] && append+=" plugvm.endurance_cycles=$E2E_ENDURANCE_CYCLES"
+[ -n "${E2E_INTEGRITY_CYCLES:-}" ] && append+=" plugvm.integrity_cycles=$E2E_INTEGRITY_CYCLES"
 if [ "$shell" = 1 ]; then
     exec qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 6G -nographic \
         -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append plugvm.shell=1"

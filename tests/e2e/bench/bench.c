@@ -33,92 +33,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- what e2e-runner provides to the library ----------------------------------------- */
-
-static struct timespec t_start;
-static char tmpdir[256];
-#define MAX_TRACKED 16
-static volatile pid_t tracked[MAX_TRACKED];
-
 static uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-double e2e_elapsed(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)(ts.tv_sec - t_start.tv_sec) + (double)(ts.tv_nsec - t_start.tv_nsec) / 1e9;
-}
-
-static void vlog(const char *prefix, const char *fmt, va_list ap)
-{
-    printf("[bench +%.1fs] %s", e2e_elapsed(), prefix);
-    vprintf(fmt, ap);
-    putchar('\n');
-    fflush(stdout);
-}
-
-void e2e_log(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vlog("", fmt, ap);
-    va_end(ap);
-}
-
-bool e2e_fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vlog("FAIL: ", fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-void e2e_track_pid(pid_t pid)
-{
-    for (int i = 0; i < MAX_TRACKED; i++)
-        if (tracked[i] == 0) {
-            tracked[i] = pid;
-            return;
-        }
-}
-
-void e2e_untrack_pid(pid_t pid)
-{
-    for (int i = 0; i < MAX_TRACKED; i++)
-        if (tracked[i] == pid)
-            tracked[i] = 0;
-}
-
-static void kill_tracked(void)
-{
-    for (int i = 0; i < MAX_TRACKED; i++)
-        if (tracked[i] > 0)
-            kill(tracked[i], SIGKILL);
-}
-
-static void on_term(int sig)
-{
-    (void)sig;
-    kill_tracked();
-    _exit(2);
-}
-
-const char *e2e_tmpdir(void)
-{
-    if (!tmpdir[0]) {
-        snprintf(tmpdir, sizeof(tmpdir), "%s/bench-XXXXXX", e2e_getenv_or("TMPDIR", "/tmp"));
-        if (!mkdtemp(tmpdir)) {
-            e2e_fail("mkdtemp %s: %s", tmpdir, strerror(errno));
-            abort();
-        }
-    }
-    return tmpdir;
 }
 
 /* ---- statistics ------------------------------------------------------------------------ */
@@ -909,11 +828,8 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-    clock_gettime(CLOCK_MONOTONIC, &t_start);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGTERM, on_term);
-    signal(SIGINT, on_term);
+    e2e_harness_start("bench", NULL);
     if (argc < 2)
         return usage();
     const char *mode = argv[1];
@@ -954,12 +870,6 @@ int main(int argc, char **argv)
     } else {
         return usage();
     }
-    kill_tracked();
-    if (tmpdir[0]) {
-        char cmd[300];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "plugvm-bench: could not remove %s\n", tmpdir);
-    }
+    e2e_harness_finish();
     return rc;
 }

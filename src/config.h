@@ -13,9 +13,12 @@
 #define PLUGVM_MAX_CPUS 64
 #define PLUGVM_MAX_NUMA_NODES 8
 #define PLUGVM_MAX_SLOTS 256
-#define PLUGVM_MAX_OBJECTS 64
+#define PLUGVM_MAX_OBJECTS 64 /* -object options on the command line */
 #define PLUGVM_MAX_DEVICES 64
 #define PLUGVM_MAX_MONITORS 4
+/* Memory backends alive at once (command line and object-add): one per DIMM slot, one per
+ * NUMA node's boot RAM, and room for backends created before their device_add. */
+#define PLUGVM_MAX_BACKENDS (PLUGVM_MAX_SLOTS + PLUGVM_MAX_NUMA_NODES + 64)
 
 enum chardev_kind {
 	CHARDEV_NONE,

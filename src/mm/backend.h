@@ -59,7 +59,7 @@ int backend_check_size(uint64_t size, uint64_t page_size, char *err, size_t errl
 
 /* Backends by id. Not locked: the caller serialises monitor commands. */
 struct backend_registry {
-	struct mem_backend *items[PLUGVM_MAX_OBJECTS];
+	struct mem_backend *items[PLUGVM_MAX_BACKENDS];
 	unsigned count;
 };
 

@@ -45,7 +45,7 @@ static const char *tf(bool b)
 
 static void info_memdev(const struct control_ops *ops, struct strbuf *out)
 {
-	const unsigned max = PLUGVM_MAX_OBJECTS + PLUGVM_MAX_SLOTS;
+	const unsigned max = PLUGVM_MAX_BACKENDS;
 	struct memdev_info *m;
 	unsigned n;
 

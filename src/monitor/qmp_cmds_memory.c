@@ -147,7 +147,7 @@ json_t *qmp_cmd_query_memory_size_summary(const struct qmp_context *ctx, json_t 
 json_t *qmp_cmd_query_memdev(const struct qmp_context *ctx, json_t *args,
 			     struct control_error *err)
 {
-	const unsigned max = PLUGVM_MAX_OBJECTS + PLUGVM_MAX_SLOTS;
+	const unsigned max = PLUGVM_MAX_BACKENDS;
 	struct memdev_info *m = calloc(max, sizeof(*m));
 	json_t *list = json_array();
 	unsigned n;

@@ -463,6 +463,32 @@ static void test_registry(void **state)
 	assert_int_equal(r.count, 0);
 }
 
+/* Every slot can hold a DIMM with its own backend while the NUMA nodes' boot RAM backends
+ * exist too (the 64th DIMM of slots=64 was once refused here). */
+static void test_registry_holds_a_backend_per_slot(void **state)
+{
+	struct backend_registry r;
+	char text[96], err[256];
+	unsigned n = 0;
+
+	(void)state;
+	backend_registry_init(&r);
+	for (; n < PLUGVM_MAX_SLOTS + PLUGVM_MAX_NUMA_NODES; n++) {
+		snprintf(text, sizeof(text), "memory-backend-ram,id=m%u,size=2M", n);
+		assert_int_equal(backend_registry_add(&r, create_ok(text), err, sizeof(err)), 0);
+	}
+	for (; n < PLUGVM_MAX_BACKENDS; n++) {
+		snprintf(text, sizeof(text), "memory-backend-ram,id=m%u,size=2M", n);
+		assert_int_equal(backend_registry_add(&r, create_ok(text), err, sizeof(err)), 0);
+	}
+	struct mem_backend *extra = create_ok("memory-backend-ram,id=extra,size=2M");
+	assert_int_equal(backend_registry_add(&r, extra, err, sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "too many memory backends"));
+	assert_null(backend_registry_find(&r, "extra"));
+	backend_destroy(extra);
+	backend_registry_clear(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_hugetlb_logic),
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_registry_holds_a_backend_per_slot),
 	};
 	const struct CMUnitTest huge_tests[] = {
 		cmocka_unit_test(test_hugetlb_memfd),

@@ -7,6 +7,8 @@
 # PLUGVM_BENCH_NODOC=1 (do not touch docs/benchmarks.md).
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../tests/nested/l1-machine.sh
+. "$repo/tests/nested/l1-machine.sh"
 build=${PLUGVM_BENCH_BUILD:-$repo/build-bench}
 say() { echo "$(basename "$0"): $*" >&2; }
 
@@ -27,10 +29,10 @@ bench_l1() {
     for attempt in 1 2; do
         : > "$log"
         say "attempt $attempt: booting L1 (plugvm.bench=$mode plugvm.benchargs=$args), console: $log"
-        qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 6G -nographic -nodefaults \
-            -no-reboot -serial stdio -kernel "$build/guest/vmlinuz" \
+        "${l1_machine[@]}" -nographic -nodefaults \
+            -serial stdio -kernel "$build/guest/vmlinuz" \
             -initrd "$build/nested/l1-initramfs.img" \
-            -append "console=ttyS0 quiet panic=-1 plugvm.bench=$mode plugvm.benchargs=$args" \
+            -append "$l1_append plugvm.bench=$mode plugvm.benchargs=$args" \
             < /dev/null > "$log" 2>&1 &
         qpid=$!
         last_size=0 last_change=$(date +%s)

@@ -196,22 +196,43 @@ bool e2e_vm_wait_exit(struct e2e_vm *vm, double timeout_s, int *status)
 }
 
 /* Where each thread of a VMM that is still running sits (state, kernel wait channel,
- * system call): after a failure this tells a VMM blocked in user space or in a syscall
- * from a guest that stopped by itself. */
+ * system call, kernel stack) and whether its VM still exits to KVM (KVM's debugfs
+ * counters, sampled twice one second apart): after a failure this tells a VMM blocked in
+ * user space from a guest stuck on its own and from a vCPU looping inside KVM. */
 static void dump_threads(pid_t pid)
 {
-    char path[96], cmd[512];
+    static const char script[] =
+        "p=$1\n"
+        "for t in /proc/$p/task/*; do\n"
+        "  echo \"${t##*/} $(cut -d' ' -f2-3 $t/stat 2>/dev/null) wchan=$(cat $t/wchan 2>/dev/null)"
+        " syscall=$(cut -d' ' -f1-3 $t/syscall 2>/dev/null)\"\n"
+        "  sed 's/^/    /' $t/stack 2>/dev/null | head -n 12\n"
+        "done\n"
+        "for d in /sys/kernel/debug/kvm/$p-*; do\n"
+        "  [ -d \"$d\" ] || continue\n"
+        "  for i in 1 2; do\n"
+        "    line=\"kvm counters ($i):\"\n"
+        "    for f in exits io_exits mmio_exits halt_exits halt_wakeup irq_exits irq_injections"
+        " nmi_injections pf_taken pf_fixed pf_spurious hypercalls request_irq_exits; do\n"
+        "      [ -r \"$d/$f\" ] && line=\"$line $f=$(cat $d/$f)\"\n"
+        "    done\n"
+        "    echo \"$line\"\n"
+        "    [ $i = 1 ] && sleep 1\n"
+        "  done\n"
+        "done\n";
+    char arg[16];
 
-    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-    snprintf(cmd, sizeof(cmd),
-             "for t in %s/*; do printf '%%s %%s wchan=%%s syscall=%%s\\n' \"${t##*/}\" "
-             "\"$(cut -d' ' -f2-3 $t/stat 2>/dev/null)\" \"$(cat $t/wchan 2>/dev/null)\" "
-             "\"$(cut -d' ' -f1-3 $t/syscall 2>/dev/null)\"; done",
-             path);
-    e2e_log("threads of %s (pid %d) at the failure:", path, (int)pid);
+    snprintf(arg, sizeof(arg), "%d", (int)pid);
+    e2e_log("threads of the VMM (pid %d) at the failure:", (int)pid);
     fflush(stdout);
-    if (system(cmd) != 0)
-        e2e_log("(could not list the threads)");
+    pid_t child = fork();
+    if (child == 0) {
+        execl("/bin/sh", "sh", "-c", script, "sh", arg, (char *)NULL);
+        _exit(127);
+    }
+    if (child > 0)
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+            ;
 }
 
 void e2e_vm_destroy(struct e2e_vm *vm)

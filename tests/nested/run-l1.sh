@@ -42,15 +42,17 @@ expect=${expect:-$tests}
 mkdir -p "$out"
 say() { echo "run-l1.sh: $*"; }
 
-append="console=ttyS0 quiet panic=-1"
+# shellcheck source=l1-machine.sh
+. "$(dirname "${BASH_SOURCE[0]}")/l1-machine.sh"
+append=$l1_append
 [ -n "$tests" ] && append+=" plugvm.tests=$tests"
 [ -n "$vmm" ] && append+=" plugvm.vmm=$vmm"
 [ "$verbose" = 1 ] && append+=" plugvm.verbose=1"
 [ -n "${E2E_ENDURANCE_CYCLES:-}" ] && append+=" plugvm.endurance_cycles=$E2E_ENDURANCE_CYCLES"
 [ -n "${E2E_INTEGRITY_CYCLES:-}" ] && append+=" plugvm.integrity_cycles=$E2E_INTEGRITY_CYCLES"
 if [ "$shell" = 1 ]; then
-    exec qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 6G -nographic \
-        -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append plugvm.shell=1"
+    exec "${l1_machine[@]}" -nographic \
+        -kernel "$kernel" -initrd "$initrd" -append "$append plugvm.shell=1"
 fi
 
 now() { date +%s.%N; }
@@ -71,8 +73,8 @@ boot_l1() {
     local log=$1 t0 size last_size last_change rc
     : > "$log"
     t0=$(now)
-    qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 6G -nographic -nodefaults \
-        -no-reboot -serial stdio -kernel "$kernel" -initrd "$initrd" -append "$append" \
+    "${l1_machine[@]}" -nographic -nodefaults \
+        -serial stdio -kernel "$kernel" -initrd "$initrd" -append "$append" \
         < /dev/null > "$log" 2>&1 &
     qpid=$!
     tail -n +1 -f --pid="$qpid" "$log" &

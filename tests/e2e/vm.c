@@ -237,9 +237,26 @@ static void dump_threads(pid_t pid)
 
 void e2e_vm_destroy(struct e2e_vm *vm)
 {
-    if (vm->pid > 0 && !vm->exited) {
-        if (e2e_test_failed())
+    if (vm->pid > 0 && !vm->exited && e2e_test_failed()) {
+        /* A VMM that ended on its own said why on its console. */
+        if (waitpid(vm->pid, &vm->status, WNOHANG) == vm->pid) {
+            vm->exited = true;
+            e2e_untrack_pid(vm->pid);
+            if (WIFEXITED(vm->status))
+                e2e_log("%s had exited with status %d", e2e_vmm_name(vm->kind),
+                        WEXITSTATUS(vm->status));
+            else if (WIFSIGNALED(vm->status))
+                e2e_log("%s had been killed by signal %d", e2e_vmm_name(vm->kind),
+                        WTERMSIG(vm->status));
+        } else {
             dump_threads(vm->pid);
+        }
+        for (int i = 0; i < 20 && e2e_stream_fill(&vm->con, 50) > 0; i++)
+            ;
+        e2e_log("the VMM's console at the failure:");
+        e2e_stream_tail(&vm->con, 30);
+    }
+    if (vm->pid > 0 && !vm->exited) {
         kill(vm->pid, SIGKILL);
         while (waitpid(vm->pid, &vm->status, 0) < 0 && errno == EINTR)
             ;

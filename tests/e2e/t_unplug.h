@@ -68,6 +68,11 @@ struct ut {
 };
 #define UT_INIT {.vm = E2E_VM_INIT, .q = {.s = {.fd = -1}}, .h = {.s = {.fd = -1}}}
 bool ut_boot(struct ut *t, const char *append, bool hmp);
+/* The same on a chosen VMM (QEMU -machine pc speaks the same QMP for pc-dimms). */
+bool ut_boot_on(struct ut *t, enum e2e_vmm_kind vmm, const char *append, bool hmp);
+/* E2E_STRESS_VMM=qemu runs endurance and data_integrity on QEMU instead of plugvm: a
+ * reference run, to tell the test bed's own failures from plugvm's (docs/testing.md). */
+enum e2e_vmm_kind ut_stress_vmm(void);
 bool ut_poweroff(struct ut *t);
 void ut_destroy(struct ut *t);
 

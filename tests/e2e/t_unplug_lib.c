@@ -288,6 +288,17 @@ char *uh_cmd(struct uh *h, const char *line, double timeout_s)
 
 bool ut_boot(struct ut *t, const char *append, bool hmp)
 {
+    return ut_boot_on(t, E2E_VMM_PLUGVM, append, hmp);
+}
+
+enum e2e_vmm_kind ut_stress_vmm(void)
+{
+    return strcmp(e2e_getenv_or("E2E_STRESS_VMM", "plugvm"), "qemu") == 0 ? E2E_VMM_QEMU
+                                                                          : E2E_VMM_PLUGVM;
+}
+
+bool ut_boot_on(struct ut *t, enum e2e_vmm_kind vmm, const char *append, bool hmp)
+{
     static char qarg[320], harg[320];
     snprintf(t->qsock, sizeof(t->qsock), "%s/qmp.sock", e2e_tmpdir());
     snprintf(t->hsock, sizeof(t->hsock), "%s/hmp.sock", e2e_tmpdir());
@@ -295,7 +306,7 @@ bool ut_boot(struct ut *t, const char *append, bool hmp)
     snprintf(harg, sizeof(harg), "unix:%s,server=on,wait=off", t->hsock);
     const char *extra_q[] = {"-qmp", qarg, NULL};
     const char *extra_qh[] = {"-qmp", qarg, "-monitor", harg, NULL};
-    struct e2e_vm_opts o = {.vmm = E2E_VMM_PLUGVM, .mem = "512M,slots=16,maxmem=64G",
+    struct e2e_vm_opts o = {.vmm = vmm, .mem = "512M,slots=16,maxmem=64G",
                             .smp = 2, .append = append, .extra = hmp ? extra_qh : extra_q};
     if (!e2e_vm_boot(&t->vm, &o, 120))
         return false;

@@ -201,8 +201,9 @@ bool test_endurance(void)
     struct ut t = UT_INIT;
     bool ok = false;
     int cycles = env_cycles("E2E_ENDURANCE_CYCLES", 10);
+    enum e2e_vmm_kind vmm = ut_stress_vmm();
 
-    if (!ut_boot(&t, NULL, false))
+    if (!ut_boot_on(&t, vmm, NULL, false))
         goto out;
     long base = g_memtotal(&t.vm);
     int fds0 = proc_fds(t.vm.pid);
@@ -239,11 +240,12 @@ bool test_endurance(void)
             worst);
     e2e_log("end: plugvm fds %d (start %d), threads %ld (start %ld), VmRSS %ld kB (after warm-up "
             "%ld, at boot %ld)", fds1, fds0, thr1, thr0, rss1, rss0, rss_boot);
-    if (fds1 != fds0 || thr1 != thr0) {
+    /* QEMU starts and ends worker threads as it likes: the leak checks are plugvm's. */
+    if (vmm == E2E_VMM_PLUGVM && (fds1 != fds0 || thr1 != thr0)) {
         e2e_fail("plugvm leaks: fds %d -> %d, threads %ld -> %ld", fds0, fds1, thr0, thr1);
         goto out;
     }
-    if (rss1 - rss0 > 32 * MIB_KB) {
+    if (vmm == E2E_VMM_PLUGVM && rss1 - rss0 > 32 * MIB_KB) {
         e2e_fail("plugvm's RSS grew by %ld MiB over %d cycles", (rss1 - rss0) / 1024, cycles);
         goto out;
     }
@@ -292,7 +294,7 @@ bool test_data_integrity(void)
     bool ok = false;
     char sum0[64], sum[64];
 
-    if (!ut_boot(&t, NULL, false))
+    if (!ut_boot_on(&t, ut_stress_vmm(), NULL, false))
         goto out;
     long base = g_memtotal(&t.vm);
     if (base < 0 || !ut_plug(&t, "memA", "dimmA", 1024) ||

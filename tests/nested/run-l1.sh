@@ -50,6 +50,7 @@ append=$l1_append
 [ "$verbose" = 1 ] && append+=" plugvm.verbose=1"
 [ -n "${E2E_ENDURANCE_CYCLES:-}" ] && append+=" plugvm.endurance_cycles=$E2E_ENDURANCE_CYCLES"
 [ -n "${E2E_INTEGRITY_CYCLES:-}" ] && append+=" plugvm.integrity_cycles=$E2E_INTEGRITY_CYCLES"
+[ -n "${E2E_STRESS_VMM:-}" ] && append+=" plugvm.stress_vmm=$E2E_STRESS_VMM"
 if [ "$shell" = 1 ]; then
     exec "${l1_machine[@]}" -nographic \
         -kernel "$kernel" -initrd "$initrd" -append "$append plugvm.shell=1"

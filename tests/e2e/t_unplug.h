@@ -73,6 +73,9 @@ bool ut_boot_on(struct ut *t, enum e2e_vmm_kind vmm, const char *append, bool hm
 /* E2E_STRESS_VMM=qemu runs endurance and data_integrity on QEMU instead of plugvm: a
  * reference run, to tell the test bed's own failures from plugvm's (docs/testing.md). */
 enum e2e_vmm_kind ut_stress_vmm(void);
+/* ... with smp vCPUs; E2E_STRESS_SMP (default 2) for the stress tests. */
+bool ut_boot_smp(struct ut *t, enum e2e_vmm_kind vmm, const char *append, bool hmp, int smp);
+int ut_stress_smp(void);
 bool ut_poweroff(struct ut *t);
 void ut_destroy(struct ut *t);
 

@@ -299,6 +299,17 @@ enum e2e_vmm_kind ut_stress_vmm(void)
 
 bool ut_boot_on(struct ut *t, enum e2e_vmm_kind vmm, const char *append, bool hmp)
 {
+    return ut_boot_smp(t, vmm, append, hmp, 2);
+}
+
+int ut_stress_smp(void)
+{
+    int n = atoi(e2e_getenv_or("E2E_STRESS_SMP", "2"));
+    return n > 0 ? n : 2;
+}
+
+bool ut_boot_smp(struct ut *t, enum e2e_vmm_kind vmm, const char *append, bool hmp, int smp)
+{
     static char qarg[320], harg[320];
     snprintf(t->qsock, sizeof(t->qsock), "%s/qmp.sock", e2e_tmpdir());
     snprintf(t->hsock, sizeof(t->hsock), "%s/hmp.sock", e2e_tmpdir());
@@ -307,7 +318,7 @@ bool ut_boot_on(struct ut *t, enum e2e_vmm_kind vmm, const char *append, bool hm
     const char *extra_q[] = {"-qmp", qarg, NULL};
     const char *extra_qh[] = {"-qmp", qarg, "-monitor", harg, NULL};
     struct e2e_vm_opts o = {.vmm = vmm, .mem = "512M,slots=16,maxmem=64G",
-                            .smp = 2, .append = append, .extra = hmp ? extra_qh : extra_q};
+                            .smp = smp, .append = append, .extra = hmp ? extra_qh : extra_q};
     if (!e2e_vm_boot(&t->vm, &o, 120))
         return false;
     if (!uq_open(&t->q, t->qsock, 10))

@@ -203,7 +203,7 @@ bool test_endurance(void)
     int cycles = env_cycles("E2E_ENDURANCE_CYCLES", 10);
     enum e2e_vmm_kind vmm = ut_stress_vmm();
 
-    if (!ut_boot_on(&t, vmm, NULL, false))
+    if (!ut_boot_smp(&t, vmm, NULL, false, ut_stress_smp()))
         goto out;
     long base = g_memtotal(&t.vm);
     int fds0 = proc_fds(t.vm.pid);
@@ -294,7 +294,7 @@ bool test_data_integrity(void)
     bool ok = false;
     char sum0[64], sum[64];
 
-    if (!ut_boot_on(&t, ut_stress_vmm(), NULL, false))
+    if (!ut_boot_smp(&t, ut_stress_vmm(), NULL, false, ut_stress_smp()))
         goto out;
     long base = g_memtotal(&t.vm);
     if (base < 0 || !ut_plug(&t, "memA", "dimmA", 1024) ||

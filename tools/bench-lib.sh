@@ -74,7 +74,7 @@ bench_doc() {
         echo "Host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) CPUs," \
              "load average at the end $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' test beds share" \
              "the machine). L1: QEMU $(qemu-system-x86_64 --version | head -n1 | awk '{print $4}') TCG," \
-             "2 vCPUs, 6 GiB, kernel $(cat "$build/guest/kernel-release"), /dev/kvm = kvm-amd (nested SVM);" \
+             "2 vCPUs, 6 GiB, kernel $(cat "$build/guest/kernel-release"), /dev/kvm = kvm-amd (nested SVM, npt=0: L1 shadows L2's page tables);" \
              "L2 VMMs inside L1: plugvm and the same QEMU with -enable-kvm."
         echo "Raw log: \`$(realpath --relative-to="$repo" "$log")\` (not committed); every \`BENCH\` line is one measurement."
         echo

@@ -499,6 +499,7 @@ static struct trace_sum trace_read(struct hvm *h, uint64_t t_send, bool add_op)
     char line[256];
     uint64_t recv = 0, ged = 0, first = 0, end = 0;
     double io = 0, kvm = 0;
+    bool kvm_seen = false;
     int nio = 0;
     while (fgets(line, sizeof(line), f)) {
         unsigned long long t, start, dur, size;
@@ -511,9 +512,13 @@ static struct trace_sum trace_read(struct hvm *h, uint64_t t_send, bool add_op)
             recv = t;
         else if (!strcmp(what, "ged-raise") && recv && !ged)
             ged = t;
-        else if (!strcmp(what, "kvm-slot") && recv && !end &&
-                 sscanf(line, "%*u kvm-slot %u %llu %llu", &slot, &size, &dur) == 3)
-            kvm += (double)dur / 1e9;
+        /* One slot change per event: the map before the GED (add), the unmap inside
+         * _EJ0, which is logged just after "eject" (remove). */
+        else if (!strcmp(what, "kvm-slot") && recv && !kvm_seen &&
+                 sscanf(line, "%*u kvm-slot %u %llu %llu", &slot, &size, &dur) == 3) {
+            kvm = (double)dur / 1e9;
+            kvm_seen = true;
+        }
         /* An access that began before the GED was raised belongs to an earlier event. */
         else if (!strcmp(what, "io") && ged && !end &&
                  sscanf(line, "%*u io %llu %c 0x%x 0x%x %llu", &start, &rw, &off, &val, &dur) ==

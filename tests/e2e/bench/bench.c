@@ -519,11 +519,12 @@ static struct trace_sum trace_read(struct hvm *h, uint64_t t_send, bool add_op)
             kvm = (double)dur / 1e9;
             kvm_seen = true;
         }
-        /* An access that began before the GED was raised belongs to an earlier event. */
-        else if (!strcmp(what, "io") && ged && !end &&
+        /* An access that began before the GED was raised belongs to an earlier event; the
+         * one that ends the event (the _EJ0 write) is logged after its "eject" line. */
+        else if (!strcmp(what, "io") && ged &&
                  sscanf(line, "%*u io %llu %c 0x%x 0x%x %llu", &start, &rw, &off, &val, &dur) ==
                      5 &&
-                 start >= ged) {
+                 start >= ged && (!end || start <= end)) {
             if (!first)
                 first = start;
             io += (double)dur / 1e9;

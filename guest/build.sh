@@ -84,6 +84,13 @@ pvpanic_dir=$out/kernel/lib/modules/$release/kernel/drivers/misc/pvpanic
 pvpanic=$pvpanic_dir/pvpanic-mmio.ko
 [ -e "$pvpanic" ] && [ -e "$pvpanic_dir/pvpanic.ko" ] || { log "no pvpanic modules in $pkg"; exit 1; }
 
+# The ACPI power button (plugvm's \_SB.PWRB, QEMU's too) and evdev, through which busybox
+# acpid sees the key press that system_powerdown sends.
+moddir=$out/kernel/lib/modules/$release/kernel
+button=$moddir/drivers/acpi/button.ko
+evdev=$moddir/drivers/input/evdev.ko
+[ -e "$button" ] && [ -e "$evdev" ] || { log "no button/evdev modules in $pkg"; exit 1; }
+
 # Small static test helpers (guest/tools/*.c -> /usr/bin/NAME): hpregs pokes the hotplug
 # registers, pinmem pins a page of a DIMM (e2e tests hostile_registers, unplug_pending).
 tools=()
@@ -100,7 +107,7 @@ for src in "$here"/tools/*.c; do
 done
 
 if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs-lib.sh" \
-        "$bb" "$lsmem" "$chmem" "$pvpanic" ${tools[@]+"${tools[@]}"}; then
+        "$bb" "$lsmem" "$chmem" "$pvpanic" "$button" "$evdev" ${tools[@]+"${tools[@]}"}; then
     log "building initramfs.img"
     root=$out/initramfs.root
     rm -rf "$root"
@@ -113,7 +120,11 @@ if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs
     done
     install -m 0755 "$here/init" "$root/init"
     mkdir -p "$root/lib/modules"
-    cp "$pvpanic_dir/pvpanic.ko" "$pvpanic" "$root/lib/modules/"
+    cp "$pvpanic_dir/pvpanic.ko" "$pvpanic" "$button" "$evdev" "$root/lib/modules/"
+    # busybox acpid runs /etc/acpi/PWRF/00000080 when the power button is pressed.
+    mkdir -p "$root/etc/acpi/PWRF"
+    printf '#!/bin/sh\nexec poweroff\n' > "$root/etc/acpi/PWRF/00000080"
+    chmod 0755 "$root/etc/acpi/PWRF/00000080"
     # busybox init (exec'ed by /init): a job-control shell on the console, respawned.
     printf '%s\n' '::respawn:/bin/cttyhack /bin/sh -l' \
         '::ctrlaltdel:/sbin/reboot' > "$root/etc/inittab"

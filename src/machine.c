@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "platform.h"
+
 void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
 {
 	uint64_t one = 1;
@@ -27,4 +29,10 @@ void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
 bool machine_stopping(const struct machine *m)
 {
 	return atomic_load(&m->state) != MACHINE_RUNNING;
+}
+
+void machine_press_power_button(struct machine *m)
+{
+	kvm_irq_line(&m->kvm, POWER_BUTTON_GSI, 1);
+	kvm_irq_line(&m->kvm, POWER_BUTTON_GSI, 0);
 }

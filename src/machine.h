@@ -57,5 +57,8 @@ struct machine {
 void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool machine_stopping(const struct machine *m);
+/* One press of the ACPI power button: an edge on POWER_BUTTON_GSI, which the
+ * GED turns into Notify(\_SB.PWRB, 0x80). */
+void machine_press_power_button(struct machine *m);
 
 #endif

@@ -36,7 +36,8 @@
 #define SLEEP_CONTROL_PORT  0x0B40     /* FADT SLEEP_CONTROL_REG */
 #define SLEEP_STATUS_PORT   0x0B41     /* FADT SLEEP_STATUS_REG */
 
-/* The Generic Event Device's interrupt: edge, active high. */
-#define GED_GSI             20
+/* The Generic Event Device's interrupts: edge, active high. */
+#define GED_GSI             20         /* memory hotplug */
+#define POWER_BUTTON_GSI    21         /* power button press (system_powerdown) */
 
 #endif

@@ -19,13 +19,14 @@ static bool op_running(void *opaque)
 	return !machine_stopping(the_machine);
 }
 
-/* plugvm has no ACPI power button yet, so a powerdown request ends the VM
- * the way a guest poweroff would; docs/monitor.md says so. */
+/* As QEMU: press the ACPI power button and let the guest decide. A guest
+ * that handles it powers off (plugvm then exits 0); one that does not keeps
+ * running, and `quit` ends it. */
 static void op_system_powerdown(void *opaque)
 {
 	(void)opaque;
 	qmp_emit_event("POWERDOWN", NULL);
-	machine_request_stop(the_machine, EXIT_GUEST_DONE, "system_powerdown: VM stopped");
+	machine_press_power_button(the_machine);
 }
 
 static void op_system_reset(void *opaque)

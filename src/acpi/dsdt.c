@@ -26,6 +26,7 @@ int dsdt_build(struct aml_buf *t, const struct acpi_machine *m, char *err, size_
 		for (unsigned i = 0; i < m->nr_slots; i++)
 			dimm_aml(t, i);
 	}
+	power_button_aml(t);
 	ged_aml(t, m->nr_slots > 0);
 	aml_end(t, sb);
 	acpi_table_finish(t);

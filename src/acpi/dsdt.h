@@ -19,8 +19,12 @@ void sleep_aml(struct aml_buf *a);
 void uart_aml(struct aml_buf *a);
 /* \_SB.PEVT: the pvpanic device (QEMU0001) at PVPANIC_PORT. Inside Scope(\_SB). */
 void pvpanic_aml(struct aml_buf *a);
-/* \_SB.GED0: the Generic Event Device on GED_GSI. With memhp its _EVT
- * drains the hotplug event queue, otherwise it just returns. */
+/* \_SB.PWRB: the power button (PNP0C0C), pressed through the GED. */
+#define POWER_BUTTON_AML_NAME "PWRB"
+void power_button_aml(struct aml_buf *a);
+/* \_SB.GED0: the Generic Event Device on GED_GSI (memory hotplug: with memhp
+ * its _EVT drains the hotplug event queue) and POWER_BUTTON_GSI (Notify(PWRB,
+ * 0x80)). */
 void ged_aml(struct aml_buf *a, bool memhp);
 /* \_SB.MHC0: register block, mutex and the per-slot helper methods. */
 void memhp_aml(struct aml_buf *a, unsigned nr_slots);

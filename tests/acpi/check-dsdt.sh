@@ -2,7 +2,8 @@
 # Runs plugvm's generated DSDT in acpiexec (ACPICA's user-space interpreter)
 # and checks the hotplug AML end to end: _STA/_CRS/_PXM/_EJ0 through the
 # register block, and that draining the event queue from GED._EVT notifies
-# exactly the right Mnnn device, at most 64 times per interrupt.
+# exactly the right Mnnn device, at most 64 times per interrupt; and that
+# GED._EVT on the power button's GSI notifies \_SB.PWRB with 0x80.
 #
 # usage: check-dsdt.sh DIR NR_SLOTS    (DIR holds dsdt.dat from acpi_dump)
 # acpiexec treats the SystemIO region as memory, so evq-ssdt.asl stands in
@@ -29,12 +30,18 @@ run() {
 	fi
 }
 notifies() { grep -c "Received a System Notify on \[$1\].*Value $2" "$work/out"; }
+# Values from 0x80 up are device-specific: acpiexec calls those Device Notifies.
+device_notifies() { grep -c "Received a Device Notify on \[$1\].*Value $2" "$work/out"; }
 returns() { grep -A1 "returned object" "$work/out" | grep '\[Integer\]' | sed -n "${1}p" | awk '{print $NF}'; }
 
 if [ "$slots" -eq 0 ]; then
-	# No hotplug controller: the GED must still load and _EVT just return.
+	# No hotplug controller: the GED must still load and _EVT 20 just return;
+	# the power button works all the same.
 	run 'execute \_SB.GED0._EVT 20'
 	grep -q 'Received a System Notify' "$work/out" && fail "notify without slots"
+	run 'execute \_SB.GED0._EVT 21'
+	[ "$(device_notifies PWRB 0x80)" -eq 1 ] || fail "_EVT 21 did not notify PWRB with 0x80"
+	[ "$(grep -c 'Received a .* Notify' "$work/out")" -eq 1 ] || fail "stray notifies for the power button"
 	echo "check-dsdt: ok (0 slots)"
 	exit 0
 fi
@@ -85,14 +92,16 @@ done
 
 # An Eject Request for the last slot, then entries that must notify
 # nobody: slot out of range, unknown code, no valid bit, and an interrupt
-# that is not the GED's.
+# that is neither the hotplug one nor the power button's. Then the power
+# button's GSI with an entry queued: PWRB only, the queue left alone.
 cmds="execute \\TQ 0x8003$(printf '%04X' "$last");execute \\_SB.GED0._EVT 20"
 for q in "0x8001$(printf '%04X' "$slots")" 0x80020000 0x00010000; do
 	cmds="$cmds;execute \\TQ $q;execute \\_SB.GED0._EVT 20"
 done
-run "$cmds;execute \\TQ 0x80010000;execute \\_SB.GED0._EVT 21" "$ssdt"
+run "$cmds;execute \\TQ 0x80010000;execute \\_SB.GED0._EVT 22;execute \\_SB.GED0._EVT 21" "$ssdt"
 [ "$(notifies "$lastname" 0x03)" -eq 64 ] || fail "no Eject Request for slot $last"
-[ "$(grep -c 'Received a System Notify' "$work/out")" -eq 64 ] || fail "a bad queue entry notified a device"
+[ "$(device_notifies PWRB 0x80)" -eq 1 ] || fail "_EVT 21 did not notify PWRB with 0x80"
+[ "$(grep -c 'Received a .* Notify' "$work/out")" -eq 65 ] || fail "a bad queue entry notified a device"
 
 echo "check-dsdt: ok ($slots slots)"
 exit 0

@@ -126,7 +126,15 @@ static void test_brief_patterns(void **state)
 	assert_int_equal(COUNT(&d, 0x5B, 0x80, 'H', 'P', 'I', 'O', 0x01, 0x0B, 0x00, 0x0B, 0x0A, 0x30), 1);
 	assert_int_equal(COUNT(&d, 0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0C, 0x80), 16);
 	assert_int_equal(COUNT(&d, 0x08, '_', 'H', 'I', 'D', 0x0D, 'A', 'C', 'P', 'I', '0', '0', '1', '3', 0x00), 1);
-	assert_int_equal(COUNT(&d, 0x89, 0x06, 0x00, 0x03, 0x01, 0x14, 0x00, 0x00, 0x00, 0x79, 0x00), 1);
+	/* GED0._CRS: Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) {20}, the same
+	 * for {21} (the power button), EndTag. */
+	assert_int_equal(COUNT(&d, 0x89, 0x06, 0x00, 0x03, 0x01, 0x14, 0x00, 0x00, 0x00,
+			       0x89, 0x06, 0x00, 0x03, 0x01, 0x15, 0x00, 0x00, 0x00, 0x79, 0x00), 1);
+	/* Device (PWRB) { Name (_HID, EisaId ("PNP0C0C")) ... } and, in _EVT,
+	 * If (Arg0 == 21) { Notify (\_SB.PWRB, 0x80) }. */
+	assert_int_equal(COUNT(&d, 0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x0C, 0x0C), 1);
+	assert_int_equal(COUNT(&d, 0x93, 0x68, 0x0A, 0x15), 1);
+	assert_int_equal(COUNT(&d, 0x86, 0x5C, 0x2E, '_', 'S', 'B', '_', 'P', 'W', 'R', 'B', 0x0A, 0x80), 1);
 	assert_int_equal(COUNT(&d, '_', 'E', 'V', 'T', 0x09), 1);
 	assert_int_equal(COUNT(&d, '_', 'O', 'S', 'T', 0x03), 16);
 	assert_int_equal(COUNT(&d, '_', 'E', 'J', '0', 0x01), 16);
@@ -157,7 +165,9 @@ static void test_zero_slots(void **state)
 	assert_int_equal(COUNT(&d, 'H', 'P', 'I', 'O'), 0);                  /* no registers */
 	assert_int_equal(COUNT(&d, 'M', 'H', 'C', '0'), 0);
 	assert_int_equal(COUNT(&d, 'A', 'C', 'P', 'I', '0', '0', '1', '3'), 1); /* the GED stays */
-	assert_int_equal(COUNT(&d, 0x14, 0x06, '_', 'E', 'V', 'T', 0x09), 1);  /* empty _EVT */
+	/* _EVT has only the power button's branch: Notify (\_SB.PWRB, 0x80). */
+	assert_int_equal(COUNT(&d, 0x86, 0x5C, 0x2E, '_', 'S', 'B', '_', 'P', 'W', 'R', 'B', 0x0A, 0x80), 1);
+	assert_int_equal(COUNT(&d, 'S', 'S', 'C', 'N'), 0);
 	free(d.buf);
 }
 

@@ -276,6 +276,33 @@ static void test_uart_device(void **state)
 }
 
 /*
+ * Scope (_SB)
+ * {
+ *     Device (PWRB)
+ *     {
+ *         Name (_HID, EisaId ("PNP0C0C"))
+ *         Name (_UID, Zero)
+ *     }
+ * }
+ */
+static const uint8_t gold_power_button[] = {
+	0x10, 0x1c, 0x5f, 0x53, 0x42, 0x5f, 0x5b, 0x82, 0x15, 0x50, 0x57, 0x52, 0x42, 0x08,
+	0x5f, 0x48, 0x49, 0x44, 0x0c, 0x41, 0xd0, 0x0c, 0x0c, 0x08, 0x5f, 0x55, 0x49, 0x44,
+	0x00,
+};
+static void test_power_button(void **state)
+{
+	(void)state;
+	struct aml_buf a;
+	aml_buf_init(&a);
+	aml_mark s = aml_scope_begin(&a, "_SB");
+	power_button_aml(&a);
+	aml_end(&a, s);
+	CHECK_BUF(&a, gold_power_button);
+	aml_buf_free(&a);
+}
+
+/*
  * Name (CRS0, ResourceTemplate () {
  *     Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, ) { 0x14 } })
  * Name (CRS1, ResourceTemplate () {
@@ -540,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_pkglen_forms),
 		cmocka_unit_test(test_uart_device),
 		cmocka_unit_test(test_extended_interrupt),
+		cmocka_unit_test(test_power_button),
 		cmocka_unit_test(test_qword_memory),
 		cmocka_unit_test(test_opregion_field_mutex),
 		cmocka_unit_test(test_field_rejects_overlap),

@@ -375,6 +375,18 @@ long qc_memtotal(struct e2e_vm *vm)
     return kb;
 }
 
+long qc_node_memtotal(struct e2e_vm *vm, int node)
+{
+    char cmd[160], *out = NULL;
+    long kb = -1;
+    snprintf(cmd, sizeof(cmd),
+             "awk '/MemTotal:/ {print $4}' /sys/devices/system/node/node%d/meminfo", node);
+    if (e2e_vm_sh(vm, cmd, &out, 30))
+        kb = strtol(out, NULL, 10);
+    free(out);
+    return kb;
+}
+
 bool qc_wait_memtotal(struct e2e_vm *vm, long want_kb, long tol_kb, double timeout_s)
 {
     double deadline = e2e_elapsed() + timeout_s;

@@ -80,6 +80,8 @@ char *qc_hmp_cmd(struct qc_hmp *h, const char *line, double timeout_s);
 
 /* Guest MemTotal in kB, or -1. */
 long qc_memtotal(struct e2e_vm *vm);
+/* MemTotal (kB) of NUMA node `node` (/sys/devices/system/node/nodeN/meminfo), or -1. */
+long qc_node_memtotal(struct e2e_vm *vm, int node);
 /* Polls until MemTotal equals want_kb exactly (tolerance tol_kb). */
 bool qc_wait_memtotal(struct e2e_vm *vm, long want_kb, long tol_kb, double timeout_s);
 /* Guest memory block size in bytes (from sysfs), or 0. */

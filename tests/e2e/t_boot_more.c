@@ -112,19 +112,6 @@ out:
     return ok;
 }
 
-/* MemTotal (kB) of /sys/devices/system/node/nodeN/meminfo, or -1. */
-static long node_memtotal(struct e2e_vm *vm, int node)
-{
-    char cmd[160], *out = NULL;
-    long kb = -1;
-    snprintf(cmd, sizeof(cmd),
-             "awk '/MemTotal:/ {print $4}' /sys/devices/system/node/node%d/meminfo", node);
-    if (e2e_vm_sh(vm, cmd, &out, 30))
-        kb = strtol(out, NULL, 10);
-    free(out);
-    return kb;
-}
-
 bool test_numa(void)
 {
     struct e2e_vm vm = E2E_VM_INIT;
@@ -153,7 +140,7 @@ bool test_numa(void)
     out = NULL;
     e2e_log("nodes node0 node1 online; node0 cpulist 0, node1 cpulist 1");
 
-    long kb0 = node_memtotal(&vm, 0), kb1 = node_memtotal(&vm, 1), total = qc_memtotal(&vm);
+    long kb0 = qc_node_memtotal(&vm, 0), kb1 = qc_node_memtotal(&vm, 1), total = qc_memtotal(&vm);
     if (kb0 < 0 || kb1 < 0 || total < 0)
         goto out;
     e2e_log("node0 MemTotal %ld kB, node1 MemTotal %ld kB, MemTotal %ld kB", kb0, kb1, total);

@@ -450,18 +450,6 @@ out:
 
 /* ---- numa_dimm ---------------------------------------------------------------------------- */
 
-static long node_memtotal(struct e2e_vm *vm, int node)
-{
-    char cmd[160], *out = NULL;
-    long kb = -1;
-    snprintf(cmd, sizeof(cmd),
-             "awk '/MemTotal:/ {print $4}' /sys/devices/system/node/node%d/meminfo", node);
-    if (e2e_vm_sh(vm, cmd, &out, 30))
-        kb = strtol(out, NULL, 10);
-    free(out);
-    return kb;
-}
-
 bool test_numa_dimm(void)
 {
     struct hv t = HV_INIT;
@@ -477,7 +465,7 @@ bool test_numa_dimm(void)
 
     if (!hv_boot(&t, "1G,slots=4,maxmem=4G", extra, false))
         goto out;
-    if ((n0 = node_memtotal(&t.vm, 0)) < 0 || (n1 = node_memtotal(&t.vm, 1)) < 0)
+    if ((n0 = qc_node_memtotal(&t.vm, 0)) < 0 || (n1 = qc_node_memtotal(&t.vm, 1)) < 0)
         goto out;
     e2e_log("before: node0 %ld kB, node1 %ld kB", n0, n1);
     mark = qc_mark(&t.q);
@@ -490,14 +478,14 @@ bool test_numa_dimm(void)
     /* node1's MemTotal grows by exactly 1 GiB, node0's does not move. */
     double deadline = e2e_elapsed() + 20;
     do {
-        if ((kb = node_memtotal(&t.vm, 1)) < 0)
+        if ((kb = qc_node_memtotal(&t.vm, 1)) < 0)
             goto out;
     } while (kb != n1 + 1048576 && e2e_elapsed() < deadline && usleep(300000) == 0);
     if (kb != n1 + 1048576) {
         e2e_fail("node1 MemTotal %ld kB, expected %ld kB (+1 GiB)", kb, n1 + 1048576);
         goto out;
     }
-    if ((kb = node_memtotal(&t.vm, 0)) != n0) {
+    if ((kb = qc_node_memtotal(&t.vm, 0)) != n0) {
         e2e_fail("node0 MemTotal changed from %ld to %ld kB", n0, kb);
         goto out;
     }

@@ -58,10 +58,10 @@ bool test_unplug_qmp(void)
 
     if (!ut_boot(&t, NULL, false))
         goto out;
-    long base = g_memtotal(&t.vm), rss0 = proc_status(t.vm.pid, "VmRSS");
+    long base = qc_memtotal(&t.vm), rss0 = proc_status(t.vm.pid, "VmRSS");
     e2e_log("MemTotal %ld kB, plugvm VmRSS %ld kB", base, rss0);
     if (base < 0 || rss0 < 0 || !ut_plug(&t, "mem1", "dimm1", 1024) ||
-        !g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30))
+        !qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30))
         goto out;
     log_movable_free(&t.vm, "after hot-add");
 
@@ -107,7 +107,7 @@ bool test_unplug_qmp(void)
         e2e_fail("unexpected DEVICE_UNPLUG_GUEST_ERROR");
         goto out;
     }
-    if (!g_wait_memtotal(&t.vm, base, TOL_KB, 30))
+    if (!qc_wait_memtotal(&t.vm, base, TOL_KB, 30))
         goto out;
     if (!uq_ok(&t.q, "{\"execute\":\"query-memory-devices\"}", &r, 10))
         goto out;
@@ -176,13 +176,13 @@ bool test_unplug_hmp(void)
 
     if (!ut_boot(&t, NULL, true))
         goto out;
-    long base = g_memtotal(&t.vm);
+    long base = qc_memtotal(&t.vm);
     int from = t.q.nev;
     const char *c1[] = {"\"device\":\"dimm1\"", "source=1", "status=0", NULL};
     if (base < 0 || !hmp_expect(&t, "object_add memory-backend-ram,id=mem1,size=1G", NULL, false) ||
         !hmp_expect(&t, "device_add pc-dimm,id=dimm1,memdev=mem1", NULL, false) ||
         uq_wait_event(&t.q, from, "ACPI_DEVICE_OST", c1, 60) < 0 ||
-        !g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30) ||
+        !qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30) ||
         !hmp_expect(&t, "info memory-devices", "dimm1", false) ||
         !hmp_expect(&t, "object_del mem1", "in use", true))
         goto out;
@@ -202,7 +202,7 @@ bool test_unplug_hmp(void)
     int b = a < 0 ? -1 : uq_wait_event(&t.q, a + 1, "DEVICE_DELETED", dimm1_del, 60);
     if (b < 0 || uq_wait_event(&t.q, b + 1, "ACPI_DEVICE_OST", ost_3_0, 60) < 0)
         goto out;
-    if (!g_wait_memtotal(&t.vm, base, TOL_KB, 30))
+    if (!qc_wait_memtotal(&t.vm, base, TOL_KB, 30))
         goto out;
     o = uh_cmd(&t.h, "info memory-devices", 10);
     if (!o)
@@ -243,9 +243,9 @@ bool test_unplug_refused(void)
 
     if (!ut_boot(&t, APPEND_KERNEL, false))
         goto out;
-    long base = g_memtotal(&t.vm);
+    long base = qc_memtotal(&t.vm);
     if (base < 0 || !ut_plug(&t, "mem1", "dimm1", 1024) ||
-        !g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30))
+        !qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30))
         goto out;
     if (!e2e_vm_sh(&t.vm, "cat /sys/devices/system/memory/auto_online_blocks; "
                           "cat /sys/devices/system/memory/memory*/state | sort | uniq -c",
@@ -286,7 +286,7 @@ bool test_unplug_refused(void)
         }
         free(r);
         r = NULL;
-        if (!g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30))
+        if (!qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30))
             goto out;
         if (attempt == 2)
             break;
@@ -348,9 +348,9 @@ bool test_unplug_pending(void)
 
     if (!ut_boot(&t, NULL, false))
         goto out;
-    long base = g_memtotal(&t.vm);
+    long base = qc_memtotal(&t.vm);
     if (base < 0 || !ut_plug(&t, "mem1", "dimm1", 1024) ||
-        !g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30) ||
+        !qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30) ||
         !ut_dimm_info(&t, "dimm1", &addr, &size, NULL))
         goto out;
     char cmd[256];
@@ -428,7 +428,7 @@ bool test_unplug_pending(void)
         uq_dump_events(&t.q, 0);
         goto out;
     }
-    if (!g_wait_memtotal(&t.vm, base, TOL_KB, 30) || ut_dimm_count(&t) != 0 ||
+    if (!qc_wait_memtotal(&t.vm, base, TOL_KB, 30) || ut_dimm_count(&t) != 0 ||
         !uq_err(&t.q, DEL_DIMM1, "DeviceNotFound", 10) || !uq_ok(&t.q, OBJDEL_MEM1, NULL, 10))
         goto out;
     ok = ut_poweroff(&t);
@@ -454,9 +454,9 @@ bool test_unplug_guest_eject(void)
 
     if (!ut_boot(&t, NULL, false))
         goto out;
-    long base = g_memtotal(&t.vm);
+    long base = qc_memtotal(&t.vm);
     if (base < 0 || !ut_plug(&t, "mem1", "dimm1", 1024) ||
-        !g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30) ||
+        !qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30) ||
         !ut_dimm_info(&t, "dimm1", NULL, NULL, &slot))
         goto out;
     char cmd[320];
@@ -492,7 +492,7 @@ bool test_unplug_guest_eject(void)
         e2e_fail("unexpected events for a guest-initiated eject");
         goto out;
     }
-    if (!g_wait_memtotal(&t.vm, base, TOL_KB, 30) || ut_dimm_count(&t) != 0 ||
+    if (!qc_wait_memtotal(&t.vm, base, TOL_KB, 30) || ut_dimm_count(&t) != 0 ||
         !uq_ok(&t.q, OBJDEL_MEM1, NULL, 10))
         goto out;
     ok = ut_poweroff(&t);

@@ -7,6 +7,7 @@
 #define PLUGVM_E2E_T_UNPLUG_H
 
 #include "e2e.h"
+#include "qmp_client.h" /* qc_json_int, qc_memtotal, qc_wait_memtotal */
 
 #include <stdint.h>
 
@@ -47,9 +48,6 @@ int uq_wait_event(struct uq *q, int from, const char *name, const char *const *c
 int uq_count_events(struct uq *q, int from, const char *name, const char *const *conds);
 void uq_dump_events(struct uq *q, int from);
 
-/* A JSON integer member of a compacted message ("key":123): true if present. */
-bool json_int(const char *msg, const char *key, long long *out);
-
 /* HMP over a unix socket. */
 struct uh {
     struct e2e_stream s;
@@ -89,11 +87,6 @@ bool ut_unplug(struct ut *t, const char *mem, const char *dimm, double timeout_s
 int ut_dimm_count(struct ut *t);
 /* addr, size and slot of a DIMM from query-memory-devices. */
 bool ut_dimm_info(struct ut *t, const char *dimm, uint64_t *addr, uint64_t *size, int *slot);
-
-/* Guest MemTotal in kB, or -1. */
-long g_memtotal(struct e2e_vm *vm);
-/* Polls until MemTotal is within tol_kb of want_kb. */
-bool g_wait_memtotal(struct e2e_vm *vm, long want_kb, long tol_kb, double timeout_s);
 
 /* A number from /proc/PID/status ("VmRSS", "Threads"), or -1. */
 long proc_status(pid_t pid, const char *key);

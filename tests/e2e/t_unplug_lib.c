@@ -141,22 +141,6 @@ bool uq_err(struct uq *q, const char *json, const char *want, double timeout_s)
     return ok;
 }
 
-bool json_int(const char *msg, const char *key, long long *out)
-{
-    char pat[80];
-    snprintf(pat, sizeof(pat), "\"%s\":", key);
-    const char *p = strstr(msg, pat);
-    if (!p)
-        return false;
-    p += strlen(pat);
-    char *end;
-    long long v = strtoll(p, &end, 10);
-    if (end == p)
-        return false;
-    *out = v;
-    return true;
-}
-
 static bool matches(const char *ev, const char *name, const char *const *conds)
 {
     char pat[96];
@@ -169,7 +153,7 @@ static bool matches(const char *ev, const char *name, const char *const *conds)
             char key[64];
             long long v;
             snprintf(key, sizeof(key), "%.*s", (int)(eq - *conds), *conds);
-            if (!json_int(ev, key, &v) || v != strtoll(eq + 1, NULL, 0))
+            if (!qc_json_int(ev, key, &v) || v != strtoll(eq + 1, NULL, 0))
                 return false;
         } else if (!strstr(ev, *conds)) {
             return false;
@@ -427,8 +411,8 @@ bool ut_dimm_info(struct ut *t, const char *dimm, uint64_t *addr, uint64_t *size
     if (close)
         *close = 0;
     long long a = 0, s = 0, sl = 0;
-    bool ok = json_int(open, "addr", &a) && json_int(open, "size", &s) &&
-              json_int(open, "slot", &sl);
+    bool ok = qc_json_int(open, "addr", &a) && qc_json_int(open, "size", &s) &&
+              qc_json_int(open, "slot", &sl);
     if (ok) {
         if (addr)
             *addr = (uint64_t)a;
@@ -444,30 +428,6 @@ bool ut_dimm_info(struct ut *t, const char *dimm, uint64_t *addr, uint64_t *size
 }
 
 /* ---- guest and host measurements ---------------------------------------------------- */
-
-long g_memtotal(struct e2e_vm *vm)
-{
-    char *out = NULL;
-    long kb = -1;
-    if (e2e_vm_sh(vm, "awk '/MemTotal/ {print $2}' /proc/meminfo", &out, 30))
-        kb = strtol(out, NULL, 10);
-    free(out);
-    return kb;
-}
-
-bool g_wait_memtotal(struct e2e_vm *vm, long want_kb, long tol_kb, double timeout_s)
-{
-    double deadline = e2e_elapsed() + timeout_s;
-    long kb;
-    do {
-        if ((kb = g_memtotal(vm)) < 0)
-            return false;
-        if (labs(kb - want_kb) <= tol_kb)
-            return true;
-        usleep(200000);
-    } while (e2e_elapsed() < deadline);
-    return e2e_fail("guest MemTotal %ld kB, expected %ld kB (+-%ld)", kb, want_kb, tol_kb);
-}
 
 long proc_status(pid_t pid, const char *key)
 {

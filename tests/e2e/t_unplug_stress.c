@@ -68,12 +68,12 @@ bool test_hostile_registers(void)
 
     if (!ut_boot(&t, NULL, false))
         goto out;
-    long base = g_memtotal(&t.vm);
+    long base = qc_memtotal(&t.vm);
     if (base < 0 || !ut_plug(&t, "mem1", "dimm1", 1024) ||
-        !g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30) ||
+        !qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30) ||
         !ut_dimm_info(&t, "dimm1", NULL, NULL, &slot))
         goto out;
-    long with_dimm = g_memtotal(&t.vm);
+    long with_dimm = qc_memtotal(&t.vm);
     if (!e2e_vm_sh(&t.vm, "mkdir -p /mnt/h && mount -t tmpfs -o size=1200m tmpfs /mnt/h && "
                           "dd if=/dev/zero of=/mnt/h/f bs=1M count=64 2>/dev/null",
                    NULL, 120))
@@ -123,7 +123,7 @@ bool test_hostile_registers(void)
              "cmp /mnt/h/f /dev/zero 2>&1 | sed 's/.*EOF.*/EOF/'", slot);
     if (ut_dimm_count(&t) != 1 ||
         !guest_says(&t, cmd, "0x00000001\n0x40000000\nEOF\n") ||
-        !g_wait_memtotal(&t.vm, with_dimm, 0, 5))
+        !qc_wait_memtotal(&t.vm, with_dimm, 0, 5))
         goto out;
     e2e_log("plugvm alive, dimm1 still plugged and intact, guest MemTotal unchanged");
 
@@ -205,7 +205,7 @@ bool test_endurance(void)
 
     if (!ut_boot_smp(&t, vmm, NULL, false, ut_stress_smp()))
         goto out;
-    long base = g_memtotal(&t.vm);
+    long base = qc_memtotal(&t.vm);
     int fds0 = proc_fds(t.vm.pid);
     long thr0 = proc_status(t.vm.pid, "Threads"), rss_boot = proc_status(t.vm.pid, "VmRSS");
     e2e_log("start: MemTotal %ld kB, plugvm fds %d threads %ld VmRSS %ld kB; %d cycles", base,
@@ -215,8 +215,8 @@ bool test_endurance(void)
     for (int i = 0; i <= cycles; i++) {
         double t0 = e2e_elapsed();
         if (!ut_plug(&t, "emem", "edimm", 1024) ||
-            !g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 60) ||
-            !ut_unplug(&t, "emem", "edimm", 60) || !g_wait_memtotal(&t.vm, base, TOL_KB, 60)) {
+            !qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 60) ||
+            !ut_unplug(&t, "emem", "edimm", 60) || !qc_wait_memtotal(&t.vm, base, TOL_KB, 60)) {
             e2e_fail("cycle %d of %d failed", i, cycles);
             goto out;
         }
@@ -249,7 +249,7 @@ bool test_endurance(void)
         e2e_fail("plugvm's RSS grew by %ld MiB over %d cycles", (rss1 - rss0) / 1024, cycles);
         goto out;
     }
-    if (ut_dimm_count(&t) != 0 || !g_wait_memtotal(&t.vm, base, TOL_KB, 10) ||
+    if (ut_dimm_count(&t) != 0 || !qc_wait_memtotal(&t.vm, base, TOL_KB, 10) ||
         !guest_says(&t, "echo shell-ok", "shell-ok\n"))
         goto out;
     ok = ut_poweroff(&t);
@@ -296,9 +296,9 @@ bool test_data_integrity(void)
 
     if (!ut_boot_smp(&t, ut_stress_vmm(), NULL, false, ut_stress_smp()))
         goto out;
-    long base = g_memtotal(&t.vm);
+    long base = qc_memtotal(&t.vm);
     if (base < 0 || !ut_plug(&t, "memA", "dimmA", 1024) ||
-        !g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30))
+        !qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 30))
         goto out;
     long free0 = movable_free_kb(&t);
     double t0 = e2e_elapsed();
@@ -320,9 +320,9 @@ bool test_data_integrity(void)
     int cycles = env_cycles("E2E_INTEGRITY_CYCLES", 20);
     for (int i = 1; i <= cycles; i++) {
         if (!ut_plug(&t, "memB", "dimmB", 1024) ||
-            !g_wait_memtotal(&t.vm, base + 2 * GIB_KB, TOL_KB, 60) ||
+            !qc_wait_memtotal(&t.vm, base + 2 * GIB_KB, TOL_KB, 60) ||
             !ut_unplug(&t, "memB", "dimmB", 60) ||
-            !g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 60)) {
+            !qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 60)) {
             e2e_fail("B cycle %d failed", i);
             goto out;
         }
@@ -335,13 +335,13 @@ bool test_data_integrity(void)
         goto out;
     }
     if (!ut_plug(&t, "memC", "dimmC", 1024) ||
-        !g_wait_memtotal(&t.vm, base + 2 * GIB_KB, TOL_KB, 60))
+        !qc_wait_memtotal(&t.vm, base + 2 * GIB_KB, TOL_KB, 60))
         goto out;
     t0 = e2e_elapsed();
     if (!ut_unplug(&t, "memA", "dimmA", 180))
         goto out;
     e2e_log("A removed with the data on it in %.1f s", e2e_elapsed() - t0);
-    if (!g_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 60) || ut_dimm_count(&t) != 1 ||
+    if (!qc_wait_memtotal(&t.vm, base + GIB_KB, TOL_KB, 60) || ut_dimm_count(&t) != 1 ||
         !checksum(&t, sum, sizeof(sum), "after removing A"))
         goto out;
     if (strcmp(sum, sum0) != 0) {

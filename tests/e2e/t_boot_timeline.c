@@ -1,0 +1,97 @@
+/* boot_timeline (manual): where the guest's boot time goes, plugvm against QEMU pc.
+ *
+ * Each VMM boots the default guest twice: once with the kernel's console messages
+ * (no `quiet`, printk.time=1) and once with the benchmark's own command line (`quiet`).
+ * The host side stamps spawn, the first console byte and `plugvm-guest: ready`, plus
+ * every console line as it arrives; the guest's `dmesg` then goes into the log, so the
+ * two kernel timelines can be compared phase by phase (docs/benchmarks.md). */
+#include "e2e.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define VERBOSE_APPEND "console=ttyS0 printk.time=1 memhp_default_state=online_movable"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Logs each complete console line from *done on, stamped with the host time since
+ * spawn at which it was read. */
+static void log_new_lines(struct e2e_vm *vm, size_t *done, double t)
+{
+    char *p = vm->con.buf + *done, *nl;
+    while ((nl = memchr(p, '\n', vm->con.len - (size_t)(p - vm->con.buf)))) {
+        int n = (int)(nl - p);
+        if (n > 0 && p[n - 1] == '\r')
+            n--;
+        printf("host +%7.3f | %.*s\n", t, n, p);
+        p = nl + 1;
+    }
+    *done = (size_t)(p - vm->con.buf);
+}
+
+static bool one_boot(enum e2e_vmm_kind kind, const char *append, const char *label)
+{
+    struct e2e_vm vm = E2E_VM_INIT;
+    struct e2e_vm_opts o = {.vmm = kind, .append = append, .smp = 2};
+    double t0, first = -1, ready = -1, deadline;
+    size_t done = 0;
+    char *out = NULL;
+    bool ok = false;
+
+    e2e_log("=== %s, %s: -append \"%s\"", e2e_vmm_name(kind), label, append);
+    t0 = now_s();
+    if (!e2e_vm_start(&vm, &o))
+        goto out;
+    deadline = t0 + 180;
+    while (ready < 0) {
+        int r = e2e_stream_fill(&vm.con, 200);
+        double t = now_s() - t0;
+        if (r < 0) {
+            e2e_fail("%s: console EOF before ready", e2e_vmm_name(kind));
+            e2e_stream_tail(&vm.con, 40);
+            goto out;
+        }
+        if (r > 0 && first < 0)
+            first = t;
+        log_new_lines(&vm, &done, t);
+        if (strstr(vm.con.buf, E2E_GUEST_READY))
+            ready = t;
+        if (now_s() > deadline) {
+            e2e_fail("%s: no ready line within 180 s", e2e_vmm_name(kind));
+            e2e_stream_tail(&vm.con, 40);
+            goto out;
+        }
+    }
+    vm.con.pos = done;
+    if (!e2e_vm_expect(&vm, "# ", 30))
+        goto out;
+    e2e_log("TIMELINE %s %s: spawn -> first console byte %.3f s, -> ready %.3f s",
+            e2e_vmm_name(kind), label, first, ready);
+    if (!e2e_vm_sh(&vm, "dmesg", &out, 120))
+        goto out;
+    printf("---- dmesg %s %s ----\n%s---- end dmesg ----\n", e2e_vmm_name(kind), label, out);
+    ok = true;
+out:
+    free(out);
+    e2e_vm_destroy(&vm);
+    return ok;
+}
+
+bool test_boot_timeline(void)
+{
+    static const enum e2e_vmm_kind kinds[] = {E2E_VMM_PLUGVM, E2E_VMM_QEMU};
+    bool ok = true;
+
+    for (int quiet = 0; quiet < 2; quiet++)
+        for (size_t k = 0; k < 2; k++)
+            ok &= one_boot(kinds[k], quiet ? E2E_DEFAULT_APPEND : VERBOSE_APPEND,
+                           quiet ? "quiet" : "verbose");
+    return ok;
+}

@@ -111,6 +111,7 @@ int vcpu_create(struct machine *m, unsigned index, struct vcpu *v, char *err, si
 		.nr_cpus = m->nr_vcpus,
 		.node = m->cfg->cpu_node[index],
 		.nr_nodes = m->cfg->nr_numa ? m->cfg->nr_numa : 1,
+		.tsc_deadline = m->kvm.tsc_deadline,
 	};
 	cpuid = cpuid_for_vcpu(m->kvm.supported_cpuid, &topo);
 	if (!cpuid || ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0) {

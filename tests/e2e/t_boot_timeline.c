@@ -25,7 +25,10 @@ static double now_s(void)
  * spawn at which it was read. */
 static void log_new_lines(struct e2e_vm *vm, size_t *done, double t)
 {
-    char *p = vm->con.buf + *done, *nl;
+    char *p, *nl;
+    if (!vm->con.buf)
+        return;
+    p = vm->con.buf + *done;
     while ((nl = memchr(p, '\n', vm->con.len - (size_t)(p - vm->con.buf)))) {
         int n = (int)(nl - p);
         if (n > 0 && p[n - 1] == '\r')
@@ -61,7 +64,7 @@ static bool one_boot(enum e2e_vmm_kind kind, const char *append, const char *lab
         if (r > 0 && first < 0)
             first = t;
         log_new_lines(&vm, &done, t);
-        if (strstr(vm.con.buf, E2E_GUEST_READY))
+        if (vm.con.buf && strstr(vm.con.buf, E2E_GUEST_READY))
             ready = t;
         if (now_s() > deadline) {
             e2e_fail("%s: no ready line within 180 s", e2e_vmm_name(kind));

@@ -10,6 +10,7 @@
 
 #include "cpuid.h"
 #include "io_bus.h"
+#include "trace.h"
 #include "util.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -245,6 +246,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	pv_trace("boot vcpu%u-first-run", v->index);
 
 	while (!machine_stopping(v->m)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {

@@ -39,15 +39,38 @@ static void log_new_lines(struct e2e_vm *vm, size_t *done, double t)
     *done = (size_t)(p - vm->con.buf);
 }
 
+/* plugvm's own boot steps (PLUGVM_TRACE lines "<ns> boot <step>"), relative to spawn. */
+static void log_plugvm_trace(const char *path, double t0)
+{
+    FILE *f = fopen(path, "r");
+    char line[256];
+    unsigned long long ns;
+    char what[200];
+
+    if (!f) {
+        e2e_log("no PLUGVM_TRACE file %s", path);
+        return;
+    }
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "%llu boot %199s", &ns, what) == 2)
+            printf("plugvm +%7.3f | %s\n", (double)ns / 1e9 - t0, what);
+    fclose(f);
+}
+
 static bool one_boot(enum e2e_vmm_kind kind, const char *append, const char *label)
 {
     struct e2e_vm vm = E2E_VM_INIT;
     struct e2e_vm_opts o = {.vmm = kind, .append = append, .smp = 2};
     double t0, first = -1, ready = -1, deadline;
     size_t done = 0;
-    char *out = NULL;
+    char *out = NULL, trace[512];
     bool ok = false;
 
+    snprintf(trace, sizeof(trace), "%s/trace-%s", e2e_tmpdir(), label);
+    if (kind == E2E_VMM_PLUGVM)
+        setenv("PLUGVM_TRACE", trace, 1);
+    else
+        unsetenv("PLUGVM_TRACE");
     e2e_log("=== %s, %s: -append \"%s\"", e2e_vmm_name(kind), label, append);
     t0 = now_s();
     if (!e2e_vm_start(&vm, &o))
@@ -77,6 +100,8 @@ static bool one_boot(enum e2e_vmm_kind kind, const char *append, const char *lab
         goto out;
     e2e_log("TIMELINE %s %s: spawn -> first console byte %.3f s, -> ready %.3f s",
             e2e_vmm_name(kind), label, first, ready);
+    if (kind == E2E_VMM_PLUGVM)
+        log_plugvm_trace(trace, t0);
     if (!e2e_vm_sh(&vm, "dmesg", &out, 120))
         goto out;
     printf("---- dmesg %s %s ----\n%s---- end dmesg ----\n", e2e_vmm_name(kind), label, out);

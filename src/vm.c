@@ -17,7 +17,6 @@
 #include "console.h"
 #include "io_bus.h"
 #include "mm/backend.h"
-#include "mm/boot_ram_warm.h"
 #include "mm/memory_devices.h"
 #include "monitor/qmp.h"
 #include "vm_control.h"
@@ -30,8 +29,6 @@
 static struct console com1_console;
 static struct backend_registry backends;
 static struct memory_devices memory_devices;
-static struct boot_ram_warm boot_ram_warm;
-static bool boot_ram_warmable[LAYOUT_MAX_RAM_RANGES];
 static int signal_fd = -1;
 
 void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout *layout,
@@ -150,11 +147,6 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 			}
 		}
 		b->in_use = true;
-		/* Warm only anonymous memory nobody asked to preallocate. */
-		for (unsigned i = 0; i < m->layout.nr_ram; i++)
-			if (m->layout.ram[i].node == n)
-				boot_ram_warmable[i] = b->kind == MEM_BACKEND_RAM && !b->prealloc &&
-						       !b->hugetlb;
 		m->ram_backing[n] = b->hva;
 		m->ram_backing_size[n] = b->size;
 	}
@@ -374,47 +366,9 @@ failure:
 	return EXIT_VMM_FAILURE;
 }
 
-/* At most this much boot RAM is warmed: a boot touches ~100 MiB; beyond that
- * warming would only make untouched guest memory resident. */
-#define BOOT_RAM_WARM_LIMIT (1ull << 30)
-
-static void queue_warm(uint8_t *hva, uint64_t size, uint64_t *budget)
-{
-	if (size > *budget)
-		size = *budget;
-	if (size && boot_ram_warm_add(&boot_ram_warm, hva, size) == 0)
-		*budget -= size;
-}
-
-/* Boot RAM warm-up order: the kernel's load area first (the decompressor
- * works there right away), then the rest of that range, then the others. */
-static void start_boot_ram_warm(struct machine *m)
-{
-	uint64_t budget = BOOT_RAM_WARM_LIMIT;
-
-	memset(&boot_ram_warm, 0, sizeof(boot_ram_warm));
-	for (unsigned i = 0; i < m->ram.nr; i++) {
-		const struct boot_ram_map *r = &m->ram.map[i];
-
-		if (!boot_ram_warmable[i])
-			continue;
-		if (r->gpa <= KERNEL_LOAD_GPA && KERNEL_LOAD_GPA < r->gpa + r->size) {
-			uint64_t off = KERNEL_LOAD_GPA - r->gpa;
-
-			queue_warm(r->hva + off, r->size - off, &budget);
-			queue_warm(r->hva, off, &budget);
-		} else {
-			queue_warm(r->hva, r->size, &budget);
-		}
-	}
-	boot_ram_warm_start(&boot_ram_warm);
-}
-
 int vm_run(struct machine *m)
 {
 	char err[256];
-
-	start_boot_ram_warm(m);
 
 	for (unsigned i = 0; i < m->nr_vcpus; i++) {
 		if (vcpu_start(&m->vcpus[i], err, sizeof(err)) < 0) {
@@ -434,7 +388,6 @@ int vm_run(struct machine *m)
 			memory_devices_tick(m->memory_devices, last_kick);
 		}
 	}
-	boot_ram_warm_stop(&boot_ram_warm);
 	for (unsigned i = 0; i < m->nr_vcpus; i++) {
 		struct kvm_regs regs;
 

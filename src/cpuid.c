@@ -48,6 +48,10 @@ static void patch_entry(struct kvm_cpuid_entry2 *e, const struct cpuid_topology 
 	case 1:
 		e->ebx = (e->ebx & 0x0000ffff) | (index << 24) | ((nr_cpus & 0xff) << 16);
 		e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		/* Without it Linux calibrates the LAPIC timer against another
+		 * clock at boot (0.1 s or more, and this machine has no PIT). */
+		if (t->tsc_deadline)
+			e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 		if (nr_cpus > 1)
 			e->edx |= CPUID_1_EDX_HTT;
 		break;

@@ -4,6 +4,7 @@
 #define PLUGVM_CPUID_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_1_ECX_HYPERVISOR   (1u << 31)
@@ -14,6 +15,10 @@ struct cpuid_topology {
 	unsigned nr_cpus;
 	unsigned node;     /* NUMA node of this vCPU */
 	unsigned nr_nodes;
+	/* KVM emulates the TSC-deadline LAPIC timer (KVM_CAP_TSC_DEADLINE_TIMER)
+	 * but kernels before late 2024 (6.1 among them) leave its CPUID bit out of
+	 * KVM_GET_SUPPORTED_CPUID: userspace has to set it. */
+	bool tsc_deadline;
 };
 
 /* Returns a newly allocated copy of `supported` patched for one vCPU; NULL

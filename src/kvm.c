@@ -108,6 +108,7 @@ int kvm_init(struct kvm *kvm, char *err, size_t errlen)
 		pv_format(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 		goto fail;
 	}
+	kvm->tsc_deadline = ioctl(kvm->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	kvm->supported_cpuid = get_supported_cpuid(kvm->dev_fd);
 	if (!kvm->supported_cpuid) {
 		pv_format(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));

@@ -14,6 +14,7 @@ struct kvm {
 	int vcpu_mmap_size;
 	unsigned max_memslots;
 	bool pvm_host; /* kvm_pvm: KVM's API without hardware virtualization */
+	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER: the in-kernel LAPIC has it */
 	struct kvm_cpuid2 *supported_cpuid;
 };
 

@@ -7,6 +7,7 @@
 #include "acpi/acpi.h"
 #include "machine.h"
 #include "options.h"
+#include "trace.h"
 #include "util.h"
 #include "vm.h"
 
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
 	struct machine m;
 	int ret;
 
+	pv_trace("boot main");
 	ret = options_parse(argc, argv, &cfg);
 	if (ret == 1)
 		return 0;

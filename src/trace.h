@@ -1,4 +1,4 @@
-/* PLUGVM_TRACE=FILE: one line per memory-hotplug step, "<ns> <what> ...", where ns is
+/* PLUGVM_TRACE=FILE: one line per memory-hotplug or boot step ("boot ..."), "<ns> <what> ...", where ns is
  * CLOCK_MONOTONIC (the same clock a benchmark on the same host reads), so the time
  * plugvm itself spends on an event can be told from the guest's.  Used by
  * tools/bench-hotplug (docs/benchmarks.md).  Off (one branch per call site) unless set. */

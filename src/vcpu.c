@@ -10,6 +10,7 @@
 
 #include "cpuid.h"
 #include "io_bus.h"
+#include "trace.h"
 #include "util.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -111,6 +112,7 @@ int vcpu_create(struct machine *m, unsigned index, struct vcpu *v, char *err, si
 		.nr_cpus = m->nr_vcpus,
 		.node = m->cfg->cpu_node[index],
 		.nr_nodes = m->cfg->nr_numa ? m->cfg->nr_numa : 1,
+		.tsc_deadline = m->kvm.tsc_deadline,
 	};
 	cpuid = cpuid_for_vcpu(m->kvm.supported_cpuid, &topo);
 	if (!cpuid || ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0) {
@@ -244,6 +246,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	pv_trace("boot vcpu%u-first-run", v->index);
 
 	while (!machine_stopping(v->m)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {

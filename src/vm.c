@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "vm_control.h"
 #include "platform.h"
 #include "power.h"
+#include "trace.h"
 #include "util.h"
 #include "vcpu.h"
 
@@ -66,6 +68,11 @@ static const struct uart_ops com1_ops = {
 static void uart_transmit_to_console(void *opaque, uint8_t byte)
 {
 	struct machine *m = opaque;
+	static atomic_bool first_seen;
+
+	/* Boot timeline (PLUGVM_TRACE): when the guest's first console byte left. */
+	if (!atomic_exchange(&first_seen, true))
+		pv_trace("boot first-console-byte");
 
 	uart_transmit(m->console, byte);
 }
@@ -286,6 +293,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 			"nested test bed (docs/testing.md)");
 	if (kvm_init(&m->kvm, err, sizeof(err)) < 0)
 		goto failure;
+	pv_trace("boot kvm-vm-created");
 	if (layout_compute(cfg, kvm_guest_phys_bits(&m->kvm), &m->layout, err, sizeof(err)) < 0)
 		goto bad_usage;
 	slots_needed = m->layout.nr_ram + cfg->slots;
@@ -306,6 +314,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		goto failure;
 	if (build_acpi(m, err, sizeof(err)) < 0)
 		goto failure;
+	pv_trace("boot ram-mapped-acpi-built");
 
 	boot = (struct boot_request){
 		.kernel_path = cfg->kernel,
@@ -317,6 +326,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 	};
 	if (boot_load_linux(&boot, err, sizeof(err)) < 0)
 		goto bad_usage;
+	pv_trace("boot kernel-initrd-loaded");
 
 	if (setup_memory_devices(m, err, sizeof(err)) < 0)
 		goto bad_usage;
@@ -345,6 +355,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 	}
 	if (boot_setup_bsp(m->vcpus[0].fd, err, sizeof(err)) < 0)
 		goto failure;
+	pv_trace("boot vcpus-created");
 	return 0;
 
 bad_usage:

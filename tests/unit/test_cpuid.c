@@ -140,6 +140,28 @@ static void test_id_bits(void **state)
 	assert_int_equal(cpuid_id_bits(65), 7);
 }
 
+/* KVM on older kernels does not report the TSC-deadline bit; plugvm sets
+ * it when the capability says the in-kernel LAPIC has the timer. */
+static void test_tsc_deadline_from_capability(void **state)
+{
+	struct kvm_cpuid2 *sup = make_supported();
+	struct kvm_cpuid2 *on, *off;
+
+	(void)state;
+	for (unsigned i = 0; i < sup->nent; i++)
+		sup->entries[i].ecx = 0;
+	on = cpuid_for_vcpu(sup, &(struct cpuid_topology){ .nr_cpus = 2, .nr_nodes = 1,
+							   .tsc_deadline = true });
+	off = cpuid_for_vcpu(sup, &(struct cpuid_topology){ .nr_cpus = 2, .nr_nodes = 1 });
+	assert_true(find(on, 1, 0)->ecx & CPUID_1_ECX_TSC_DEADLINE);
+	assert_false(find(off, 1, 0)->ecx & CPUID_1_ECX_TSC_DEADLINE);
+	/* Only leaf 1 carries it. */
+	assert_int_equal(find(on, 0xb, 0)->ecx & CPUID_1_ECX_TSC_DEADLINE, 0);
+	free(on);
+	free(off);
+	free(sup);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_single_cpu_has_no_htt),
 		cmocka_unit_test(test_numa_node_and_private_caches),
 		cmocka_unit_test(test_id_bits),
+		cmocka_unit_test(test_tsc_deadline_from_capability),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1268,13 +1268,15 @@ static int finish(struct parse_state *st)
 	struct plugvm_config *cfg = st->cfg;
 	uint64_t plugged = 0;
 
+	/* A malformed value names its option; only a well-formed command line
+	 * is told what it lacks. */
+	if (finish_memory_args(st) < 0 || finish_smp(st) < 0 || finish_numa(st) < 0 ||
+	    check_maxmem(st) < 0)
+		return -1;
 	if (!cfg->kernel && !cfg->dump_acpi_dir) {
 		pv_error("-kernel: no kernel given (plugvm boots a Linux bzImage: -kernel PATH)");
 		return -1;
 	}
-	if (finish_memory_args(st) < 0 || finish_smp(st) < 0 || finish_numa(st) < 0 ||
-	    check_maxmem(st) < 0)
-		return -1;
 	if (!cfg->nr_numa)
 		memset(cfg->cpu_node, 0, sizeof(cfg->cpu_node));
 	for (unsigned i = 0; i < cfg->nr_devices; i++)

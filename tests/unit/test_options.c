@@ -247,6 +247,9 @@ static void test_memory_size(void **state)
 	assert_string_equal(err_text, "plugvm: -m: 'xyz' is not a valid size\r\n");
 	BAD("-m|'-1'", K, "-m", "-1");
 	BAD("-m|'1X'", K, "-m", "1X");
+	/* A bad value is reported before a missing -kernel. */
+	expect_error("-m|'1Q' is not a valid size", ARGV("-m", "1Q"));
+	assert_null(strstr(err_text, "-kernel"));
 	BAD("-m|''", K, "-m", "");
 	BAD("-m|''|not a valid size", K, "-m", "size=");
 	BAD("-m|'17592186044416'", K, "-m", "17592186044416"); /* 2^64 bytes */

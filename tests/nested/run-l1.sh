@@ -60,6 +60,9 @@ if [ "$shell" = 1 ]; then
 fi
 
 now() { date +%s.%N; }
+# L1's monitor socket, for the post-mortem; in /tmp because a socket path has a length limit.
+mondir=$(mktemp -d /tmp/plugvm-l1.XXXXXX)
+monitor=$mondir/monitor.sock
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 t_start=$(now)
@@ -68,17 +71,61 @@ qpid="" tpid=""
 cleanup() {
     [ -n "$tpid" ] && kill "$tpid" 2>/dev/null || true
     [ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null || true
+    rm -rf "$mondir"
 }
 trap cleanup EXIT
 trap 'say "interrupted"; exit 2' INT TERM
+
+# What a frozen L1 was doing, printed before it is killed: the host threads of its QEMU
+# (state and CPU time: spinning or blocked), L1's own kernel backtraces through magic
+# SysRq keys on its keyboard (L1 boots with sysrq_always_enabled), its vCPUs' registers,
+# and the host-side stacks of QEMU's threads (gdb). Each step has a timeout: a QEMU whose
+# vCPUs are deadlocked cannot answer everything.
+hmp() { printf '%s\n' "$1" | timeout 15 socat -t 8 - "UNIX-CONNECT:$monitor" 2>&1 |
+        tr -d '\r' | grep -v -e '^QEMU .* monitor' -e '^(qemu)' || true; }
+thread_cpu() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        printf '%s %s %s\n' "${t##*/}" "$(sed 's/.*) //' "$t/stat" | awk '{print $1, $12 + $13}')" \
+            "$(tr ' ' _ < "$t/comm")"
+    done 2>/dev/null
+}
+l1_post_mortem() {
+    local pid=$1 a b
+    echo
+    say "---- post-mortem of the silent L1 (QEMU pid $pid) ----"
+    a=$(thread_cpu "$pid"); sleep 2; b=$(thread_cpu "$pid")
+    say "host threads of L1's QEMU: tid state cpu-ticks-in-2s name"
+    join <(sort <<< "$a") <(sort <<< "$b") | awk '{printf "  %s %s %d %s\n", $1, $5, $6 - $3, $7}'
+    if command -v socat > /dev/null; then
+        say "L1 status: $(hmp 'info status' | head -n 1)"
+        say "SysRq 9 (all messages), l (CPU backtraces), w (blocked tasks) to L1; its answer follows"
+        hmp 'sendkey alt-sysrq-9' > /dev/null; sleep 1
+        hmp 'sendkey alt-sysrq-l' > /dev/null; sleep 6
+        hmp 'sendkey alt-sysrq-w' > /dev/null; sleep 6
+        say "L1 vCPU registers:"
+        hmp 'info registers -a' | grep -E '^(CPU#|RAX|RSI|RIP|CR0)' | sed 's/^/  /'
+    else
+        say "(socat missing: no monitor queries)"
+    fi
+    if command -v gdb > /dev/null; then
+        say "host stacks of L1's QEMU threads (gdb):"
+        timeout 60 gdb -p "$pid" -batch -ex 'thread apply all bt 15' 2>&1 |
+            grep -E '^(Thread|#)' | sed 's/^/  /' | head -n 200 || true
+    else
+        say "(gdb missing: no host stacks)"
+    fi
+    say "---- end of post-mortem ----"
+}
 
 # One L1 boot.  Sets: reason (finished|watchdog|timeout|exit), t_ready (s to marker or "")
 boot_l1() {
     local log=$1 t0 size last_size last_change rc
     : > "$log"
     t0=$(now)
+    rm -f "$monitor"
     "${l1_machine[@]}" -nographic -nodefaults \
-        -serial stdio -kernel "$kernel" -initrd "$initrd" -append "$append" \
+        -monitor "unix:$monitor,server=on,wait=off" -serial stdio -kernel "$kernel" -initrd "$initrd" -append "$append" \
         < /dev/null > "$log" 2>&1 &
     qpid=$!
     tail -n +1 -f --pid="$qpid" "$log" &
@@ -102,6 +149,10 @@ boot_l1() {
             break
         fi
     done
+    if [ "$reason" = watchdog ]; then
+        echo; say "WATCHDOG: L1 printed nothing for ${silence} s"
+        l1_post_mortem "$qpid" >> "$log" 2>&1
+    fi
     if [ -n "$reason" ]; then
         kill -KILL "$qpid" 2>/dev/null || true
     fi
@@ -117,7 +168,7 @@ boot_l1() {
         if grep -q '^L1-TESTS-DONE' "$log"; then reason=finished; else reason="exit (qemu status $rc)"; fi
     fi
     case "$reason" in
-        watchdog) echo; say "WATCHDOG: L1 printed nothing for ${silence} s; killed it" ;;
+        watchdog) say "WATCHDOG: killed the silent L1" ;;
         timeout) echo; say "TIMEOUT: the run exceeded ${timeout} s; killed L1" ;;
     esac
 }

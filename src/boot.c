@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -11,8 +12,11 @@
 #include <linux/kvm.h>
 
 #include "bzimage.h"
+#include "kernel_elf.h"
+#include "kernel_unpack.h"
 #include "mm/e820.h"
 #include "platform.h"
+#include "trace.h"
 #include "util.h"
 
 /* struct boot_params offsets (Documentation/x86/zero-page.rst). */
@@ -90,8 +94,9 @@ int boot_check_kernel(const char *path, char *err, size_t errlen)
 	return ret;
 }
 
-/* Identity map of the first 4 GiB with 2 MiB pages: enough for the
- * decompressor, which builds its own tables for everything else. */
+/* Identity map of the first 4 GiB with 2 MiB pages: it covers the kernel, the zero page,
+ * the command line and the initrd, which is all that either startup_64 (decompressor or
+ * kernel proper) needs before it builds its own tables. */
 static int write_page_tables(const struct boot_ram *ram)
 {
 	uint64_t *pml4 = boot_ram_hva(ram, BOOT_PML4_GPA, 4096);
@@ -204,8 +209,57 @@ static int write_zero_page(const struct boot_request *req, const struct bzimage 
 	return 0;
 }
 
-int boot_load_linux(const struct boot_request *req, char *err, size_t errlen)
+/* Generous bound on a decompressed kernel (Debian's is ~53 MB): a corrupt payload must not
+ * make plugvm decompress forever. */
+#define KERNEL_UNPACK_MAX (1ULL << 30)
+#define BZIMAGE_ENTRY_64 0x200 /* the decompressor's 64-bit entry, from the load address */
+
+static int elf_sink(void *ctx, const uint8_t *data, size_t len, char *err, size_t errlen)
 {
+	return kernel_elf_write(ctx, data, len, err, errlen);
+}
+
+/* The payload's compression when plugvm can unpack it and the kernel wants to run at
+ * plugvm's load address; KERNEL_PAYLOAD_UNKNOWN leaves the work to the guest. */
+static enum kernel_payload_format host_unpack_format(const struct boot_request *req,
+						     const struct bzimage *bz)
+{
+	if (!req->unpack_on_host || !bz->payload_length || bz->pref_address != KERNEL_LOAD_GPA)
+		return KERNEL_PAYLOAD_UNKNOWN;
+	return kernel_payload_detect(bz->file + bz->payload_offset, bz->payload_length);
+}
+
+/* The kernel proper, decompressed here, placed segment by segment (Firecracker and
+ * cloud-hypervisor boot an ELF vmlinux the same way). The guest skips copying and
+ * decompressing itself; it also skips KASLR, which is the decompressor's work. */
+static int unpack_kernel(const struct boot_request *req, const struct bzimage *bz,
+			 enum kernel_payload_format format, uint64_t *entry, char *err,
+			 size_t errlen)
+{
+	struct kernel_elf *elf = malloc(sizeof(*elf));
+	int ret;
+
+	if (!elf) {
+		pv_format(err, errlen, "out of memory");
+		return -1;
+	}
+	kernel_elf_init(elf, req->ram, KERNEL_LOAD_GPA, KERNEL_LOAD_GPA + bz->init_size);
+	ret = kernel_payload_unpack(format, bz->file + bz->payload_offset, bz->payload_length,
+				    KERNEL_UNPACK_MAX, elf_sink, elf, err, errlen);
+	if (ret == 0)
+		ret = kernel_elf_finish(elf, entry, err, errlen);
+	if (ret == 0)
+		pv_trace("boot kernel-unpacked %s %llu bytes entry 0x%llx",
+			 kernel_payload_name(format), (unsigned long long)elf->received,
+			 (unsigned long long)*entry);
+	free(elf);
+	return ret;
+}
+
+int boot_load_linux(const struct boot_request *req, struct boot_result *res, char *err,
+		    size_t errlen)
+{
+	enum kernel_payload_format format;
 	struct mapped_file kernel, initrd = { 0 };
 	struct bzimage bz;
 	uint64_t initrd_gpa = 0;
@@ -230,12 +284,23 @@ int boot_load_linux(const struct boot_request *req, char *err, size_t errlen)
 			  cmdline_len, bz.cmdline_size);
 		goto out;
 	}
-	dst = boot_ram_hva(req->ram, KERNEL_LOAD_GPA, bz.kernel_size);
-	if (!dst) {
-		pv_format(err, errlen, "-kernel '%s' does not fit in boot RAM", req->kernel_path);
-		goto out;
+	format = host_unpack_format(req, &bz);
+	res->unpacked = format != KERNEL_PAYLOAD_UNKNOWN;
+	if (res->unpacked) {
+		if (unpack_kernel(req, &bz, format, &res->entry_gpa, why, sizeof(why)) < 0) {
+			pv_format(err, errlen, "-kernel '%s': %s", req->kernel_path, why);
+			goto out;
+		}
+	} else {
+		dst = boot_ram_hva(req->ram, KERNEL_LOAD_GPA, bz.kernel_size);
+		if (!dst) {
+			pv_format(err, errlen, "-kernel '%s' does not fit in boot RAM",
+				  req->kernel_path);
+			goto out;
+		}
+		memcpy(dst, kernel.data + bz.kernel_offset, bz.kernel_size);
+		res->entry_gpa = KERNEL_LOAD_GPA + BZIMAGE_ENTRY_64;
 	}
-	memcpy(dst, kernel.data + bz.kernel_offset, bz.kernel_size);
 
 	if (req->initrd_path) {
 		if (map_file(req->initrd_path, "-initrd", &initrd, err, errlen) < 0)
@@ -281,7 +346,7 @@ static void set_segment(struct kvm_segment *s, uint16_t selector, int code)
 	s->g = 1;
 }
 
-int boot_setup_bsp(int vcpu_fd, char *err, size_t errlen)
+int boot_setup_bsp(int vcpu_fd, uint64_t entry_gpa, char *err, size_t errlen)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
@@ -309,7 +374,7 @@ int boot_setup_bsp(int vcpu_fd, char *err, size_t errlen)
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rflags = 0x2;
-	regs.rip = KERNEL_LOAD_GPA + 0x200; /* startup_64 */
+	regs.rip = entry_gpa; /* a startup_64: the decompressor's or the kernel proper's */
 	regs.rsi = BOOT_ZERO_PAGE_GPA;
 	regs.rsp = BOOT_ZERO_PAGE_GPA; /* any mapped address: the kernel sets its own stack */
 	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0) {

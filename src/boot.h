@@ -2,6 +2,7 @@
 #ifndef PLUGVM_BOOT_H
 #define PLUGVM_BOOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,16 +16,25 @@ struct boot_request {
 	uint64_t rsdp_gpa;
 	const struct guest_layout *layout;
 	const struct boot_ram *ram;
+	/* Decompress the kernel proper in plugvm and enter it directly, instead of running
+	 * the bzImage's own decompressor in the guest (docs/options.md, -kernel-unpack). */
+	bool unpack_on_host;
+};
+
+struct boot_result {
+	uint64_t entry_gpa; /* where the boot vCPU starts in 64-bit mode */
+	bool unpacked;      /* the kernel proper was decompressed by plugvm */
 };
 
 /* Places the kernel, initrd, command line, zero page, GDT and identity page
  * tables in guest RAM. -1 with a one-line error naming the file or limit. */
-int boot_load_linux(const struct boot_request *req, char *err, size_t errlen);
+int boot_load_linux(const struct boot_request *req, struct boot_result *res, char *err,
+		    size_t errlen);
 
 /* Validates the kernel file alone (used before anything is allocated). */
 int boot_check_kernel(const char *path, char *err, size_t errlen);
 
-/* Puts the boot vCPU into 64-bit mode at the kernel's 64-bit entry. */
-int boot_setup_bsp(int vcpu_fd, char *err, size_t errlen);
+/* Puts the boot vCPU into 64-bit mode at entry_gpa (boot_result). */
+int boot_setup_bsp(int vcpu_fd, uint64_t entry_gpa, char *err, size_t errlen);
 
 #endif

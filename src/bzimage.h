@@ -22,6 +22,8 @@ struct bzimage {
 	uint32_t init_size;
 	uint64_t pref_address;
 	uint16_t xloadflags;
+	size_t payload_offset;     /* the compressed kernel proper, in the file (0: none) */
+	size_t payload_length;
 };
 
 /* Checks boot flag, "HdrS", protocol >= 2.12, XLF_KERNEL_64 and sizes.

@@ -71,7 +71,11 @@ struct plugvm_config {
 	struct keyval_list devices[PLUGVM_MAX_DEVICES];
 	unsigned nr_devices;
 
+	/* -kernel-unpack host|guest (NULL: host): who decompresses the bzImage. */
+	const char *kernel_unpack;
+
 	/* Added by options.c. */
+	bool kernel_unpack_guest; /* -kernel-unpack guest: the guest's own decompressor runs */
 	bool no_reboot; /* -no-reboot: a guest reboot makes plugvm exit instead of resetting */
 	/* The NUMA node of every CPU (0 without -numa). numa[n].cpu_first..cpu_last
 	 * describe the same mapping; CPUs no -numa cpus= named are in node 0. */

@@ -375,6 +375,19 @@ static int opt_append(struct parse_state *st, const struct option_desc *o, const
 	return set_once(o, &st->cfg->append, arg);
 }
 
+static int opt_kernel_unpack(struct parse_state *st, const struct option_desc *o,
+			     const char *arg)
+{
+	if (set_once(o, &st->cfg->kernel_unpack, arg) < 0)
+		return -1;
+	if (strcmp(arg, "host") != 0 && strcmp(arg, "guest") != 0) {
+		pv_error("%s: '%s': expected host or guest", o->name, arg);
+		return -1;
+	}
+	st->cfg->kernel_unpack_guest = strcmp(arg, "guest") == 0;
+	return 0;
+}
+
 static int opt_dump_acpi(struct parse_state *st, const struct option_desc *o, const char *arg)
 {
 	return set_once(o, &st->cfg->dump_acpi_dir, arg);
@@ -619,6 +632,8 @@ static const struct option_desc options[] = {
 	{"-kernel", "PATH", opt_kernel, "bzImage to boot (required)"},
 	{"-initrd", "PATH", opt_initrd, "initial ramdisk"},
 	{"-append", "STRING", opt_append, "kernel command line"},
+	{"-kernel-unpack", "host|guest", opt_kernel_unpack,
+	 "who decompresses the kernel (default host: faster, no KASLR)"},
 	{"-m", "[size=]SIZE[,slots=N,maxmem=SIZE]", opt_m,
 	 "boot RAM (bare number = MiB, default 512M), DIMM slots, hotplug limit"},
 	{"-smp", "[cpus=]N[,sockets=S,cores=C,threads=T,...]", opt_smp, "vCPUs (default 1)"},

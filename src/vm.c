@@ -269,6 +269,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 {
 	char err[512] = "";
 	struct boot_request boot;
+	struct boot_result booted;
 	unsigned slots_needed;
 
 	memset(m, 0, sizeof(*m));
@@ -323,8 +324,9 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		.rsdp_gpa = ACPI_TABLES_GPA,
 		.layout = &m->layout,
 		.ram = &m->ram,
+		.unpack_on_host = !cfg->kernel_unpack_guest,
 	};
-	if (boot_load_linux(&boot, err, sizeof(err)) < 0)
+	if (boot_load_linux(&boot, &booted, err, sizeof(err)) < 0)
 		goto bad_usage;
 	pv_trace("boot kernel-initrd-loaded");
 
@@ -353,7 +355,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		if (vcpu_create(m, i, &m->vcpus[i], err, sizeof(err)) < 0)
 			goto failure;
 	}
-	if (boot_setup_bsp(m->vcpus[0].fd, err, sizeof(err)) < 0)
+	if (boot_setup_bsp(m->vcpus[0].fd, booted.entry_gpa, err, sizeof(err)) < 0)
 		goto failure;
 	pv_trace("boot vcpus-created");
 	return 0;

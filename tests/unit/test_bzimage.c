@@ -117,6 +117,28 @@ static void test_zero_setup_sects_means_four(void **state)
 	assert_int_equal(bz.kernel_offset, 5 * 512);
 }
 
+/* payload_offset counts from the protected-mode kernel (after the setup sectors). */
+static void test_payload(void **state)
+{
+	struct bzimage bz;
+	char err[200];
+
+	(void)state;
+	put32(0x248, 0x2cc);
+	put32(0x24c, 0x1000);
+	assert_int_equal(bzimage_parse(img, sizeof(img), &bz, err, sizeof(err)), 0);
+	assert_int_equal(bz.payload_offset, 40 * 512 + 0x2cc);
+	assert_int_equal(bz.payload_length, 0x1000);
+	/* A payload running past the end of the file is not unpacked by plugvm. */
+	put32(0x24c, sizeof(img));
+	assert_int_equal(bzimage_parse(img, sizeof(img), &bz, err, sizeof(err)), 0);
+	assert_int_equal(bz.payload_length, 0);
+	put32(0x248, 0xffffffff);
+	put32(0x24c, 0x10);
+	assert_int_equal(bzimage_parse(img, sizeof(img), &bz, err, sizeof(err)), 0);
+	assert_int_equal(bz.payload_length, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +150,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tiny_file, setup),
 		cmocka_unit_test_setup(test_setup_sects_beyond_file, setup),
 		cmocka_unit_test_setup(test_zero_setup_sects_means_four, setup),
+		cmocka_unit_test_setup(test_payload, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

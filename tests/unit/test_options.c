@@ -149,6 +149,20 @@ static void test_kernel_initrd_append(void **state)
 	BAD("-initrd|requires an argument", K, "-initrd");
 }
 
+static void test_kernel_unpack(void **state)
+{
+	(void)state;
+	OK(K);
+	assert_false(cfg.kernel_unpack_guest); /* plugvm unpacks by default */
+	OK(K, "-kernel-unpack", "host");
+	assert_false(cfg.kernel_unpack_guest);
+	OK(K, "-kernel-unpack", "guest");
+	assert_true(cfg.kernel_unpack_guest);
+	BAD("-kernel-unpack|'auto'|expected host or guest", K, "-kernel-unpack", "auto");
+	BAD("-kernel-unpack|more than once", K, "-kernel-unpack", "host", "-kernel-unpack", "guest");
+	BAD("-kernel-unpack|requires an argument", K, "-kernel-unpack");
+}
+
 static void test_dump_acpi(void **state)
 {
 	(void)state;
@@ -693,6 +707,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_defaults, teardown),
 		cmocka_unit_test_teardown(test_kernel_initrd_append, teardown),
+		cmocka_unit_test_teardown(test_kernel_unpack, teardown),
 		cmocka_unit_test_teardown(test_dump_acpi, teardown),
 		cmocka_unit_test_teardown(test_double_dash, teardown),
 		cmocka_unit_test_teardown(test_help_version, teardown),

@@ -52,11 +52,16 @@ int bzimage_parse(const uint8_t *f, size_t size, struct bzimage *bz, char *err, 
 	bz->init_size = rd32(f + 0x260);
 	if (bz->init_size < bz->kernel_size)
 		bz->init_size = (uint32_t)bz->kernel_size;
-	/* payload_offset counts from the protected-mode kernel; a payload that does not fit
-	 * in the file is left to the guest's own decompressor (and its error message). */
+	/* payload_offset counts from the protected-mode kernel. A file cut short inside its
+	 * payload would only make the guest's decompressor fail (and hang): refuse it here. */
 	bz->payload_offset = bz->kernel_offset + rd32(f + 0x248);
 	bz->payload_length = rd32(f + 0x24c);
-	if (bz->payload_offset >= size || bz->payload_length > size - bz->payload_offset)
-		bz->payload_offset = bz->payload_length = 0;
+	if (bz->payload_length &&
+	    (bz->payload_offset >= size || bz->payload_length > size - bz->payload_offset)) {
+		pv_format(err, errlen, "truncated bzImage: its compressed kernel (%zu bytes at "
+				       "offset %zu) runs past the end of the file (%zu bytes)",
+			  bz->payload_length, bz->payload_offset, size);
+		return -1;
+	}
 	return 0;
 }

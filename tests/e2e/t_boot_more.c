@@ -232,6 +232,35 @@ out:
     return ok;
 }
 
+/* half: the first half of the kernel file; corrupt: the whole file with 4 KiB of its
+ * middle (inside the compressed payload) overwritten. */
+static bool copy_kernel_damaged(const char *kernel, const char *half, const char *corrupt)
+{
+    FILE *in = fopen(kernel, "rb");
+    if (!in)
+        return false;
+    fseek(in, 0, SEEK_END);
+    long size = ftell(in);
+    rewind(in);
+    char *buf = size > 0 ? malloc((size_t)size) : NULL;
+    bool ok = buf && fread(buf, 1, (size_t)size, in) == (size_t)size;
+    fclose(in);
+    FILE *h = ok ? fopen(half, "wb") : NULL, *c = ok ? fopen(corrupt, "wb") : NULL;
+    if (h && c) {
+        ok = fwrite(buf, 1, (size_t)size / 2, h) == (size_t)size / 2;
+        memset(buf + size / 2, 0x5a, 4096);
+        ok = ok && fwrite(buf, 1, (size_t)size, c) == (size_t)size;
+    } else {
+        ok = false;
+    }
+    if (h)
+        ok &= fclose(h) == 0;
+    if (c)
+        ok &= fclose(c) == 0;
+    free(buf);
+    return ok;
+}
+
 bool test_errors(void)
 {
     const char *kernel = e2e_getenv_or("E2E_GUEST_KERNEL", "/guest/vmlinuz");
@@ -252,11 +281,23 @@ bool test_errors(void)
         close(fd);
     }
 
+    /* The real kernel cut inside its compressed payload, and one whose payload is
+     * corrupt: both refused before the guest runs (a guest-side decompressor would hang). */
+    char half[300], corrupt[300];
+    snprintf(half, sizeof(half), "%s/vmlinuz-half", e2e_tmpdir());
+    snprintf(corrupt, sizeof(corrupt), "%s/vmlinuz-corrupt", e2e_tmpdir());
+    E2E_CHECK(copy_kernel_damaged(kernel, half, corrupt), "cannot make damaged copies of %s",
+              kernel);
+
     const char *not_bzimage[] = {"", "-kernel", "/etc/passwd", "-initrd", initrd, "-m", "512M",
                                  NULL};
     ok &= expect_error("-kernel is not a bzImage", not_bzimage, "-kernel");
     const char *cut[] = {"", "-kernel", truncated, "-initrd", initrd, "-m", "512M", NULL};
     ok &= expect_error("-kernel is a truncated bzImage", cut, "-kernel");
+    const char *cut_payload[] = {"", "-kernel", half, "-initrd", initrd, "-m", "512M", NULL};
+    ok &= expect_error("-kernel cut inside its payload", cut_payload, "truncated bzImage");
+    const char *bad_payload[] = {"", "-kernel", corrupt, "-initrd", initrd, "-m", "512M", NULL};
+    ok &= expect_error("-kernel with a corrupt payload", bad_payload, "kernel payload");
     const char *no_kernel[] = {"", "-kernel", "/nonexistent/vmlinuz", "-m", "512M", NULL};
     ok &= expect_error("-kernel does not exist", no_kernel, "-kernel");
     const char *no_initrd[] = {"", "-kernel", kernel, "-initrd", "/nonexistent/initrd.img",

@@ -40,11 +40,12 @@ ird_copy_bin() {
     fi
 }
 
-# ird_pack ROOT OUT: cpio newc, root-owned, gzip -1, written atomically.
+# ird_pack ROOT OUT [gzip|none]: cpio newc, root-owned, gzip -1 (default) or uncompressed,
+# written atomically.
 ird_pack() {
-    local root=$1 out=$2
+    local root=$1 out=$2 compress=${3:-gzip}
     ( cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 ) \
-        | gzip -1 > "$out.tmp"
+        | if [ "$compress" = none ]; then cat; else gzip -1; fi > "$out.tmp"
     mv -f "$out.tmp" "$out"
 }
 

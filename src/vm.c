@@ -1,6 +1,7 @@
 #include "vm.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -197,6 +198,17 @@ static int set_kvm_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size
 }
 
 /* The hotplug controller and the DIMMs given with -device on the command line. */
+/* memory_devices' hook: a vCPU thread hands work to the main loop (wake_ready). */
+static void wake_main_loop(void *opaque)
+{
+	struct machine *m = opaque;
+	uint64_t one = 1;
+
+	if (write(m->wake_fd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow with 1 per wake-up; nothing to do. */
+	}
+}
+
 static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
 {
 	struct memory_devices *md = &memory_devices;
@@ -210,6 +222,8 @@ static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
 	md->raise_ged_opaque = m;
 	md->set_kvm_slot = set_kvm_slot;
 	md->kvm_opaque = &m->kvm;
+	md->wake_main = wake_main_loop;
+	md->wake_main_opaque = m;
 	m->memory_devices = md;
 	if (io_bus_register(MEMHP_IO_BASE, MEMHP_IO_LEN, memory_devices_io, md) < 0) {
 		pv_format(err, errlen, "I/O port conflict at the hotplug registers");
@@ -227,13 +241,16 @@ static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
 
 static void wake_ready(void *opaque, int fd, short revents)
 {
+	struct machine *m = opaque;
 	uint64_t count;
 
-	(void)opaque;
 	(void)revents;
 	if (read(fd, &count, sizeof(count)) < 0) {
 		/* Spurious wake-up: the state is checked by the loop anyway. */
 	}
+	/* Work a vCPU thread left for this thread (DIMMs the guest has ejected). */
+	if (m->memory_devices)
+		memory_devices_finish_ejects(m->memory_devices);
 }
 
 static void signal_ready(void *opaque, int fd, short revents)
@@ -368,6 +385,23 @@ failure:
 	return EXIT_VMM_FAILURE;
 }
 
+/*
+ * The main thread serves the monitors and the console. A vCPU thread wakes it in the
+ * middle of a guest exit (an _OST write becomes a QMP event, console output); with the
+ * default policy the woken thread preempts the vCPU thread on a busy CPU, and the guest
+ * waits for the whole QMP round before its exit completes: 2-3 ms for one _OST write in
+ * the nested bed (docs/benchmarks.md). SCHED_BATCH turns off wakeup preemption for this
+ * thread alone (the vCPU threads, created before, keep the default policy); it still runs
+ * at once on an idle CPU, otherwise at the next scheduler tick.
+ */
+static void let_vcpus_finish_exits_first(void)
+{
+	struct sched_param param = {0};
+
+	if (sched_setscheduler(0, SCHED_BATCH, &param) < 0)
+		pv_debug("SCHED_BATCH for the main thread: %s", strerror(errno));
+}
+
 int vm_run(struct machine *m)
 {
 	char err[256];
@@ -378,6 +412,7 @@ int vm_run(struct machine *m)
 			break;
 		}
 	}
+	let_vcpus_finish_exits_first();
 	uint64_t last_kick = pv_now_ns();
 
 	while (!machine_stopping(m)) {

@@ -82,20 +82,19 @@ static void release_backend_memory(struct mem_backend *b)
 	}
 }
 
-/* memhp callback, vCPU thread, inside the guest's _EJ0 port write. */
-static void on_eject(void *opaque, unsigned slot)
+/* Main thread (or on_eject without a main loop): the guest has removed the memory of
+ * slot's DIMM, so only now may its KVM slot go, and only after that its memory. */
+static void finish_eject(struct memory_devices *md, unsigned slot)
 {
-	struct memory_devices *md = opaque;
 	struct dimm *d = &md->dimm[slot];
-	json_t *event = NULL;
+	json_t *event;
 
-	pv_trace("eject %u", slot);
 	pthread_mutex_lock(&md->lock);
-	if (!d->used) {
+	if (!d->used || !d->ejected) {
 		pthread_mutex_unlock(&md->lock);
 		return;
 	}
-	/* The guest has removed the memory: only now may the slot go. */
+	/* KVM_SET_USER_MEMORY_REGION returns once no vCPU can reach the old slot. */
 	if (set_dimm_slot(md, slot, d->addr, 0, NULL) < 0)
 		pv_error("removing KVM slot of DIMM '%s': %s", d->id, strerror(errno));
 	release_backend_memory(d->backend);
@@ -106,6 +105,41 @@ static void on_eject(void *opaque, unsigned slot)
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_unlock(&md->lock);
 	emit(md, "DEVICE_DELETED", event);
+}
+
+void memory_devices_finish_ejects(struct memory_devices *md)
+{
+	for (unsigned slot = 0; slot < md->alloc.nr_slots; slot++) {
+		bool ejected;
+
+		pthread_mutex_lock(&md->lock);
+		ejected = md->dimm[slot].used && md->dimm[slot].ejected;
+		pthread_mutex_unlock(&md->lock);
+		if (ejected)
+			finish_eject(md, slot);
+	}
+}
+
+/* memhp callback, vCPU thread, inside the guest's _EJ0 port write: memhp has already
+ * emptied the slot for the guest (_STA reads 0); the rest is the main thread's. */
+static void on_eject(void *opaque, unsigned slot)
+{
+	struct memory_devices *md = opaque;
+	struct dimm *d = &md->dimm[slot];
+	bool first;
+
+	pv_trace("eject %u", slot);
+	pthread_mutex_lock(&md->lock);
+	first = d->used && !d->ejected;
+	if (first)
+		d->ejected = true;
+	pthread_mutex_unlock(&md->lock);
+	if (!first)
+		return;
+	if (md->wake_main)
+		md->wake_main(md->wake_main_opaque);
+	else
+		finish_eject(md, slot);
 }
 
 static bool ost_is_eject_refusal(uint32_t source, uint32_t status)
@@ -121,15 +155,19 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 	struct dimm *d = &md->dimm[slot];
 	char id[64], slot_name[16];
 	json_t *info, *refusal = NULL;
+	bool present;
 
 	pv_trace("ost %u %u 0x%x", slot, source, status);
 	pthread_mutex_lock(&md->lock);
+	/* An ejected DIMM is gone for the guest, whether or not the main thread has freed
+	 * it yet (memory_devices_finish_ejects). */
+	present = d->used && !d->ejected;
 	md->ost[slot] = (struct ospm_record){ true, source, status };
-	snprintf(id, sizeof(id), "%s", d->used ? d->id : "");
+	snprintf(id, sizeof(id), "%s", present ? d->id : "");
 	snprintf(slot_name, sizeof(slot_name), "%u", slot);
-	if (d->used && d->unplug_pending && source == MEMHP_OST_EV_EJECT_REQUEST)
+	if (present && d->unplug_pending && source == MEMHP_OST_EV_EJECT_REQUEST)
 		d->unplug_answered = true;
-	if (d->used && ost_is_eject_refusal(source, status)) {
+	if (present && ost_is_eject_refusal(source, status)) {
 		d->unplug_pending = false;
 		refusal = device_event_data(d->id);
 	}
@@ -404,7 +442,7 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 	for (unsigned i = 0; i < md->alloc.nr_slots; i++) {
 		struct dimm *d = &md->dimm[i];
 
-		if (d->used && d->unplug_pending && !d->unplug_answered &&
+		if (d->used && d->unplug_pending && !d->unplug_answered && !d->ejected &&
 		    now_ns - d->unplug_sent_ns >= MEMORY_DEVICES_UNPLUG_TIMEOUT_NS)
 			expired[n++] = i;
 	}
@@ -418,7 +456,7 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 		/* Outside md->lock: memhp's lock comes first (see the header). */
 		memhp_cancel_eject(&md->hp, slot);
 		pthread_mutex_lock(&md->lock);
-		if (d->used && d->unplug_pending && !d->unplug_answered) {
+		if (d->used && d->unplug_pending && !d->unplug_answered && !d->ejected) {
 			d->unplug_pending = false;
 			snprintf(id, sizeof(id), "%s", d->id);
 			event = device_event_data(id);

@@ -35,6 +35,8 @@ struct dimm {
 	bool unplug_pending;
 	bool unplug_answered;    /* the guest sent an _OST for the eject request */
 	uint64_t unplug_sent_ns; /* when device_del queued the eject request */
+	bool ejected;            /* the guest ran _EJ0; the main thread has yet to drop the
+				  * KVM slot and free the memory (memory_devices_finish_ejects) */
 };
 
 /* A guest that has not answered an eject request at all (not even
@@ -71,6 +73,10 @@ struct memory_devices {
 	/* Sets KVM slots; a hook so tests run without KVM. */
 	int (*set_kvm_slot)(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
 	void *kvm_opaque;
+	/* Wakes the main thread, which then calls memory_devices_finish_ejects. NULL: an
+	 * eject is finished at once, inside the guest's _EJ0 write (tests). */
+	void (*wake_main)(void *opaque);
+	void *wake_main_opaque;
 };
 
 int memory_devices_init(struct memory_devices *md, const struct plugvm_config *cfg,
@@ -96,6 +102,14 @@ void memory_devices_query_size_summary(void *opaque, uint64_t *base, uint64_t *p
 /* Called about once a second by the main loop: withdraws unanswered
  * eject requests (see MEMORY_DEVICES_UNPLUG_TIMEOUT_NS). */
 void memory_devices_tick(struct memory_devices *md, uint64_t now_ns);
+
+/* Main thread: drops the KVM slot of every DIMM the guest has ejected, gives its memory
+ * back to the host, frees its slot and sends DEVICE_DELETED. The guest's _EJ0 write only
+ * marks the DIMM (its _STA reads 0 at once), so the guest does not wait for KVM's slot
+ * removal (4-30 ms in the nested bed, docs/benchmarks.md). Until then the slot, its
+ * address range and the backend stay taken, so nothing can reuse memory that KVM may
+ * still map. */
+void memory_devices_finish_ejects(struct memory_devices *md);
 
 /* io_bus handler for the register block. */
 void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size);

@@ -68,6 +68,7 @@ static int setup(void **state)
 	md.set_kvm_slot = fake_set_slot;
 	md.raise_ged = fake_ged;
 	md.emit = fake_emit;
+	md.wake_main = NULL; /* ejects finish inside _EJ0 unless a test sets it */
 	memset(&ops, 0, sizeof(ops));
 	memory_devices_control_ops(&md, &ops);
 	memset(kvm_slots, 0, sizeof(kvm_slots));
@@ -238,6 +239,55 @@ static void test_remove_only_after_ej0(void **state)
 	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), 0);
 }
 
+static unsigned main_wakes;
+
+static void fake_wake_main(void *opaque)
+{
+	(void)opaque;
+	main_wakes++;
+}
+
+/* With a main loop, _EJ0 only marks the DIMM: the guest's exit returns before KVM's slot
+ * removal, and nothing is freed or reusable until the main thread finishes the eject. */
+static void test_eject_finished_by_main_thread(void **state)
+{
+	struct control_error e;
+	char desc[256];
+
+	(void)state;
+	md.wake_main = fake_wake_main;
+	main_wakes = 0;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(object_add("memory-backend-ram,id=m2,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	assert_int_equal(main_wakes, 1);
+	/* For the guest the DIMM is gone; an _OST for it no longer names it. */
+	assert_int_equal(guest_read(MEMHP_REG_STATUS), 0);
+	/* For the host not yet: mapped, listed, its id, slot and memdev still taken. */
+	assert_int_equal(kvm_slots[KVM_BASE].size, 128 * MiB);
+	assert_int_equal(count_devices(), 1);
+	assert_string_not_equal(events[(nr_events - 1) % 16], "DEVICE_DELETED");
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m2", desc, sizeof(desc)), -1);
+	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), -1);
+	/* A second _EJ0 for the same slot changes nothing. */
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	assert_int_equal(main_wakes, 1);
+	/* The main thread finishes it. */
+	memory_devices_finish_ejects(&md);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 0);
+	assert_int_equal(count_devices(), 0);
+	assert_string_equal(events[(nr_events - 1) % 16], "DEVICE_DELETED");
+	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), 0);
+	/* Only now may the slot and the id be used again. */
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m2", NULL, 0), 0);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 128 * MiB);
+	memory_devices_finish_ejects(&md); /* nothing ejected: nothing happens */
+	assert_int_equal(count_devices(), 1);
+}
+
 static void test_refusal_keeps_dimm(void **state)
 {
 	struct memory_device_info info[SLOTS];
@@ -351,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_only_after_ej0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_keeps_dimm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_initiated_and_bogus_ejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eject_finished_by_main_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ospm_status_and_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unanswered_eject_is_withdrawn, setup, teardown),
 	};

@@ -7,4 +7,4 @@
 #   lets L1 use the TSC instead of the HPET, was tried: L2 guests under hotplug churn then
 #   failed after 20-30 cycles instead of 160, under plugvm and QEMU alike.)
 l1_machine=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 6G -no-reboot)
-l1_append="console=ttyS0 quiet panic=-1 sysrq_always_enabled"
+l1_append="console=ttyS0 quiet panic=-1 sysrq_always_enabled nokaslr"

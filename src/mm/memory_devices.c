@@ -109,15 +109,40 @@ static void finish_eject(struct memory_devices *md, unsigned slot)
 
 void memory_devices_finish_ejects(struct memory_devices *md)
 {
-	for (unsigned slot = 0; slot < md->alloc.nr_slots; slot++) {
-		bool ejected;
+	for (;;) {
+		struct md_deferred item;
 
 		pthread_mutex_lock(&md->lock);
-		ejected = md->dimm[slot].used && md->dimm[slot].ejected;
+		if (md->nr_deferred == 0) {
+			pthread_mutex_unlock(&md->lock);
+			return;
+		}
+		item = md->deferred[0];
 		pthread_mutex_unlock(&md->lock);
-		if (ejected)
-			finish_eject(md, slot);
+		if (item.name)
+			emit(md, item.name, item.data);
+		else
+			finish_eject(md, item.slot);
+		/* Removed only now: until here a vCPU thread queues its events behind it. */
+		pthread_mutex_lock(&md->lock);
+		memmove(&md->deferred[0], &md->deferred[1],
+			(md->nr_deferred - 1) * sizeof(md->deferred[0]));
+		md->nr_deferred--;
+		pthread_mutex_unlock(&md->lock);
 	}
+}
+
+/* An event from a vCPU thread: queued behind unfinished ejects, otherwise sent now. */
+static void emit_in_order(struct memory_devices *md, const char *name, json_t *data)
+{
+	pthread_mutex_lock(&md->lock);
+	if (md->nr_deferred > 0 && md->nr_deferred < MD_DEFERRED_MAX - PLUGVM_MAX_SLOTS) {
+		md->deferred[md->nr_deferred++] = (struct md_deferred){ name, data, 0 };
+		pthread_mutex_unlock(&md->lock);
+		return; /* the main thread is already woken for the entry ahead */
+	}
+	pthread_mutex_unlock(&md->lock);
+	emit(md, name, data);
 }
 
 /* memhp callback, vCPU thread, inside the guest's _EJ0 port write: memhp has already
@@ -131,8 +156,12 @@ static void on_eject(void *opaque, unsigned slot)
 	pv_trace("eject %u", slot);
 	pthread_mutex_lock(&md->lock);
 	first = d->used && !d->ejected;
-	if (first)
+	if (first) {
 		d->ejected = true;
+		/* Always fits: a slot is ejected once until it is finished. */
+		if (md->wake_main)
+			md->deferred[md->nr_deferred++] = (struct md_deferred){ NULL, NULL, slot };
+	}
 	pthread_mutex_unlock(&md->lock);
 	if (!first)
 		return;
@@ -175,10 +204,10 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 
 	info = json_pack("{s:s, s:s, s:s, s:i, s:i}", "device", id, "slot", slot_name, "slot-type",
 			 "DIMM", "source", (json_int_t)source, "status", (json_int_t)status);
-	emit(md, "ACPI_DEVICE_OST", json_pack("{s:o}", "info", info));
+	emit_in_order(md, "ACPI_DEVICE_OST", json_pack("{s:o}", "info", info));
 	if (refusal) {
 		pv_info("guest refused to eject DIMM '%s' (_OST status 0x%x)", id, status);
-		emit(md, "DEVICE_UNPLUG_GUEST_ERROR", refusal);
+		emit_in_order(md, "DEVICE_UNPLUG_GUEST_ERROR", refusal);
 	}
 }
 
@@ -213,6 +242,9 @@ int memory_devices_init(struct memory_devices *md, const struct plugvm_config *c
 
 void memory_devices_destroy(struct memory_devices *md)
 {
+	for (unsigned i = 0; i < md->nr_deferred; i++)
+		json_decref(md->deferred[i].data); /* events the main loop did not get to */
+	md->nr_deferred = 0;
 	memhp_destroy(&md->hp);
 	pthread_mutex_destroy(&md->lock);
 }

@@ -55,6 +55,18 @@ struct ospm_record {
  * reference to data. */
 typedef void (*event_sink_fn)(const char *name, json_t *data);
 
+/* Work handed from vCPU threads to the main thread, in the order it happened: an eject
+ * to finish (name NULL), or an event that came after an unfinished eject and must not
+ * overtake its DEVICE_DELETED (QEMU's order: DEVICE_DELETED, then the guest's _OST). */
+struct md_deferred {
+	const char *name; /* event name, or NULL: finish the eject of slot */
+	json_t *data;
+	unsigned slot;
+};
+
+/* One eject per slot at most, plus events; beyond that an event goes out at once. */
+#define MD_DEFERRED_MAX (PLUGVM_MAX_SLOTS + 64)
+
 struct memory_devices {
 	pthread_mutex_t lock;
 	const struct plugvm_config *cfg;
@@ -77,6 +89,10 @@ struct memory_devices {
 	 * eject is finished at once, inside the guest's _EJ0 write (tests). */
 	void (*wake_main)(void *opaque);
 	void *wake_main_opaque;
+	/* FIFO under lock; an entry stays until the main thread has carried it out, so a
+	 * vCPU thread that finds it empty knows nothing is in flight. */
+	struct md_deferred deferred[MD_DEFERRED_MAX];
+	unsigned nr_deferred;
 };
 
 int memory_devices_init(struct memory_devices *md, const struct plugvm_config *cfg,
@@ -103,12 +119,12 @@ void memory_devices_query_size_summary(void *opaque, uint64_t *base, uint64_t *p
  * eject requests (see MEMORY_DEVICES_UNPLUG_TIMEOUT_NS). */
 void memory_devices_tick(struct memory_devices *md, uint64_t now_ns);
 
-/* Main thread: drops the KVM slot of every DIMM the guest has ejected, gives its memory
- * back to the host, frees its slot and sends DEVICE_DELETED. The guest's _EJ0 write only
- * marks the DIMM (its _STA reads 0 at once), so the guest does not wait for KVM's slot
- * removal (4-30 ms in the nested bed, docs/benchmarks.md). Until then the slot, its
- * address range and the backend stay taken, so nothing can reuse memory that KVM may
- * still map. */
+/* Main thread: carries out the deferred FIFO in order. For each DIMM the guest has
+ * ejected it drops the KVM slot, gives the memory back to the host, frees the slot and
+ * sends DEVICE_DELETED; events queued behind it follow. The guest's _EJ0 write only marks
+ * the DIMM (its _STA reads 0 at once), so the guest does not wait for KVM's slot removal
+ * (4-30 ms in the nested bed, docs/benchmarks.md). Until then the slot, its address
+ * range and the backend stay taken, so nothing can reuse memory that KVM may still map. */
 void memory_devices_finish_ejects(struct memory_devices *md);
 
 /* io_bus handler for the register block. */

@@ -21,7 +21,6 @@
 set -euo pipefail
 
 kernel="" initrd="" out="" tests="" expect="" vmm="" verbose=0 timeout=1500 silence=90 shell=0
-kick_after=${PLUGVM_NESTED_KICK:-45} kicks=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --kernel) kernel=$2; shift 2 ;;
@@ -119,27 +118,6 @@ l1_post_mortem() {
     say "---- end of post-mortem ----"
 }
 
-# TCG livelock workaround. Twice in ~60 L2 starts (2026-11-22) both L1 vCPUs were found
-# spinning at 100% host CPU at the same L1 kernel address with interrupts disabled, in
-# their idle tasks, deaf to SysRq: L1 had stopped taking interrupts, inside QEMU's
-# emulation. L1's heartbeat comes every 30 s, so silence for kick_after seconds means L1
-# is stuck, not a test that waits. Stopping and continuing L1's vCPUs through the monitor
-# makes TCG leave its execution loop and look at its interrupts again. This is not a
-# retry: the same L1 and the same test go on, and what they report stands. Each kick is
-# logged with what was seen, and counted in DIR/summary.
-l1_kick() {
-    local pid=$1 a b
-    echo
-    say "KICK: L1 printed nothing for ${kick_after} s (missed heartbeat); its state:"
-    a=$(thread_cpu "$pid"); sleep 1; b=$(thread_cpu "$pid")
-    join <(sort <<< "$a") <(sort <<< "$b") | awk '{printf "  host thread %s %s %d ticks/s %s\n", $1, $5, $6 - $3, $7}'
-    hmp 'info registers -a' | grep -E '^(CPU#|RIP)' | paste - - | sed 's/^/  /'
-    say "KICK: stop and cont of L1's vCPUs (QEMU monitor)"
-    hmp 'stop' > /dev/null
-    sleep 1
-    hmp 'cont' > /dev/null
-}
-
 # One L1 boot.  Sets: reason (finished|watchdog|timeout|exit), t_ready (s to marker or "")
 boot_l1() {
     local log=$1 t0 size last_size last_change rc
@@ -152,18 +130,12 @@ boot_l1() {
     qpid=$!
     tail -n +1 -f --pid="$qpid" "$log" &
     tpid=$!
-    last_size=0 last_change=$(date +%s) t_ready="" reason="" kicked_at=""
+    last_size=0 last_change=$(date +%s) t_ready="" reason=""
     while kill -0 "$qpid" 2>/dev/null; do
         sleep 1
         size=$(stat -c %s "$log")
         if [ "$size" != "$last_size" ]; then
             last_size=$size last_change=$(date +%s)
-        fi
-        if [ -n "$t_ready" ] && [ $(( $(date +%s) - last_change )) -ge "$kick_after" ] &&
-           [ "$kicked_at" != "$last_change" ] && [ "$kicks" -lt 3 ]; then
-            l1_kick "$qpid" >> "$log" 2>&1
-            kicked_at=$last_change
-            kicks=$((kicks + 1))
         fi
         if [ -z "$t_ready" ] && grep -q 'L1-USERSPACE-READY' "$log"; then
             t_ready=$(elapsed "$t0")
@@ -257,12 +229,10 @@ done
     awk '$1 == "E2E-BEGIN" {t = $2} /guest userspace ready after/ {print "l2_userspace_s", t, $(NF-1)}' \
         "$out/l1-console.clean"
     echo "total_s $total"
-    echo "kicks $kicks"
     echo "passed $passed"
     echo "failed $failed"
 } > "$out/summary"
 say "L1 userspace after ${t_ready:-never} s, attempts $attempt, end: $reason, total ${total} s"
-[ "$kicks" = 0 ] || say "L1 was kicked $kicks time(s) out of a TCG livelock (see KICK above)"
 say "e2e: $passed passed, $failed failed"
 if [ "$bed_ok" = 0 ]; then
     say "BED FAILURE: $bed_why"

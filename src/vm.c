@@ -250,7 +250,7 @@ static void wake_ready(void *opaque, int fd, short revents)
 	}
 	/* Work a vCPU thread left for this thread (DIMMs the guest has ejected). */
 	if (m->memory_devices)
-		memory_devices_finish_ejects(m->memory_devices);
+		memory_devices_run_deferred(m->memory_devices);
 }
 
 static void signal_ready(void *opaque, int fd, short revents)

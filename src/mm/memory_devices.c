@@ -107,7 +107,35 @@ static void finish_eject(struct memory_devices *md, unsigned slot)
 	emit(md, "DEVICE_DELETED", event);
 }
 
-void memory_devices_finish_ejects(struct memory_devices *md)
+static void emit_ost_event(struct memory_devices *md, const char *id, unsigned slot,
+			   uint32_t source, uint32_t status)
+{
+	char slot_name[16];
+	json_t *info;
+
+	snprintf(slot_name, sizeof(slot_name), "%u", slot);
+	info = json_pack("{s:s, s:s, s:s, s:i, s:i}", "device", id, "slot", slot_name, "slot-type",
+			 "DIMM", "source", (json_int_t)source, "status", (json_int_t)status);
+	emit(md, "ACPI_DEVICE_OST", json_pack("{s:o}", "info", info));
+}
+
+static void carry_out(struct memory_devices *md, const struct md_deferred *w)
+{
+	switch (w->kind) {
+	case MD_FINISH_EJECT:
+		finish_eject(md, w->slot);
+		break;
+	case MD_EVENT_OST:
+		emit_ost_event(md, w->id, w->slot, w->source, w->status);
+		break;
+	case MD_EVENT_UNPLUG_ERROR:
+		pv_info("guest refused to eject DIMM '%s' (_OST status 0x%x)", w->id, w->status);
+		emit(md, "DEVICE_UNPLUG_GUEST_ERROR", device_event_data(w->id));
+		break;
+	}
+}
+
+void memory_devices_run_deferred(struct memory_devices *md)
 {
 	for (;;) {
 		struct md_deferred item;
@@ -119,11 +147,9 @@ void memory_devices_finish_ejects(struct memory_devices *md)
 		}
 		item = md->deferred[0];
 		pthread_mutex_unlock(&md->lock);
-		if (item.name)
-			emit(md, item.name, item.data);
-		else
-			finish_eject(md, item.slot);
-		/* Removed only now: until here a vCPU thread queues its events behind it. */
+		carry_out(md, &item);
+		/* Removed only now: until here a vCPU thread sees work in flight and queues
+		 * behind it instead of waking this thread again. */
 		pthread_mutex_lock(&md->lock);
 		memmove(&md->deferred[0], &md->deferred[1],
 			(md->nr_deferred - 1) * sizeof(md->deferred[0]));
@@ -132,17 +158,20 @@ void memory_devices_finish_ejects(struct memory_devices *md)
 	}
 }
 
-/* An event from a vCPU thread: queued behind unfinished ejects, otherwise sent now. */
-static void emit_in_order(struct memory_devices *md, const char *name, json_t *data)
+/* vCPU thread, md->lock held: queues w for the main thread. False when it must be done at
+ * once (no main loop, or a guest flooding the FIFO with events). *wake: the FIFO was
+ * empty, so the main thread needs a wake-up. An eject always fits: a slot is ejected
+ * at most once until it is finished. */
+static bool defer_locked(struct memory_devices *md, const struct md_deferred *w, bool *wake)
 {
-	pthread_mutex_lock(&md->lock);
-	if (md->nr_deferred > 0 && md->nr_deferred < MD_DEFERRED_MAX - PLUGVM_MAX_SLOTS) {
-		md->deferred[md->nr_deferred++] = (struct md_deferred){ name, data, 0 };
-		pthread_mutex_unlock(&md->lock);
-		return; /* the main thread is already woken for the entry ahead */
-	}
-	pthread_mutex_unlock(&md->lock);
-	emit(md, name, data);
+	unsigned room = w->kind == MD_FINISH_EJECT ? MD_DEFERRED_MAX
+						   : MD_DEFERRED_MAX - PLUGVM_MAX_SLOTS;
+
+	if (!md->wake_main || md->nr_deferred >= room)
+		return false;
+	*wake = *wake || md->nr_deferred == 0;
+	md->deferred[md->nr_deferred++] = *w;
+	return true;
 }
 
 /* memhp callback, vCPU thread, inside the guest's _EJ0 port write: memhp has already
@@ -151,23 +180,20 @@ static void on_eject(void *opaque, unsigned slot)
 {
 	struct memory_devices *md = opaque;
 	struct dimm *d = &md->dimm[slot];
-	bool first;
+	struct md_deferred w = { .kind = MD_FINISH_EJECT, .slot = slot };
+	bool first, deferred = false, wake = false;
 
 	pv_trace("eject %u", slot);
 	pthread_mutex_lock(&md->lock);
 	first = d->used && !d->ejected;
 	if (first) {
 		d->ejected = true;
-		/* Always fits: a slot is ejected once until it is finished. */
-		if (md->wake_main)
-			md->deferred[md->nr_deferred++] = (struct md_deferred){ NULL, NULL, slot };
+		deferred = defer_locked(md, &w, &wake);
 	}
 	pthread_mutex_unlock(&md->lock);
-	if (!first)
-		return;
-	if (md->wake_main)
+	if (wake)
 		md->wake_main(md->wake_main_opaque);
-	else
+	if (first && !deferred)
 		finish_eject(md, slot);
 }
 
@@ -177,38 +203,43 @@ static bool ost_is_eject_refusal(uint32_t source, uint32_t status)
 	       status != MEMHP_OST_SUCCESS && status != MEMHP_OST_EJECT_IN_PROGRESS;
 }
 
-/* memhp callback, vCPU thread: the guest's _OST. */
+/* memhp callback, vCPU thread: the guest's _OST. The DIMM's state changes here; the
+ * events are built and sent by the main thread (memory_devices_run_deferred). */
 static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status)
 {
 	struct memory_devices *md = opaque;
 	struct dimm *d = &md->dimm[slot];
-	char id[64], slot_name[16];
-	json_t *info, *refusal = NULL;
-	bool present;
+	struct md_deferred ost = { .kind = MD_EVENT_OST, .slot = slot, .source = source,
+				   .status = status };
+	struct md_deferred refusal = { .kind = MD_EVENT_UNPLUG_ERROR, .slot = slot,
+				       .status = status };
+	bool present, refused = false, ost_later, refusal_later = false, wake = false;
 
 	pv_trace("ost %u %u 0x%x", slot, source, status);
 	pthread_mutex_lock(&md->lock);
 	/* An ejected DIMM is gone for the guest, whether or not the main thread has freed
-	 * it yet (memory_devices_finish_ejects). */
+	 * it yet. */
 	present = d->used && !d->ejected;
 	md->ost[slot] = (struct ospm_record){ true, source, status };
-	snprintf(id, sizeof(id), "%s", present ? d->id : "");
-	snprintf(slot_name, sizeof(slot_name), "%u", slot);
+	snprintf(ost.id, sizeof(ost.id), "%s", present ? d->id : "");
 	if (present && d->unplug_pending && source == MEMHP_OST_EV_EJECT_REQUEST)
 		d->unplug_answered = true;
 	if (present && ost_is_eject_refusal(source, status)) {
 		d->unplug_pending = false;
-		refusal = device_event_data(d->id);
+		refused = true;
+		snprintf(refusal.id, sizeof(refusal.id), "%s", d->id);
 	}
+	ost_later = defer_locked(md, &ost, &wake);
+	if (refused && ost_later)
+		refusal_later = defer_locked(md, &refusal, &wake);
 	pthread_mutex_unlock(&md->lock);
 
-	info = json_pack("{s:s, s:s, s:s, s:i, s:i}", "device", id, "slot", slot_name, "slot-type",
-			 "DIMM", "source", (json_int_t)source, "status", (json_int_t)status);
-	emit_in_order(md, "ACPI_DEVICE_OST", json_pack("{s:o}", "info", info));
-	if (refusal) {
-		pv_info("guest refused to eject DIMM '%s' (_OST status 0x%x)", id, status);
-		emit_in_order(md, "DEVICE_UNPLUG_GUEST_ERROR", refusal);
-	}
+	if (wake)
+		md->wake_main(md->wake_main_opaque);
+	if (!ost_later)
+		carry_out(md, &ost);
+	if (refused && !refusal_later)
+		carry_out(md, &refusal);
 }
 
 static void on_raise_irq(void *opaque)
@@ -242,9 +273,7 @@ int memory_devices_init(struct memory_devices *md, const struct plugvm_config *c
 
 void memory_devices_destroy(struct memory_devices *md)
 {
-	for (unsigned i = 0; i < md->nr_deferred; i++)
-		json_decref(md->deferred[i].data); /* events the main loop did not get to */
-	md->nr_deferred = 0;
+	md->nr_deferred = 0; /* work the main loop did not get to holds no resources */
 	memhp_destroy(&md->hp);
 	pthread_mutex_destroy(&md->lock);
 }

@@ -36,7 +36,7 @@ struct dimm {
 	bool unplug_answered;    /* the guest sent an _OST for the eject request */
 	uint64_t unplug_sent_ns; /* when device_del queued the eject request */
 	bool ejected;            /* the guest ran _EJ0; the main thread has yet to drop the
-				  * KVM slot and free the memory (memory_devices_finish_ejects) */
+				  * KVM slot and free the memory (memory_devices_run_deferred) */
 };
 
 /* A guest that has not answered an eject request at all (not even
@@ -55,13 +55,21 @@ struct ospm_record {
  * reference to data. */
 typedef void (*event_sink_fn)(const char *name, json_t *data);
 
-/* Work handed from vCPU threads to the main thread, in the order it happened: an eject
- * to finish (name NULL), or an event that came after an unfinished eject and must not
- * overtake its DEVICE_DELETED (QEMU's order: DEVICE_DELETED, then the guest's _OST). */
+/* Work handed from vCPU threads to the main thread, in the order it happened, so that a
+ * guest exit never waits for KVM's slot removal or for building and sending a QMP
+ * event: an eject to finish, or the raw facts of an event (the main thread builds the
+ * JSON). One FIFO keeps QEMU's order: DEVICE_DELETED, then the guest's _OST after _EJ0. */
+enum md_deferred_kind {
+	MD_FINISH_EJECT,       /* drop the KVM slot, free the memory, DEVICE_DELETED */
+	MD_EVENT_OST,          /* ACPI_DEVICE_OST */
+	MD_EVENT_UNPLUG_ERROR, /* DEVICE_UNPLUG_GUEST_ERROR (the guest refused an eject) */
+};
+
 struct md_deferred {
-	const char *name; /* event name, or NULL: finish the eject of slot */
-	json_t *data;
+	enum md_deferred_kind kind;
 	unsigned slot;
+	uint32_t source, status; /* MD_EVENT_OST */
+	char id[64];             /* the DIMM's id, "" when the slot is empty */
 };
 
 /* One eject per slot at most, plus events; beyond that an event goes out at once. */
@@ -85,8 +93,8 @@ struct memory_devices {
 	/* Sets KVM slots; a hook so tests run without KVM. */
 	int (*set_kvm_slot)(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
 	void *kvm_opaque;
-	/* Wakes the main thread, which then calls memory_devices_finish_ejects. NULL: an
-	 * eject is finished at once, inside the guest's _EJ0 write (tests). */
+	/* Wakes the main thread, which then calls memory_devices_run_deferred. NULL: the
+	 * work is done at once, inside the guest's exit (tests). */
 	void (*wake_main)(void *opaque);
 	void *wake_main_opaque;
 	/* FIFO under lock; an entry stays until the main thread has carried it out, so a
@@ -121,11 +129,12 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns);
 
 /* Main thread: carries out the deferred FIFO in order. For each DIMM the guest has
  * ejected it drops the KVM slot, gives the memory back to the host, frees the slot and
- * sends DEVICE_DELETED; events queued behind it follow. The guest's _EJ0 write only marks
- * the DIMM (its _STA reads 0 at once), so the guest does not wait for KVM's slot removal
- * (4-30 ms in the nested bed, docs/benchmarks.md). Until then the slot, its address
- * range and the backend stay taken, so nothing can reuse memory that KVM may still map. */
-void memory_devices_finish_ejects(struct memory_devices *md);
+ * sends DEVICE_DELETED; the events the guest's _OST writes raised are built and sent.
+ * The guest's _EJ0 write only marks the DIMM (its _STA reads 0 at once), so the guest
+ * does not wait for KVM's slot removal (4-30 ms in the nested bed, docs/benchmarks.md).
+ * Until then the slot, its address range and the backend stay taken, so nothing can
+ * reuse memory that KVM may still map. */
+void memory_devices_run_deferred(struct memory_devices *md);
 
 /* io_bus handler for the register block. */
 void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size);

@@ -94,10 +94,16 @@ static void finish_eject(struct memory_devices *md, unsigned slot)
 		pthread_mutex_unlock(&md->lock);
 		return;
 	}
-	/* KVM_SET_USER_MEMORY_REGION returns once no vCPU can reach the old slot. */
+	pthread_mutex_unlock(&md->lock);
+	/* Without md->lock: the slot removal takes milliseconds, and a vCPU thread's _OST
+	 * must not wait for it. Only this thread changes an ejected DIMM; vCPU threads just
+	 * read that it is ejected. KVM_SET_USER_MEMORY_REGION returns once no vCPU can reach
+	 * the old slot, so the memory may go after it. */
 	if (set_dimm_slot(md, slot, d->addr, 0, NULL) < 0)
 		pv_error("removing KVM slot of DIMM '%s': %s", d->id, strerror(errno));
 	release_backend_memory(d->backend);
+
+	pthread_mutex_lock(&md->lock);
 	d->backend->in_use = false;
 	dimm_alloc_release(&md->alloc, slot);
 	event = device_event_data(d->id);

@@ -248,7 +248,7 @@ static void wake_ready(void *opaque, int fd, short revents)
 	if (read(fd, &count, sizeof(count)) < 0) {
 		/* Spurious wake-up: the state is checked by the loop anyway. */
 	}
-	/* Work a vCPU thread left for this thread (DIMMs the guest has ejected). */
+	/* Events a vCPU thread left for this thread to build and send. */
 	if (m->memory_devices)
 		memory_devices_run_deferred(m->memory_devices);
 }

@@ -84,33 +84,24 @@ static void release_backend_memory(struct mem_backend *b)
 
 /* Main thread (or on_eject without a main loop): the guest has removed the memory of
  * slot's DIMM, so only now may its KVM slot go, and only after that its memory. */
-static void finish_eject(struct memory_devices *md, unsigned slot)
+/* memhp callback, vCPU thread, inside the guest's _EJ0 port write: the guest has removed
+ * the memory, so only now may the KVM slot go, and only after it the memory. Both happen
+ * inside this exit, before the guest's next _STA (the hot-remove contract); only the
+ * DEVICE_DELETED event is left to the main thread. */
+static void remove_ejected(struct memory_devices *md, unsigned slot, struct md_deferred *deleted)
 {
 	struct dimm *d = &md->dimm[slot];
-	json_t *event;
 
-	pthread_mutex_lock(&md->lock);
-	if (!d->used || !d->ejected) {
-		pthread_mutex_unlock(&md->lock);
-		return;
-	}
-	pthread_mutex_unlock(&md->lock);
-	/* Without md->lock: the slot removal takes milliseconds, and a vCPU thread's _OST
-	 * must not wait for it. Only this thread changes an ejected DIMM; vCPU threads just
-	 * read that it is ejected. KVM_SET_USER_MEMORY_REGION returns once no vCPU can reach
-	 * the old slot, so the memory may go after it. */
+	/* KVM_SET_USER_MEMORY_REGION returns once no vCPU can reach the old slot. */
 	if (set_dimm_slot(md, slot, d->addr, 0, NULL) < 0)
 		pv_error("removing KVM slot of DIMM '%s': %s", d->id, strerror(errno));
 	release_backend_memory(d->backend);
-
-	pthread_mutex_lock(&md->lock);
 	d->backend->in_use = false;
 	dimm_alloc_release(&md->alloc, slot);
-	event = device_event_data(d->id);
+	*deleted = (struct md_deferred){ .kind = MD_EVENT_DELETED, .slot = slot };
+	snprintf(deleted->id, sizeof(deleted->id), "%s", d->id);
 	pv_debug("DIMM '%s' ejected from slot %u", d->id, slot);
 	memset(d, 0, sizeof(*d));
-	pthread_mutex_unlock(&md->lock);
-	emit(md, "DEVICE_DELETED", event);
 }
 
 static void emit_ost_event(struct memory_devices *md, const char *id, unsigned slot,
@@ -128,8 +119,8 @@ static void emit_ost_event(struct memory_devices *md, const char *id, unsigned s
 static void carry_out(struct memory_devices *md, const struct md_deferred *w)
 {
 	switch (w->kind) {
-	case MD_FINISH_EJECT:
-		finish_eject(md, w->slot);
+	case MD_EVENT_DELETED:
+		emit(md, "DEVICE_DELETED", device_event_data(w->id));
 		break;
 	case MD_EVENT_OST:
 		emit_ost_event(md, w->id, w->slot, w->source, w->status);
@@ -165,42 +156,35 @@ void memory_devices_run_deferred(struct memory_devices *md)
 }
 
 /* vCPU thread, md->lock held: queues w for the main thread. False when it must be done at
- * once (no main loop, or a guest flooding the FIFO with events). *wake: the FIFO was
- * empty, so the main thread needs a wake-up. An eject always fits: a slot is ejected
- * at most once until it is finished. */
+ * once (no main loop, or a guest flooding the FIFO). *wake: the FIFO was empty, so the
+ * main thread needs a wake-up. */
 static bool defer_locked(struct memory_devices *md, const struct md_deferred *w, bool *wake)
 {
-	unsigned room = w->kind == MD_FINISH_EJECT ? MD_DEFERRED_MAX
-						   : MD_DEFERRED_MAX - PLUGVM_MAX_SLOTS;
-
-	if (!md->wake_main || md->nr_deferred >= room)
+	if (!md->wake_main || md->nr_deferred >= MD_DEFERRED_MAX)
 		return false;
 	*wake = *wake || md->nr_deferred == 0;
 	md->deferred[md->nr_deferred++] = *w;
 	return true;
 }
 
-/* memhp callback, vCPU thread, inside the guest's _EJ0 port write: memhp has already
- * emptied the slot for the guest (_STA reads 0); the rest is the main thread's. */
 static void on_eject(void *opaque, unsigned slot)
 {
 	struct memory_devices *md = opaque;
-	struct dimm *d = &md->dimm[slot];
-	struct md_deferred w = { .kind = MD_FINISH_EJECT, .slot = slot };
-	bool first, deferred = false, wake = false;
+	struct md_deferred deleted;
+	bool removed, later = false, wake = false;
 
 	pv_trace("eject %u", slot);
 	pthread_mutex_lock(&md->lock);
-	first = d->used && !d->ejected;
-	if (first) {
-		d->ejected = true;
-		deferred = defer_locked(md, &w, &wake);
+	removed = md->dimm[slot].used;
+	if (removed) {
+		remove_ejected(md, slot, &deleted);
+		later = defer_locked(md, &deleted, &wake);
 	}
 	pthread_mutex_unlock(&md->lock);
 	if (wake)
 		md->wake_main(md->wake_main_opaque);
-	if (first && !deferred)
-		finish_eject(md, slot);
+	if (removed && !later)
+		carry_out(md, &deleted);
 }
 
 static bool ost_is_eject_refusal(uint32_t source, uint32_t status)
@@ -223,9 +207,7 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 
 	pv_trace("ost %u %u 0x%x", slot, source, status);
 	pthread_mutex_lock(&md->lock);
-	/* An ejected DIMM is gone for the guest, whether or not the main thread has freed
-	 * it yet. */
-	present = d->used && !d->ejected;
+	present = d->used;
 	md->ost[slot] = (struct ospm_record){ true, source, status };
 	snprintf(ost.id, sizeof(ost.id), "%s", present ? d->id : "");
 	if (present && d->unplug_pending && source == MEMHP_OST_EV_EJECT_REQUEST)
@@ -509,7 +491,7 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 	for (unsigned i = 0; i < md->alloc.nr_slots; i++) {
 		struct dimm *d = &md->dimm[i];
 
-		if (d->used && d->unplug_pending && !d->unplug_answered && !d->ejected &&
+		if (d->used && d->unplug_pending && !d->unplug_answered &&
 		    now_ns - d->unplug_sent_ns >= MEMORY_DEVICES_UNPLUG_TIMEOUT_NS)
 			expired[n++] = i;
 	}
@@ -523,7 +505,7 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 		/* Outside md->lock: memhp's lock comes first (see the header). */
 		memhp_cancel_eject(&md->hp, slot);
 		pthread_mutex_lock(&md->lock);
-		if (d->used && d->unplug_pending && !d->unplug_answered && !d->ejected) {
+		if (d->used && d->unplug_pending && !d->unplug_answered) {
 			d->unplug_pending = false;
 			snprintf(id, sizeof(id), "%s", d->id);
 			event = device_event_data(id);

@@ -35,8 +35,6 @@ struct dimm {
 	bool unplug_pending;
 	bool unplug_answered;    /* the guest sent an _OST for the eject request */
 	uint64_t unplug_sent_ns; /* when device_del queued the eject request */
-	bool ejected;            /* the guest ran _EJ0; the main thread has yet to drop the
-				  * KVM slot and free the memory (memory_devices_run_deferred) */
 };
 
 /* A guest that has not answered an eject request at all (not even
@@ -55,12 +53,12 @@ struct ospm_record {
  * reference to data. */
 typedef void (*event_sink_fn)(const char *name, json_t *data);
 
-/* Work handed from vCPU threads to the main thread, in the order it happened, so that a
- * guest exit never waits for KVM's slot removal or for building and sending a QMP
- * event: an eject to finish, or the raw facts of an event (the main thread builds the
- * JSON). One FIFO keeps QEMU's order: DEVICE_DELETED, then the guest's _OST after _EJ0. */
+/* Events raised inside a guest's exit (_OST, _EJ0), handed from the vCPU thread to the
+ * main thread as raw facts: building and sending a QMP event there would make the guest
+ * wait for it (about 0.8 ms per _OST write in the nested bed, docs/benchmarks.md). One
+ * FIFO keeps their order, which is QEMU's: DEVICE_DELETED, then the guest's _OST. */
 enum md_deferred_kind {
-	MD_FINISH_EJECT,       /* drop the KVM slot, free the memory, DEVICE_DELETED */
+	MD_EVENT_DELETED,      /* DEVICE_DELETED */
 	MD_EVENT_OST,          /* ACPI_DEVICE_OST */
 	MD_EVENT_UNPLUG_ERROR, /* DEVICE_UNPLUG_GUEST_ERROR (the guest refused an eject) */
 };
@@ -72,8 +70,8 @@ struct md_deferred {
 	char id[64];             /* the DIMM's id, "" when the slot is empty */
 };
 
-/* One eject per slot at most, plus events; beyond that an event goes out at once. */
-#define MD_DEFERRED_MAX (PLUGVM_MAX_SLOTS + 64)
+/* Beyond this (a guest flooding _OST writes) an event is sent at once. */
+#define MD_DEFERRED_MAX 256
 
 struct memory_devices {
 	pthread_mutex_t lock;
@@ -127,13 +125,7 @@ void memory_devices_query_size_summary(void *opaque, uint64_t *base, uint64_t *p
  * eject requests (see MEMORY_DEVICES_UNPLUG_TIMEOUT_NS). */
 void memory_devices_tick(struct memory_devices *md, uint64_t now_ns);
 
-/* Main thread: carries out the deferred FIFO in order. For each DIMM the guest has
- * ejected it drops the KVM slot, gives the memory back to the host, frees the slot and
- * sends DEVICE_DELETED; the events the guest's _OST writes raised are built and sent.
- * The guest's _EJ0 write only marks the DIMM (its _STA reads 0 at once), so the guest
- * does not wait for KVM's slot removal (4-30 ms in the nested bed, docs/benchmarks.md).
- * Until then the slot, its address range and the backend stay taken, so nothing can
- * reuse memory that KVM may still map. */
+/* Main thread: builds and sends the events the vCPU threads queued, in order. */
 void memory_devices_run_deferred(struct memory_devices *md);
 
 /* io_bus handler for the register block. */

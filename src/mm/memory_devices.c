@@ -82,9 +82,7 @@ static void release_backend_memory(struct mem_backend *b)
 	}
 }
 
-/* Main thread (or on_eject without a main loop): the guest has removed the memory of
- * slot's DIMM, so only now may its KVM slot go, and only after that its memory. */
-/* memhp callback, vCPU thread, inside the guest's _EJ0 port write: the guest has removed
+/* vCPU thread, md->lock held, inside the guest's _EJ0 port write: the guest has removed
  * the memory, so only now may the KVM slot go, and only after it the memory. Both happen
  * inside this exit, before the guest's next _STA (the hot-remove contract); only the
  * DEVICE_DELETED event is left to the main thread. */
@@ -167,6 +165,7 @@ static bool defer_locked(struct memory_devices *md, const struct md_deferred *w,
 	return true;
 }
 
+/* memhp callback, vCPU thread: the guest's _EJ0. */
 static void on_eject(void *opaque, unsigned slot)
 {
 	struct memory_devices *md = opaque;

@@ -4,7 +4,8 @@
 #
 # Environment: PLUGVM_BENCH_BUILD (default build-bench), PLUGVM_BENCH_TIMEOUT (overall
 # seconds, default 3000), PLUGVM_BENCH_SILENCE (watchdog seconds, default 300),
-# PLUGVM_BENCH_NODOC=1 (do not touch docs/benchmarks.md).
+# PLUGVM_BENCH_NODOC=1 (do not touch docs/benchmarks.md), PLUGVM_BENCH_THP (L1's transparent
+# huge pages, never or madvise; default never).
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../tests/nested/l1-machine.sh
@@ -34,7 +35,7 @@ bench_l1() {
         "${l1_machine[@]}" -nographic -nodefaults \
             -serial stdio -kernel "$build/guest/vmlinuz" \
             -initrd "$build/nested/l1-initramfs.img" \
-            -append "$l1_append plugvm.kvm_amd=npt=1 plugvm.cpus=all plugvm.bench=$mode plugvm.benchargs=$args" \
+            -append "$l1_append plugvm.kvm_amd=npt=1 plugvm.cpus=all plugvm.thp=${PLUGVM_BENCH_THP:-never} plugvm.bench=$mode plugvm.benchargs=$args" \
             < /dev/null > "$log" 2>&1 &
         qpid=$!
         last_size=0 last_change=$(date +%s)

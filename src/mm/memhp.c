@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "mm/memhp_regs.h"
 #include "platform.h"
@@ -54,6 +55,31 @@ static void queue_drop(struct memhp *m, unsigned slot)
 	m->queued--;
 }
 
+/* m->lock held: waits while the oldest event belongs to a slot whose KVM
+ * slot is still being created (memhp_plug_begin). False when the wait timed
+ * out: the event stays queued and memhp_plug_mapped() raises the interrupt
+ * again. */
+static bool wait_until_head_mapped(struct memhp *m)
+{
+	struct timespec deadline;
+	uint64_t ns;
+
+	if (m->head == NO_SLOT || !m->slot[m->head].mapping)
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	ns = (uint64_t)deadline.tv_nsec + m->mapping_wait_ns;
+	deadline.tv_sec += (time_t)(ns / 1000000000u);
+	deadline.tv_nsec = (long)(ns % 1000000000u);
+	while (m->head != NO_SLOT && m->slot[m->head].mapping) {
+		if (pthread_cond_timedwait(&m->mapped, &m->lock, &deadline) == ETIMEDOUT &&
+		    m->head != NO_SLOT && m->slot[m->head].mapping) {
+			m->slot[m->head].mapping_missed = true;
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Pops the oldest event and selects its slot, as the AML's REVQ read
  * expects: the following register reads then describe that slot. */
 static uint32_t queue_pop(struct memhp *m)
@@ -61,7 +87,7 @@ static uint32_t queue_pop(struct memhp *m)
 	unsigned slot;
 	uint8_t code;
 
-	if (m->head == NO_SLOT)
+	if (!wait_until_head_mapped(m) || m->head == NO_SLOT)
 		return 0;
 	slot = (unsigned)m->head;
 	code = m->slot[slot].queued_code;
@@ -92,11 +118,22 @@ static void slot_clear(struct memhp *m, unsigned slot)
 
 int memhp_init(struct memhp *m, unsigned nr_slots, const struct memhp_ops *ops, void *opaque)
 {
+	pthread_condattr_t attr;
+
 	if (nr_slots > PLUGVM_MAX_SLOTS)
 		return -EINVAL;
 	memset(m, 0, sizeof(*m));
 	if (pthread_mutex_init(&m->lock, NULL) != 0)
 		return -EINVAL;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (pthread_cond_init(&m->mapped, &attr) != 0) {
+		pthread_condattr_destroy(&attr);
+		pthread_mutex_destroy(&m->lock);
+		return -EINVAL;
+	}
+	pthread_condattr_destroy(&attr);
+	m->mapping_wait_ns = MEMHP_MAPPING_WAIT_NS;
 	m->nr_slots = nr_slots;
 	m->ops = ops;
 	m->opaque = opaque;
@@ -108,6 +145,7 @@ int memhp_init(struct memhp *m, unsigned nr_slots, const struct memhp_ops *ops, 
 
 void memhp_destroy(struct memhp *m)
 {
+	pthread_cond_destroy(&m->mapped);
 	pthread_mutex_destroy(&m->lock);
 }
 
@@ -249,7 +287,7 @@ int memhp_plug(struct memhp *m, unsigned slot, uint64_t base, uint64_t len, uint
 		return -EINVAL;
 	pthread_mutex_lock(&m->lock);
 	s = &m->slot[slot];
-	if (s->enabled) {
+	if (s->enabled || s->mapping) {
 		ret = -EBUSY;
 		goto out;
 	}
@@ -268,6 +306,67 @@ int memhp_plug(struct memhp *m, unsigned slot, uint64_t base, uint64_t len, uint
 out:
 	pthread_mutex_unlock(&m->lock);
 	return ret;
+}
+
+int memhp_plug_begin(struct memhp *m, unsigned slot, uint64_t base, uint64_t len, uint32_t pxm)
+{
+	struct memhp_slot *s;
+	int ret = 0;
+
+	if (slot >= m->nr_slots || len == 0)
+		return -EINVAL;
+	pthread_mutex_lock(&m->lock);
+	s = &m->slot[slot];
+	if (s->enabled || s->mapping) {
+		ret = -EBUSY;
+		goto out;
+	}
+	slot_clear(m, slot);
+	s->mapping = true;
+	s->insert_pending = true;
+	s->base = base;
+	s->len = len;
+	s->pxm = pxm;
+	queue_append(m, slot, MEMHP_NOTIFY_DEVICE_CHECK);
+	raise_irq(m);
+out:
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
+int memhp_plug_mapped(struct memhp *m, unsigned slot)
+{
+	struct memhp_slot *s;
+	int ret = -EINVAL;
+
+	if (slot >= m->nr_slots)
+		return -EINVAL;
+	pthread_mutex_lock(&m->lock);
+	s = &m->slot[slot];
+	if (s->mapping) {
+		s->mapping = false;
+		s->enabled = true;
+		pthread_cond_broadcast(&m->mapped);
+		/* A QUEUE read that gave up waiting left the Device Check queued. */
+		if (s->mapping_missed && s->queued_code)
+			raise_irq(m);
+		s->mapping_missed = false;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
+void memhp_plug_abort(struct memhp *m, unsigned slot)
+{
+	if (slot >= m->nr_slots)
+		return;
+	pthread_mutex_lock(&m->lock);
+	if (m->slot[slot].mapping) {
+		slot_clear(m, slot);
+		pthread_cond_broadcast(&m->mapped);
+	}
+	pthread_mutex_unlock(&m->lock);
 }
 
 int memhp_request_eject(struct memhp *m, unsigned slot)

@@ -44,6 +44,9 @@ struct memhp_ops {
 
 struct memhp_slot {
 	bool enabled;         /* mapped and visible to the guest (_STA 0x0F) */
+	bool mapping;         /* hot-added, its KVM slot still being created: reads as
+			       * empty, and a QUEUE read reaching its Device Check waits */
+	bool mapping_missed;  /* such a read gave up waiting: interrupt again when mapped */
 	bool insert_pending;  /* hot-added, guest has not reported _OST(1, x) */
 	bool eject_requested; /* host asked for removal, guest has not answered */
 	uint64_t base, len;
@@ -65,7 +68,15 @@ struct memhp {
 	struct memhp_slot slot[PLUGVM_MAX_SLOTS];
 	const struct memhp_ops *ops;
 	void *opaque;
+	/* Signalled when a slot leaves `mapping`. A QUEUE read waits on it at most
+	 * mapping_wait_ns (CLOCK_MONOTONIC), then reads as empty. */
+	pthread_cond_t mapped;
+	uint64_t mapping_wait_ns;
 };
+
+/* How long a guest's QUEUE read waits for a KVM slot being created. The ioctl takes
+ * well under a millisecond on a real host; this only bounds a stuck VMM thread. */
+#define MEMHP_MAPPING_WAIT_NS 1000000000ull
 
 /* nr_slots in [0, PLUGVM_MAX_SLOTS]; ops members may be NULL. 0 or -EINVAL. */
 int memhp_init(struct memhp *m, unsigned nr_slots, const struct memhp_ops *ops, void *opaque);
@@ -83,6 +94,19 @@ void memhp_write(struct memhp *m, unsigned offset, unsigned size, uint32_t value
  * 0, -EINVAL (bad slot or length), -EBUSY (slot already enabled). */
 int memhp_plug(struct memhp *m, unsigned slot, uint64_t base, uint64_t len, uint32_t pxm,
 	       bool hotplugged);
+/* Hot-add with the KVM slot created after the interrupt, so that the VMM's
+ * ioctl overlaps the guest's interrupt delivery instead of preceding it:
+ * memhp_plug_begin() fills the slot as `mapping` (it reads as empty), queues
+ * the Device Check and raises the interrupt; the guest's QUEUE read that
+ * reaches that Device Check waits until memhp_plug_mapped() (slot enabled) or
+ * memhp_plug_abort() (slot and event dropped; the read moves on). So the
+ * guest never sees the slot before KVM has it. If the wait times out the read
+ * says "empty" and leaves the event queued; memhp_plug_mapped() then raises
+ * the interrupt again. begin: 0, -EINVAL, -EBUSY (slot enabled or mapping);
+ * mapped: 0 or -EINVAL (slot not mapping). */
+int memhp_plug_begin(struct memhp *m, unsigned slot, uint64_t base, uint64_t len, uint32_t pxm);
+int memhp_plug_mapped(struct memhp *m, unsigned slot);
+void memhp_plug_abort(struct memhp *m, unsigned slot);
 /* Queues an Eject Request and raises the interrupt. The memory stays
  * mapped until the guest's _EJ0. 0, -EINVAL (bad slot), -ENODEV (empty),
  * -EALREADY (already requested). */

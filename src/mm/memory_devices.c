@@ -378,47 +378,94 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 	return 0;
 }
 
+/* md->lock not held: creates the KVM slot of a DIMM and undoes the reservation when KVM
+ * refuses it. */
+static int map_dimm(struct memory_devices *md, const struct dimm_props *p, unsigned slot,
+		    uint64_t addr, struct control_error *err)
+{
+	if (set_dimm_slot(md, slot, addr, p->req.size, p->backend->hva) == 0)
+		return 0;
+	set_err(err, NULL, "pc-dimm '%s': KVM refused the memory slot: %s", p->id, strerror(errno));
+	pthread_mutex_lock(&md->lock);
+	dimm_alloc_release(&md->alloc, slot);
+	pthread_mutex_unlock(&md->lock);
+	return -1;
+}
+
+/* md->lock not held: the DIMM is mapped; record it. */
+static void record_dimm(struct memory_devices *md, const struct dimm_props *p, unsigned slot,
+			uint64_t addr, bool hotplug)
+{
+	struct dimm *d = &md->dimm[slot];
+
+	pthread_mutex_lock(&md->lock);
+	*d = (struct dimm){ .used = true, .backend = p->backend, .addr = addr, .size = p->req.size,
+			    .node = p->node, .hotplugged = hotplug };
+	snprintf(d->id, sizeof(d->id), "%s", p->id);
+	p->backend->in_use = true;
+	md->ost[slot].valid = false;
+	pthread_mutex_unlock(&md->lock);
+}
+
+/* Main thread only (the control socket and the command line), so nothing else adds or
+ * removes a DIMM while this runs; vCPU threads only see the slot through memhp, which
+ * shows it to the guest once KVM maps it.
+ *
+ * Hot-add raises the GED first and creates the KVM slot while the guest takes the
+ * interrupt: the guest's first register read for the event waits for the slot
+ * (memhp_plug_begin), so KVM's memslot update (it waits for an SRCU grace period) overlaps
+ * the guest's interrupt delivery instead of delaying it. A DIMM present at boot is simply
+ * mapped, then filled in. */
 static int dimm_add(struct memory_devices *md, const struct keyval_list *props, bool hotplug,
 		    struct control_error *err)
 {
 	struct dimm_props p;
 	unsigned slot;
 	uint64_t addr;
-	struct dimm *d;
 	char why[256];
 	int ret;
 
 	pthread_mutex_lock(&md->lock);
-	if (check_dimm_props(md, props, &p, err) < 0)
-		goto fail;
+	if (check_dimm_props(md, props, &p, err) < 0) {
+		pthread_mutex_unlock(&md->lock);
+		return -1;
+	}
 	ret = dimm_alloc_reserve(&md->alloc, &p.req, &slot, &addr, why, sizeof(why));
+	pthread_mutex_unlock(&md->lock);
 	if (ret != DIMM_ALLOC_OK) {
 		set_err(err, NULL, "pc-dimm '%s': %s", p.id, why);
-		goto fail;
+		return -1;
 	}
-	if (set_dimm_slot(md, slot, addr, p.req.size, p.backend->hva) < 0) {
-		set_err(err, NULL, "pc-dimm '%s': KVM refused the memory slot: %s", p.id,
-			strerror(errno));
-		dimm_alloc_release(&md->alloc, slot);
-		goto fail;
-	}
-	d = &md->dimm[slot];
-	*d = (struct dimm){ .used = true, .backend = p.backend, .addr = addr, .size = p.req.size,
-			    .node = p.node, .hotplugged = hotplug };
-	snprintf(d->id, sizeof(d->id), "%s", p.id);
-	p.backend->in_use = true;
-	md->ost[slot].valid = false;
-	pthread_mutex_unlock(&md->lock);
 
 	/* Outside md->lock: memhp may call back into us (see the header). */
-	ret = memhp_plug(&md->hp, slot, addr, p.req.size, p.node, hotplug);
+	if (hotplug) {
+		ret = memhp_plug_begin(&md->hp, slot, addr, p.req.size, p.node);
+		if (ret == 0 && map_dimm(md, &p, slot, addr, err) < 0) {
+			memhp_plug_abort(&md->hp, slot); /* drops the event; a waiting read moves on */
+			return -1;
+		}
+		if (ret == 0) {
+			record_dimm(md, &p, slot, addr, true);
+			ret = memhp_plug_mapped(&md->hp, slot);
+		}
+	} else {
+		if (map_dimm(md, &p, slot, addr, err) < 0)
+			return -1;
+		record_dimm(md, &p, slot, addr, false);
+		ret = memhp_plug(&md->hp, slot, addr, p.req.size, p.node, false);
+	}
 	if (ret < 0) {
 		/* Cannot happen for a slot the allocator just gave out; undo anyway. */
+		struct dimm *d = &md->dimm[slot];
+
+		memhp_plug_abort(&md->hp, slot);
 		pthread_mutex_lock(&md->lock);
-		set_dimm_slot(md, slot, addr, 0, NULL);
-		p.backend->in_use = false;
+		if (d->used) {
+			set_dimm_slot(md, slot, addr, 0, NULL);
+			p.backend->in_use = false;
+			memset(d, 0, sizeof(*d));
+		}
 		dimm_alloc_release(&md->alloc, slot);
-		memset(d, 0, sizeof(*d));
 		pthread_mutex_unlock(&md->lock);
 		set_err(err, NULL, "pc-dimm: hotplug controller refused slot %u", slot);
 		return -1;
@@ -426,9 +473,6 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 	pv_debug("DIMM '%s' %s in slot %u at 0x%" PRIx64 ", %" PRIu64 " MiB, node %u", p.id,
 		 hotplug ? "hot-added" : "present", slot, addr, p.req.size >> 20, p.node);
 	return 0;
-fail:
-	pthread_mutex_unlock(&md->lock);
-	return -1;
 }
 
 int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list *props,

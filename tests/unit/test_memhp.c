@@ -1,11 +1,15 @@
 /* The hotplug controller's registers, event queue and callbacks, driven
  * the way the DSDT's AML drives them. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -412,6 +416,120 @@ static void test_null_ops(void **state)
 	memhp_destroy(&m);
 }
 
+/* ---- hot-add with the KVM slot created after the interrupt (memhp_plug_begin) ---- */
+
+struct popper {
+	struct memhp *m;
+	uint32_t value;
+	atomic_bool done;
+};
+
+static void *pop_queue(void *arg)
+{
+	struct popper *p = arg;
+
+	p->value = rd(p->m, MEMHP_REG_QUEUE);
+	p->done = true;
+	return NULL;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {0, (long)ms * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* The guest's QUEUE read waits for the slot's mapping and then gets the event; until then
+ * the slot reads as empty and cannot be ejected. */
+static void test_plug_begin_waits_for_mapping(void **state)
+{
+	struct fixture *f = *state;
+	struct popper p = {.m = &f->m};
+	pthread_t t;
+
+	assert_int_equal(memhp_plug_begin(&f->m, 2, 4 * GiB, GiB, 1), 0);
+	assert_int_equal(f->r.irqs, 1);
+	assert_int_equal(memhp_plug_begin(&f->m, 2, 4 * GiB, GiB, 1), -EBUSY);
+	assert_int_equal(memhp_plug(&f->m, 2, 4 * GiB, GiB, 1, true), -EBUSY);
+	wr(&f->m, MEMHP_REG_SEL, 2);
+	assert_int_equal(rd(&f->m, MEMHP_REG_STATUS), 0);
+	assert_int_equal(rd(&f->m, MEMHP_REG_BASE_HI), 0);
+	wr(&f->m, MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	assert_int_equal(f->r.ejects, 0);
+
+	assert_int_equal(pthread_create(&t, NULL, pop_queue, &p), 0);
+	sleep_ms(50);
+	assert_false(p.done);
+	assert_int_equal(memhp_plug_mapped(&f->m, 2), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(p.value, MEMHP_QUEUE_VALID | MEMHP_NOTIFY_DEVICE_CHECK << 16 | 2);
+	assert_int_equal(f->r.irqs, 1); /* the event was taken: no second interrupt */
+	assert_int_equal(rd(&f->m, MEMHP_REG_STATUS),
+			 MEMHP_STATUS_ENABLED | MEMHP_STATUS_INSERT_PENDING);
+	assert_int_equal(rd(&f->m, MEMHP_REG_BASE_HI), 1);
+	assert_int_equal(rd(&f->m, MEMHP_REG_PXM), 1);
+	assert_int_equal(memhp_plug_mapped(&f->m, 2), -EINVAL);
+}
+
+/* Events queued before the one being mapped pop at once. */
+static void test_plug_begin_keeps_earlier_events_moving(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.mapping_wait_ns = 10 * 1000 * 1000;
+	assert_int_equal(memhp_plug(&f->m, 1, 4 * GiB, GiB, 0, true), 0);
+	assert_int_equal(memhp_plug_begin(&f->m, 3, 6 * GiB, GiB, 0), 0);
+	assert_int_equal(rd(&f->m, MEMHP_REG_QUEUE),
+			 MEMHP_QUEUE_VALID | MEMHP_NOTIFY_DEVICE_CHECK << 16 | 1);
+	assert_int_equal(rd(&f->m, MEMHP_REG_QUEUE), 0); /* slot 3 still mapping: wait ran out */
+	assert_int_equal(memhp_plug_mapped(&f->m, 3), 0);
+	assert_int_equal(rd(&f->m, MEMHP_REG_QUEUE),
+			 MEMHP_QUEUE_VALID | MEMHP_NOTIFY_DEVICE_CHECK << 16 | 3);
+}
+
+/* A read that gave up waiting leaves the event queued; the mapping raises the interrupt
+ * again so the guest comes back for it. */
+static void test_plug_wait_times_out(void **state)
+{
+	struct fixture *f = *state;
+
+	f->m.mapping_wait_ns = 10 * 1000 * 1000;
+	assert_int_equal(memhp_plug_begin(&f->m, 0, 4 * GiB, GiB, 0), 0);
+	assert_int_equal(rd(&f->m, MEMHP_REG_QUEUE), 0);
+	assert_int_equal(f->r.irqs, 1);
+	assert_int_equal(memhp_plug_mapped(&f->m, 0), 0);
+	assert_int_equal(f->r.irqs, 2);
+	assert_int_equal(rd(&f->m, MEMHP_REG_QUEUE),
+			 MEMHP_QUEUE_VALID | MEMHP_NOTIFY_DEVICE_CHECK << 16 | 0);
+}
+
+/* KVM refused the slot: the event goes, a waiting read moves on to what is behind it
+ * (here nothing), and the slot is free again. */
+static void test_plug_abort_releases_waiting_read(void **state)
+{
+	struct fixture *f = *state;
+	struct popper p = {.m = &f->m};
+	pthread_t t;
+
+	assert_int_equal(memhp_plug_begin(&f->m, 5, 4 * GiB, GiB, 0), 0);
+	assert_int_equal(pthread_create(&t, NULL, pop_queue, &p), 0);
+	sleep_ms(50);
+	assert_false(p.done);
+	memhp_plug_abort(&f->m, 5);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(p.value, 0);
+	wr(&f->m, MEMHP_REG_SEL, 5);
+	assert_int_equal(rd(&f->m, MEMHP_REG_STATUS), 0);
+	assert_int_equal(memhp_plug_mapped(&f->m, 5), -EINVAL);
+	assert_int_equal(memhp_plug_begin(&f->m, 5, 4 * GiB, GiB, 0), 0);
+	memhp_plug_abort(&f->m, 5);
+	/* abort of an enabled slot changes nothing */
+	assert_int_equal(memhp_plug(&f->m, 5, 4 * GiB, GiB, 0, false), 0);
+	memhp_plug_abort(&f->m, 5);
+	assert_int_equal(rd(&f->m, MEMHP_REG_STATUS), MEMHP_STATUS_ENABLED);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -431,6 +549,10 @@ int main(void)
 		T(test_ack_eject_cmd),
 		T(test_out_of_range_selector),
 		T(test_garbage_accesses),
+		T(test_plug_begin_waits_for_mapping),
+		T(test_plug_begin_keeps_earlier_events_moving),
+		T(test_plug_wait_times_out),
+		T(test_plug_abort_releases_waiting_read),
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_null_ops),
 	};

@@ -2,8 +2,10 @@
  * pc-dimm add/remove against fake KVM and GED hooks: every error leaves
  * nothing behind, and memory is only released after the guest's _EJ0.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,10 +31,21 @@ static unsigned kvm_calls, ged_pulses;
 static char events[16][40];
 static unsigned nr_events;
 
+/* What a test wants to happen inside the next KVM slot change (a guest reading registers
+ * meanwhile, or KVM refusing). */
+static void (*during_kvm)(void);
+static bool kvm_refuses;
+
 static int fake_set_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
 {
 	(void)opaque;
 	assert_true(slot >= KVM_BASE && slot < KVM_BASE + SLOTS);
+	if (during_kvm)
+		during_kvm();
+	if (kvm_refuses && size) {
+		errno = ENOMEM;
+		return -1;
+	}
 	kvm_slots[slot].gpa = gpa;
 	kvm_slots[slot].size = size;
 	kvm_slots[slot].hva = hva;
@@ -73,6 +86,8 @@ static int setup(void **state)
 	memory_devices_control_ops(&md, &ops);
 	memset(kvm_slots, 0, sizeof(kvm_slots));
 	kvm_calls = ged_pulses = nr_events = 0;
+	during_kvm = NULL;
+	kvm_refuses = false;
 	return 0;
 }
 
@@ -154,6 +169,68 @@ static void test_hot_add_maps_and_notifies(void **state)
 			 MEMHP_QUEUE_VALID | MEMHP_NOTIFY_DEVICE_CHECK << 16 | 0);
 	assert_int_equal(guest_read(MEMHP_REG_STATUS) & MEMHP_STATUS_ENABLED, MEMHP_STATUS_ENABLED);
 	assert_int_equal(guest_read(MEMHP_REG_LEN_LO), 256 * MiB);
+}
+
+/* What the guest sees while plugvm creates the KVM slot of a hot-added DIMM: the GED
+ * is already raised (the ioctl overlaps the interrupt's delivery), but the slot reads as
+ * empty and the event queue holds the Device Check back. Here the "guest" runs on the
+ * thread doing the ioctl, so its QUEUE read gives up after the (shortened) wait; the
+ * event stays queued and the GED is raised again once the slot is mapped. */
+static unsigned ged_at_kvm;
+static uint32_t status_at_kvm, queue_at_kvm, len_at_kvm;
+
+static void guest_reads_during_kvm(void)
+{
+	ged_at_kvm = ged_pulses;
+	guest_write(MEMHP_REG_SEL, 0);
+	status_at_kvm = guest_read(MEMHP_REG_STATUS);
+	len_at_kvm = guest_read(MEMHP_REG_LEN_LO);
+	queue_at_kvm = guest_read(MEMHP_REG_QUEUE);
+}
+
+static void test_hot_add_ged_overlaps_kvm_slot(void **state)
+{
+	(void)state;
+	md.hp.mapping_wait_ns = 20 * 1000 * 1000;
+	during_kvm = guest_reads_during_kvm;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=256M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	assert_int_equal(ged_at_kvm, 1);
+	assert_int_equal(status_at_kvm, 0);
+	assert_int_equal(len_at_kvm, 0);
+	assert_int_equal(queue_at_kvm, 0);
+	/* Mapped: the held-back Device Check is signalled again and now pops. */
+	assert_int_equal(ged_pulses, 2);
+	assert_int_equal(guest_read(MEMHP_REG_QUEUE),
+			 MEMHP_QUEUE_VALID | MEMHP_NOTIFY_DEVICE_CHECK << 16 | 0);
+	assert_int_equal(guest_read(MEMHP_REG_STATUS),
+			 MEMHP_STATUS_ENABLED | MEMHP_STATUS_INSERT_PENDING);
+	assert_int_equal(guest_read(MEMHP_REG_LEN_LO), 256 * MiB);
+}
+
+/* KVM refusing the slot after the GED went out: the command fails and leaves nothing, not
+ * even the event (the guest's next _EVT finds the queue empty and the slot empty). */
+static void test_hot_add_kvm_refusal_leaves_nothing(void **state)
+{
+	char desc[256] = "";
+
+	(void)state;
+	kvm_refuses = true;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=256M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", desc, sizeof(desc)), -1);
+	assert_non_null(strstr(desc, "KVM refused"));
+	assert_int_equal(count_devices(), 0);
+	assert_false(backend_registry_find(&backends, "m1")->in_use);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 0);
+	assert_int_equal(guest_read(MEMHP_REG_QUEUE), 0);
+	guest_write(MEMHP_REG_SEL, 0);
+	assert_int_equal(guest_read(MEMHP_REG_STATUS), 0);
+	/* The id, the slot and the memdev are all free again. */
+	kvm_refuses = false;
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	assert_int_equal(count_devices(), 1);
+	assert_int_equal(guest_read(MEMHP_REG_QUEUE),
+			 MEMHP_QUEUE_VALID | MEMHP_NOTIFY_DEVICE_CHECK << 16 | 0);
 }
 
 static void test_errors_change_nothing(void **state)
@@ -398,6 +475,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hot_add_maps_and_notifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_add_ged_overlaps_kvm_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_add_kvm_refusal_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slots_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_only_after_ej0, setup, teardown),

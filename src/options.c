@@ -429,6 +429,48 @@ out:
 	return ret;
 }
 
+/* QEMU's -sandbox: on|off plus four switches that widen QEMU's denylist. plugvm's
+ * sandbox is an allowlist that already denies all four kinds of call, so "deny" is
+ * accepted as a no-op and anything that would allow them is refused. */
+static int opt_sandbox(struct parse_state *st, const struct option_desc *o, const char *arg)
+{
+	static const char *const allowed[] = {"enable", "obsolete", "elevateprivileges", "spawn",
+					      "resourcecontrol", NULL};
+	struct keyval_list kv;
+	const char *enable;
+	int ret = -1;
+
+	if (st->cfg->sandbox_given) {
+		pv_error("%s: given more than once", o->name);
+		return -1;
+	}
+	st->cfg->sandbox_given = true;
+	if (parse_keyval(o->name, arg, "enable", &kv) < 0)
+		return -1;
+	if (reject_unknown_keys(o->name, &kv, allowed, "-sandbox") < 0)
+		goto out;
+	enable = keyval_get(&kv, "enable");
+	if (!enable || (strcmp(enable, "on") != 0 && strcmp(enable, "off") != 0)) {
+		pv_error("%s: '%s': expected on or off", o->name, enable ? enable : "");
+		goto out;
+	}
+	for (unsigned i = 1; allowed[i]; i++) {
+		const char *v = keyval_get(&kv, allowed[i]);
+
+		if (v && strcmp(v, "deny") != 0) {
+			pv_error("%s: %s=%s: plugvm's sandbox allows only what plugvm needs, so %s "
+				 "calls are always denied (use %s=deny or leave it out)",
+				 o->name, allowed[i], v, allowed[i], allowed[i]);
+			goto out;
+		}
+	}
+	st->cfg->sandbox = strcmp(enable, "on") == 0;
+	ret = 0;
+out:
+	keyval_free(&kv);
+	return ret;
+}
+
 static int opt_serial(struct parse_state *st, const struct option_desc *o, const char *arg)
 {
 	if (st->serial_given) {
@@ -649,6 +691,8 @@ static const struct option_desc options[] = {
 	{"-nographic", NULL, opt_nographic, "console and monitor on stdio (Ctrl-a c switches)"},
 	{"-name", "[guest=]NAME", opt_name, "guest name"},
 	{"-no-reboot", NULL, opt_no_reboot, "exit when the guest reboots"},
+	{"-sandbox", "on|off[,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny]",
+	 opt_sandbox, "seccomp allowlist once the VM runs (default off)"},
 	{"-enable-kvm", NULL, opt_ignored_flag, "accepted; plugvm always uses KVM"},
 	{"-accel", "kvm", opt_accel, "accepted; plugvm always uses KVM"},
 	{"-cpu", "host", opt_cpu, "accepted; the guest always sees the host CPU"},

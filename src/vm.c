@@ -23,6 +23,7 @@
 #include "vm_control.h"
 #include "platform.h"
 #include "power.h"
+#include "sandbox.h"
 #include "trace.h"
 #include "util.h"
 #include "vcpu.h"
@@ -402,6 +403,16 @@ static void let_vcpus_finish_exits_first(void)
 		pv_debug("SCHED_BATCH for the main thread: %s", strerror(errno));
 }
 
+/* The console a sandbox violation must hand back in a usable state (the signal handler
+ * cannot be given arguments). */
+static struct console *sandbox_console;
+
+static void restore_terminal_on_violation(void)
+{
+	if (sandbox_console)
+		console_restore_terminal(sandbox_console);
+}
+
 int vm_run(struct machine *m)
 {
 	char err[256];
@@ -413,6 +424,13 @@ int vm_run(struct machine *m)
 		}
 	}
 	let_vcpus_finish_exits_first();
+	/* After the vCPU threads exist (TSYNC covers them) and before any monitor client is
+	 * served: from here on plugvm only serves the running VM. */
+	if (m->cfg->sandbox && !machine_stopping(m)) {
+		sandbox_console = m->console;
+		if (sandbox_enter(restore_terminal_on_violation, err, sizeof(err)) < 0)
+			machine_request_stop(m, EXIT_VMM_FAILURE, "%s", err);
+	}
 	uint64_t last_kick = pv_now_ns();
 
 	while (!machine_stopping(m)) {

@@ -149,6 +149,24 @@ static void test_kernel_initrd_append(void **state)
 	BAD("-initrd|requires an argument", K, "-initrd");
 }
 
+static void test_sandbox(void **state)
+{
+	(void)state;
+	OK(K);
+	assert_false(cfg.sandbox); /* off unless asked, as in QEMU */
+	OK(K, "-sandbox", "on");
+	assert_true(cfg.sandbox);
+	OK(K, "-sandbox", "off");
+	assert_false(cfg.sandbox);
+	OK(K, "-sandbox", "enable=on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+	assert_true(cfg.sandbox);
+	BAD("-sandbox|'maybe'|expected on or off", K, "-sandbox", "maybe");
+	BAD("-sandbox|spawn=allow|always denied", K, "-sandbox", "on,spawn=allow");
+	BAD("-sandbox|elevateprivileges=children", K, "-sandbox", "on,elevateprivileges=children");
+	BAD("-sandbox|'colour'", K, "-sandbox", "on,colour=red");
+	BAD("-sandbox|more than once", K, "-sandbox", "on", "-sandbox", "off");
+}
+
 static void test_kernel_unpack(void **state)
 {
 	(void)state;
@@ -708,6 +726,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_defaults, teardown),
 		cmocka_unit_test_teardown(test_kernel_initrd_append, teardown),
 		cmocka_unit_test_teardown(test_kernel_unpack, teardown),
+		cmocka_unit_test_teardown(test_sandbox, teardown),
 		cmocka_unit_test_teardown(test_dump_acpi, teardown),
 		cmocka_unit_test_teardown(test_double_dash, teardown),
 		cmocka_unit_test_teardown(test_help_version, teardown),

@@ -1,0 +1,130 @@
+/* -sandbox on: a plugvm whose every thread runs under the seccomp allowlist still does
+ * the whole memory-hotplug loop.  Helpers: t_unplug.h. */
+#include "t_unplug.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define MIB_KB 1024L
+#define TOL_KB (64 * MIB_KB)
+
+/* Every thread of pid: "Seccomp: 2" (filter mode) and "NoNewPrivs: 1". */
+static bool all_threads_filtered(pid_t pid, int *threads)
+{
+    char path[64];
+    struct dirent *e;
+    DIR *d;
+
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    d = opendir(path);
+    if (!d)
+        return e2e_fail("%s: cannot list the threads", path);
+    *threads = 0;
+    while ((e = readdir(d))) {
+        pid_t tid = (pid_t)atoi(e->d_name);
+        if (tid <= 0)
+            continue;
+        (*threads)++;
+        if (proc_status(tid, "Seccomp") != 2 || proc_status(tid, "NoNewPrivs") != 1) {
+            closedir(d);
+            return e2e_fail("thread %d: Seccomp %ld, NoNewPrivs %ld (want 2 and 1)", (int)tid,
+                            proc_status(tid, "Seccomp"), proc_status(tid, "NoNewPrivs"));
+        }
+    }
+    closedir(d);
+    return true;
+}
+
+/* Hot-adds a DIMM on a backend given as object-add arguments and waits for its _OST. */
+static bool plug_backend(struct ut *t, const char *object_json, const char *dimm,
+                         const char *mem)
+{
+    char cmd[512], dev[80];
+    int from = t->q.nev;
+
+    snprintf(cmd, sizeof(cmd), "{\"execute\":\"object-add\",\"arguments\":%s}", object_json);
+    if (!uq_ok(&t->q, cmd, NULL, 10))
+        return false;
+    snprintf(cmd, sizeof(cmd),
+             "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"%s\","
+             "\"memdev\":\"%s\"}}",
+             dimm, mem);
+    if (!uq_ok(&t->q, cmd, NULL, 10))
+        return false;
+    snprintf(dev, sizeof(dev), "\"device\":\"%s\"", dimm);
+    const char *c[] = {dev, "source=1", "status=0", NULL};
+    return uq_wait_event(&t->q, from, "ACPI_DEVICE_OST", c, 60) >= 0;
+}
+
+/* sandbox: plugvm -sandbox on (with QEMU's four deny switches) boots the default guest;
+ * every plugvm thread is in seccomp filter mode with no_new_privs; a RAM, a memfd and a
+ * shared file DIMM (mem-path a directory) are hot-added and come online (MemTotal
+ * +768 MiB); HMP answers info memory-devices; all three are removed again through the
+ * guest's _EJ0 (the KVM slot removal and memory release run in a vCPU thread under the
+ * filter) with DEVICE_DELETED each, object-del frees the backends, MemTotal is back;
+ * poweroff ends plugvm with 0 and the console never shows "sandbox: blocked". */
+bool test_sandbox(void)
+{
+    static char qarg[320], harg[320];
+    struct ut t = UT_INIT;
+    char obj[384], *out = NULL;
+    bool ok = false;
+    int threads;
+
+    snprintf(t.qsock, sizeof(t.qsock), "%s/qmp.sock", e2e_tmpdir());
+    snprintf(t.hsock, sizeof(t.hsock), "%s/hmp.sock", e2e_tmpdir());
+    snprintf(qarg, sizeof(qarg), "unix:%s,server=on,wait=off", t.qsock);
+    snprintf(harg, sizeof(harg), "unix:%s,server=on,wait=off", t.hsock);
+    const char *extra[] = {"-qmp", qarg, "-monitor", harg, "-sandbox",
+                           "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+                           NULL};
+    struct e2e_vm_opts o = {.vmm = E2E_VMM_PLUGVM, .mem = "512M,slots=4,maxmem=4G",
+                            .extra = extra};
+    if (!e2e_vm_boot(&t.vm, &o, 120) || !uq_open(&t.q, t.qsock, 10) ||
+        !uh_open(&t.h, t.hsock, 10))
+        goto out;
+    if (!all_threads_filtered(t.vm.pid, &threads))
+        goto out;
+    e2e_log("all %d plugvm threads: Seccomp 2 (filter), NoNewPrivs 1", threads);
+
+    long base = qc_memtotal(&t.vm);
+    if (base < 0 || !ut_plug(&t, "mram", "dram", 256))
+        goto out;
+    if (!plug_backend(&t, "{\"qom-type\":\"memory-backend-memfd\",\"id\":\"mfd\","
+                          "\"size\":268435456}", "dfd", "mfd"))
+        goto out;
+    snprintf(obj, sizeof(obj),
+             "{\"qom-type\":\"memory-backend-file\",\"id\":\"mfile\",\"size\":268435456,"
+             "\"mem-path\":\"%s\",\"share\":true}", e2e_tmpdir());
+    if (!plug_backend(&t, obj, "dfile", "mfile") ||
+        !qc_wait_memtotal(&t.vm, base + 768 * MIB_KB, TOL_KB, 30))
+        goto out;
+    e2e_log("three DIMMs (ram, memfd, file) online under the sandbox");
+    out = uh_cmd(&t.h, "info memory-devices", 10);
+    if (!out || !strstr(out, "\"dram\"") || !strstr(out, "\"dfd\"") || !strstr(out, "\"dfile\"")) {
+        e2e_fail("HMP info memory-devices: %s", out ? out : "(no answer)");
+        goto out;
+    }
+    if (!ut_unplug(&t, "mram", "dram", 60) || !ut_unplug(&t, "mfd", "dfd", 60) ||
+        !ut_unplug(&t, "mfile", "dfile", 60) || !qc_wait_memtotal(&t.vm, base, TOL_KB, 30))
+        goto out;
+    if (ut_dimm_count(&t) != 0) {
+        e2e_fail("DIMMs left after removing all three");
+        goto out;
+    }
+    e2e_log("all three removed through _EJ0, backends freed, MemTotal back to %ld kB", base);
+    if (!all_threads_filtered(t.vm.pid, &threads) || !ut_poweroff(&t))
+        goto out;
+    if (strstr(t.vm.con.buf, "sandbox: blocked")) {
+        e2e_fail("plugvm reported a blocked system call");
+        goto out;
+    }
+    ok = true;
+out:
+    free(out);
+    ut_destroy(&t);
+    return ok;
+}

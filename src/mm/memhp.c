@@ -277,8 +277,11 @@ void memhp_write(struct memhp *m, unsigned offset, unsigned size, uint32_t value
 
 /* ---- host side ---- */
 
-int memhp_plug(struct memhp *m, unsigned slot, uint64_t base, uint64_t len, uint32_t pxm,
-	       bool hotplugged)
+/* Fills an empty slot: `enabled` (mapped) or `mapping` (KVM slot still being
+ * created); with notify, insert_pending plus a queued Device Check and the
+ * interrupt. */
+static int fill_slot(struct memhp *m, unsigned slot, uint64_t base, uint64_t len, uint32_t pxm,
+		     bool mapped, bool notify)
 {
 	struct memhp_slot *s;
 	int ret = 0;
@@ -294,11 +297,12 @@ int memhp_plug(struct memhp *m, unsigned slot, uint64_t base, uint64_t len, uint
 	/* A stale event (e.g. an Eject Request the guest never popped
 	 * before ejecting on its own) must not describe the new DIMM. */
 	slot_clear(m, slot);
-	s->enabled = true;
+	s->enabled = mapped;
+	s->mapping = !mapped;
 	s->base = base;
 	s->len = len;
 	s->pxm = pxm;
-	if (hotplugged) {
+	if (notify) {
 		s->insert_pending = true;
 		queue_append(m, slot, MEMHP_NOTIFY_DEVICE_CHECK);
 		raise_irq(m);
@@ -308,30 +312,15 @@ out:
 	return ret;
 }
 
+int memhp_plug(struct memhp *m, unsigned slot, uint64_t base, uint64_t len, uint32_t pxm,
+	       bool hotplugged)
+{
+	return fill_slot(m, slot, base, len, pxm, true, hotplugged);
+}
+
 int memhp_plug_begin(struct memhp *m, unsigned slot, uint64_t base, uint64_t len, uint32_t pxm)
 {
-	struct memhp_slot *s;
-	int ret = 0;
-
-	if (slot >= m->nr_slots || len == 0)
-		return -EINVAL;
-	pthread_mutex_lock(&m->lock);
-	s = &m->slot[slot];
-	if (s->enabled || s->mapping) {
-		ret = -EBUSY;
-		goto out;
-	}
-	slot_clear(m, slot);
-	s->mapping = true;
-	s->insert_pending = true;
-	s->base = base;
-	s->len = len;
-	s->pxm = pxm;
-	queue_append(m, slot, MEMHP_NOTIFY_DEVICE_CHECK);
-	raise_irq(m);
-out:
-	pthread_mutex_unlock(&m->lock);
-	return ret;
+	return fill_slot(m, slot, base, len, pxm, false, true);
 }
 
 int memhp_plug_mapped(struct memhp *m, unsigned slot)

@@ -38,27 +38,6 @@ static bool all_threads_filtered(pid_t pid, int *threads)
     return true;
 }
 
-/* Hot-adds a DIMM on a backend given as object-add arguments and waits for its _OST. */
-static bool plug_backend(struct ut *t, const char *object_json, const char *dimm,
-                         const char *mem)
-{
-    char cmd[512], dev[80];
-    int from = t->q.nev;
-
-    snprintf(cmd, sizeof(cmd), "{\"execute\":\"object-add\",\"arguments\":%s}", object_json);
-    if (!uq_ok(&t->q, cmd, NULL, 10))
-        return false;
-    snprintf(cmd, sizeof(cmd),
-             "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"%s\","
-             "\"memdev\":\"%s\"}}",
-             dimm, mem);
-    if (!uq_ok(&t->q, cmd, NULL, 10))
-        return false;
-    snprintf(dev, sizeof(dev), "\"device\":\"%s\"", dimm);
-    const char *c[] = {dev, "source=1", "status=0", NULL};
-    return uq_wait_event(&t->q, from, "ACPI_DEVICE_OST", c, 60) >= 0;
-}
-
 /* sandbox: plugvm -sandbox on (with QEMU's four deny switches) boots the default guest;
  * every plugvm thread is in seccomp filter mode with no_new_privs; a RAM, a memfd and a
  * shared file DIMM (mem-path a directory) are hot-added and come online (MemTotal
@@ -93,13 +72,13 @@ bool test_sandbox(void)
     long base = qc_memtotal(&t.vm);
     if (base < 0 || !ut_plug(&t, "mram", "dram", 256))
         goto out;
-    if (!plug_backend(&t, "{\"qom-type\":\"memory-backend-memfd\",\"id\":\"mfd\","
-                          "\"size\":268435456}", "dfd", "mfd"))
+    if (!ut_plug_backend(&t, "{\"qom-type\":\"memory-backend-memfd\",\"id\":\"mfd\","
+                             "\"size\":268435456}", "mfd", "dfd"))
         goto out;
     snprintf(obj, sizeof(obj),
              "{\"qom-type\":\"memory-backend-file\",\"id\":\"mfile\",\"size\":268435456,"
              "\"mem-path\":\"%s\",\"share\":true}", e2e_tmpdir());
-    if (!plug_backend(&t, obj, "dfile", "mfile") ||
+    if (!ut_plug_backend(&t, obj, "mfile", "dfile") ||
         !qc_wait_memtotal(&t.vm, base + 768 * MIB_KB, TOL_KB, 30))
         goto out;
     e2e_log("three DIMMs (ram, memfd, file) online under the sandbox");

@@ -80,6 +80,8 @@ void ut_destroy(struct ut *t);
 /* object-add memory-backend-ram (size in MiB) + device_add pc-dimm, then waits for the
  * guest's _OST(1, 0) for it. */
 bool ut_plug(struct ut *t, const char *mem, const char *dimm, unsigned size_mib);
+/* The same for any backend: object_json is object-add's arguments (with "id": mem). */
+bool ut_plug_backend(struct ut *t, const char *object_json, const char *mem, const char *dimm);
 /* device_del: the reply, then ACPI_DEVICE_OST(3, 0x84), DEVICE_DELETED and
  * ACPI_DEVICE_OST(3, 0) in this order; then object-del (when mem is not NULL). */
 bool ut_unplug(struct ut *t, const char *mem, const char *dimm, double timeout_s);

@@ -329,14 +329,11 @@ void ut_destroy(struct ut *t)
     e2e_vm_destroy(&t->vm);
 }
 
-bool ut_plug(struct ut *t, const char *mem, const char *dimm, unsigned size_mib)
+bool ut_plug_backend(struct ut *t, const char *object_json, const char *mem, const char *dimm)
 {
     char cmd[512], dev[80];
     int from = t->q.nev;
-    snprintf(cmd, sizeof(cmd),
-             "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-ram\","
-             "\"id\":\"%s\",\"size\":%llu}}",
-             mem, (unsigned long long)size_mib << 20);
+    snprintf(cmd, sizeof(cmd), "{\"execute\":\"object-add\",\"arguments\":%s}", object_json);
     if (!uq_ok(&t->q, cmd, NULL, 10))
         return false;
     snprintf(cmd, sizeof(cmd),
@@ -348,6 +345,14 @@ bool ut_plug(struct ut *t, const char *mem, const char *dimm, unsigned size_mib)
     snprintf(dev, sizeof(dev), "\"device\":\"%s\"", dimm);
     const char *c[] = {dev, "source=1", "status=0", NULL};
     return uq_wait_event(&t->q, from, "ACPI_DEVICE_OST", c, 60) >= 0;
+}
+
+bool ut_plug(struct ut *t, const char *mem, const char *dimm, unsigned size_mib)
+{
+    char obj[160];
+    snprintf(obj, sizeof(obj), "{\"qom-type\":\"memory-backend-ram\",\"id\":\"%s\",\"size\":%llu}",
+             mem, (unsigned long long)size_mib << 20);
+    return ut_plug_backend(t, obj, mem, dimm);
 }
 
 bool ut_unplug(struct ut *t, const char *mem, const char *dimm, double timeout_s)

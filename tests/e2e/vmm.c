@@ -85,8 +85,18 @@ char **e2e_vmm_argv(const struct e2e_vm_opts *o)
     ARG("-smp");
     ARG(smp);
     ARG("-nographic");
-    for (size_t i = 0; i < nextra; i++)
+    bool sandbox_given = false;
+    for (size_t i = 0; i < nextra; i++) {
+        sandbox_given = sandbox_given || strcmp(o->extra[i], "-sandbox") == 0;
         ARG(o->extra[i]);
+    }
+    /* E2E_PLUGVM_SANDBOX=1: run every plugvm under -sandbox on, to check the seccomp
+     * allowlist against everything the tests make plugvm do (docs/testing.md). */
+    if (kind == E2E_VMM_PLUGVM && !sandbox_given &&
+        strcmp(e2e_getenv_or("E2E_PLUGVM_SANDBOX", "0"), "1") == 0) {
+        ARG("-sandbox");
+        ARG("on");
+    }
 #undef ARG
     argv[n] = NULL;
     return argv;

@@ -54,6 +54,7 @@ append=$l1_append
 [ -n "${E2E_STRESS_SMP:-}" ] && append+=" plugvm.stress_smp=$E2E_STRESS_SMP"
 [ -n "${E2E_L1_KVM_AMD:-}" ] && append+=" plugvm.kvm_amd=$E2E_L1_KVM_AMD"
 [ -n "${E2E_L1_CPUS:-}" ] && append+=" plugvm.cpus=$E2E_L1_CPUS"
+[ -n "${E2E_PLUGVM_SANDBOX:-}" ] && append+=" plugvm.sandbox=$E2E_PLUGVM_SANDBOX"
 if [ "$shell" = 1 ]; then
     exec "${l1_machine[@]}" -nographic \
         -kernel "$kernel" -initrd "$initrd" -append "$append plugvm.shell=1"

@@ -141,3 +141,13 @@ int sandbox_enter(void (*on_violation)(void), char *err, size_t errlen)
 	}
 	return 0;
 }
+
+int sandbox_check(char *err, size_t errlen)
+{
+	/* API level 2: the kernel has seccomp filters and SECCOMP_FILTER_FLAG_TSYNC. */
+	if (seccomp_api_get() >= 2)
+		return 0;
+	pv_format(err, errlen, "-sandbox on: this kernel cannot load seccomp filters for all "
+		  "threads (libseccomp API level %u, 2 needed)", seccomp_api_get());
+	return -1;
+}

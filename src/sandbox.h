@@ -15,5 +15,8 @@
  * async-signal-safe, e.g. restoring the terminal), prints one line naming the call
  * and exits with EXIT_VMM_FAILURE. 0, or -1 with a message in err. */
 int sandbox_enter(void (*on_violation)(void), char *err, size_t errlen);
+/* Whether this kernel can take such a filter (seccomp filters with TSYNC), asked before
+ * the VM is built so -sandbox on fails before the guest starts. 0 or -1 with err. */
+int sandbox_check(char *err, size_t errlen);
 
 #endif

@@ -305,6 +305,8 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 	}
 	if (check_host_memory(cfg->ram_size, err, sizeof(err)) < 0)
 		goto bad_usage;
+	if (cfg->sandbox && sandbox_check(err, sizeof(err)) < 0)
+		goto bad_usage;
 
 	if (kvm_host_is_pvm())
 		pv_info("warning: /dev/kvm is kvm_pvm (KVM without VT-x/AMD-V): an unmodified Linux "

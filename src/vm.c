@@ -18,6 +18,7 @@
 #include "console.h"
 #include "io_bus.h"
 #include "mm/backend.h"
+#include "mm/memmap_on_memory.h"
 #include "mm/memory_devices.h"
 #include "monitor/qmp.h"
 #include "vm_control.h"
@@ -31,7 +32,13 @@
 static struct console com1_console;
 static struct backend_registry backends;
 static struct memory_devices memory_devices;
+static struct memmap_warmup memmap_warmup;
 static int signal_fd = -1;
+
+const char *vm_guest_cmdline(const struct plugvm_config *cfg)
+{
+	return cfg->append ? cfg->append : VM_DEFAULT_CMDLINE;
+}
 
 void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout *layout,
 		      struct acpi_machine *out)
@@ -40,6 +47,8 @@ void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout
 	out->nr_cpus = cfg->nr_cpus;
 	out->nr_slots = cfg->slots;
 	out->layout = layout;
+	if (cfg->slots && memmap_on_memory_requested(vm_guest_cmdline(cfg)))
+		out->dimm_piece_size = layout->block_size;
 	for (unsigned n = 0; n < cfg->nr_numa; n++) {
 		const struct numa_node_config *node = &cfg->numa[n];
 
@@ -226,6 +235,15 @@ static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
 	md->wake_main = wake_main_loop;
 	md->wake_main_opaque = m;
 	m->memory_devices = md;
+	if (m->cfg->slots && memmap_on_memory_requested(vm_guest_cmdline(m->cfg))) {
+		uint64_t block = m->layout.block_size;
+
+		if (memmap_warmup_start(&memmap_warmup, block, memmap_on_memory_bytes(block), NULL) < 0) {
+			pv_format(err, errlen, "memmap warm-up thread: %s", strerror(errno));
+			return -1;
+		}
+		md->warmup = &memmap_warmup;
+	}
 	if (io_bus_register(MEMHP_IO_BASE, MEMHP_IO_LEN, memory_devices_io, md) < 0) {
 		pv_format(err, errlen, "I/O port conflict at the hotplug registers");
 		return -1;
@@ -340,7 +358,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 	boot = (struct boot_request){
 		.kernel_path = cfg->kernel,
 		.initrd_path = cfg->initrd,
-		.cmdline = cfg->append ? cfg->append : VM_DEFAULT_CMDLINE,
+		.cmdline = vm_guest_cmdline(cfg),
 		.rsdp_gpa = ACPI_TABLES_GPA,
 		.layout = &m->layout,
 		.ram = &m->ram,
@@ -477,6 +495,7 @@ void vm_destroy(struct machine *m)
 	vm_close_monitors();
 	if (m->console)
 		console_close(m->console);
+	memmap_warmup_stop(&memmap_warmup);
 	if (m->memory_devices)
 		memory_devices_destroy(m->memory_devices);
 	backend_registry_clear(&backends);

@@ -18,5 +18,7 @@ void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout
 		      struct acpi_machine *out);
 /* The guest command line when -append is not given. */
 #define VM_DEFAULT_CMDLINE "console=ttyS0 memhp_default_state=online_movable"
+/* -append, or the default. */
+const char *vm_guest_cmdline(const struct plugvm_config *cfg);
 
 #endif

@@ -18,6 +18,9 @@ struct acpi_machine {
 	unsigned cpu_node[PLUGVM_MAX_CPUS];  /* NUMA node (= SRAT proximity domain) of each vCPU */
 	unsigned nr_slots;                   /* DIMM slots, 0..PLUGVM_MAX_SLOTS */
 	const struct guest_layout *layout;   /* boot RAM ranges and the hotplug window */
+	/* 0: each DIMM's _CRS is one range. Else the guest's memory block size: one range
+	 * per block, so Linux can keep each block's memmap on it (mm/memmap_on_memory.h). */
+	uint64_t dimm_piece_size;
 };
 
 /* Builds all tables into buf, which the guest will see at guest-physical

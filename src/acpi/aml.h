@@ -122,6 +122,8 @@ struct aml_expr aml_lless(struct aml_expr x, struct aml_expr y);
 struct aml_expr aml_lgreater(struct aml_expr x, struct aml_expr y);
 struct aml_expr aml_tointeger(struct aml_expr x, struct aml_expr target);
 struct aml_expr aml_return(struct aml_expr x);
+/* ConcatenateResTemplate (x, y, target): x's descriptors, then y's, one End Tag. */
+struct aml_expr aml_concat_res(struct aml_expr x, struct aml_expr y, struct aml_expr target);
 struct aml_expr aml_notify(const char *device, struct aml_expr value); /* literal device name */
 struct aml_expr aml_acquire(const char *mutex, uint16_t timeout);
 struct aml_expr aml_release(const char *mutex);

@@ -33,6 +33,7 @@
 #define AML_SHIFT_RIGHT_OP 0x7A
 #define AML_AND_OP 0x7B
 #define AML_OR_OP 0x7D
+#define AML_CONCAT_RES_OP 0x84
 #define AML_NOTIFY_OP 0x86
 #define AML_CREATE_QWORD_FIELD_OP 0x8F
 #define AML_LAND_OP 0x90
@@ -313,6 +314,7 @@ struct aml_expr aml_lless(struct aml_expr x, struct aml_expr y) { EXPR_OP(AML_LL
 struct aml_expr aml_lgreater(struct aml_expr x, struct aml_expr y) { EXPR_OP(AML_LGREATER_OP, x, y); }
 struct aml_expr aml_tointeger(struct aml_expr x, struct aml_expr t) { EXPR_OP(AML_TO_INTEGER_OP, x, t); }
 struct aml_expr aml_return(struct aml_expr x) { EXPR_OP(AML_RETURN_OP, x); }
+struct aml_expr aml_concat_res(struct aml_expr x, struct aml_expr y, struct aml_expr t) { EXPR_OP(AML_CONCAT_RES_OP, x, y, t); }
 
 /* Notify's object must be a name written into the AML: ACPICA rejects a
  * reference held in a Local (brief §0 item 9), so only a path is accepted. */

@@ -10,6 +10,11 @@
 
 int dsdt_build(struct aml_buf *t, const struct acpi_machine *m, char *err, size_t errlen)
 {
+	if (m->dimm_piece_size & (m->dimm_piece_size - 1)) {
+		pv_format(err, errlen, "DSDT: DIMM piece size 0x%llx is not a power of two",
+			  (unsigned long long)m->dimm_piece_size);
+		return -1;
+	}
 	if (m->nr_slots > PLUGVM_MAX_SLOTS) {
 		pv_format(err, errlen, "DSDT: %u memory slots, at most %u", m->nr_slots, PLUGVM_MAX_SLOTS);
 		return -1;
@@ -22,7 +27,7 @@ int dsdt_build(struct aml_buf *t, const struct acpi_machine *m, char *err, size_
 	/* Without slots there is no hotplug controller at all; the GED stays
 	 * so the guest's view of the machine does not change shape. */
 	if (m->nr_slots) {
-		memhp_aml(t, m->nr_slots);
+		memhp_aml(t, m->nr_slots, m->dimm_piece_size);
 		for (unsigned i = 0; i < m->nr_slots; i++)
 			dimm_aml(t, i);
 	}

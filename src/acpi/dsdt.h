@@ -26,8 +26,10 @@ void power_button_aml(struct aml_buf *a);
  * its _EVT drains the hotplug event queue) and POWER_BUTTON_GSI (Notify(PWRB,
  * 0x80)). */
 void ged_aml(struct aml_buf *a, bool memhp);
-/* \_SB.MHC0: register block, mutex and the per-slot helper methods. */
-void memhp_aml(struct aml_buf *a, unsigned nr_slots);
+/* \_SB.MHC0: register block, mutex and the per-slot helper methods. piece_size 0: a
+ * DIMM's _CRS is one descriptor; else one per piece_size bytes (a power of two, the
+ * guest's memory block size), see struct acpi_machine. */
+void memhp_aml(struct aml_buf *a, unsigned nr_slots, uint64_t piece_size);
 /* MHC0.SNFY: Notify(Mnnn, code) for slot Arg0 via a balanced compare tree. */
 void memhp_notify_aml(struct aml_buf *a, unsigned nr_slots);
 /* \_SB.Mnnn: one PNP0C80 memory device for DIMM slot `slot`. */

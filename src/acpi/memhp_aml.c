@@ -13,6 +13,9 @@
 /* How many queue entries one _EVT may pop. A device model whose port
  * floats to all-ones would otherwise keep the interpreter looping. */
 #define MEMHP_AML_MAX_POPS 64
+/* At most this many descriptors in one DIMM's _CRS (46 bytes each); a larger DIMM
+ * gets one descriptor. 256 blocks of 128 MiB: DIMMs up to 32 GiB. */
+#define MEMHP_AML_MAX_PIECES 256
 #define MEMHP_AML_LOCK "HPLK"
 #define MEMHP_AML_LOCK_WAIT 0xFFFF /* wait forever */
 
@@ -65,8 +68,27 @@ static void memhp_aml_ssta(struct aml_buf *a)
 	aml_end(a, m);
 }
 
-/* SCRS(slot): one QWordMemory descriptor patched with base and length. */
-static void memhp_aml_scrs(struct aml_buf *a)
+/*
+ * SCRS(slot): the DIMM's _CRS. Normally one QWordMemory descriptor patched with base and
+ * length. With piece_size (the guest's memory block size, when the guest was started
+ * with memory_hotplug.memmap_on_memory) it is one descriptor per memory block, highest
+ * address first: Linux 6.1 puts a block's memmap on the block itself only when one
+ * add_memory() call covers exactly one block, and its ACPI memory driver merges a
+ * descriptor into the one just below it, never into the one just above, so a
+ * descending list stays one call per block. Dimensions come from plugvm, not from the
+ * guest; the loop is bounded by MEMHP_AML_MAX_PIECES all the same.
+ *   Local0 base, Local1 length, Local2 result, Local3 start of the current piece
+ */
+static void scrs_patch(struct aml_buf *a, struct aml_expr base, struct aml_expr len)
+{
+	aml_put(a, aml_store(base, aml_name("BMIN")));
+	aml_put(a, aml_store(len, aml_name("BLEN")));
+	/* BMAX = BMIN + BLEN - 1 */
+	aml_put(a, aml_subtract(aml_add(aml_name("BMIN"), aml_name("BLEN"), aml_null()), aml_one(),
+				aml_name("BMAX")));
+}
+
+static void memhp_aml_scrs(struct aml_buf *a, uint64_t piece_size)
 {
 	aml_mark m = aml_method_begin(a, "SCRS", 1, true);
 	aml_name_decl(a, "MBUF", aml_restemplate(aml_res_qword_memory(0, 0)));
@@ -75,15 +97,32 @@ static void memhp_aml_scrs(struct aml_buf *a)
 	aml_put(a, aml_create_qword_field(aml_name("MBUF"), aml_int(AML_QWMEM_LEN_OFF), "BLEN"));
 	memhp_aml_lock(a);
 	memhp_aml_select(a);
-	/* BMIN = (RBHI << 32) | RBLO; BLEN = (RLHI << 32) | RLLO */
+	/* Local0 = (RBHI << 32) | RBLO; Local1 = (RLHI << 32) | RLLO */
 	aml_put(a, aml_or(aml_shiftleft(aml_name("RBHI"), aml_int(32), aml_null()), aml_name("RBLO"),
-			  aml_name("BMIN")));
+			  aml_local(0)));
 	aml_put(a, aml_or(aml_shiftleft(aml_name("RLHI"), aml_int(32), aml_null()), aml_name("RLLO"),
-			  aml_name("BLEN")));
+			  aml_local(1)));
 	memhp_aml_unlock(a);
-	/* BMAX = BMIN + BLEN - 1 */
-	aml_put(a, aml_subtract(aml_add(aml_name("BMIN"), aml_name("BLEN"), aml_null()), aml_one(),
-				aml_name("BMAX")));
+	if (piece_size) {
+		/* If (Local1 && !(Local1 & (piece - 1)) && !(Local1 > MAX * piece)) */
+		aml_mark i = aml_if_begin(
+			a, aml_land(aml_land(aml_local(1),
+					     aml_lequal(aml_and(aml_local(1), aml_int(piece_size - 1),
+								aml_null()),
+							aml_zero())),
+				    aml_lnot(aml_lgreater(aml_local(1),
+							  aml_int(piece_size * MEMHP_AML_MAX_PIECES)))));
+		aml_put(a, aml_store(aml_restemplate((struct aml_expr){ 0 }), aml_local(2)));
+		aml_put(a, aml_add(aml_local(0), aml_local(1), aml_local(3)));
+		aml_mark w = aml_while_begin(a, aml_lgreater(aml_local(3), aml_local(0)));
+		aml_put(a, aml_subtract(aml_local(3), aml_int(piece_size), aml_local(3)));
+		scrs_patch(a, aml_local(3), aml_int(piece_size));
+		aml_put(a, aml_concat_res(aml_local(2), aml_name("MBUF"), aml_local(2)));
+		aml_end(a, w);
+		aml_put(a, aml_return(aml_local(2)));
+		aml_end(a, i);
+	}
+	scrs_patch(a, aml_local(0), aml_local(1));
 	aml_put(a, aml_return(aml_name("MBUF")));
 	aml_end(a, m);
 }
@@ -155,7 +194,7 @@ static void memhp_aml_sscn(struct aml_buf *a)
 	aml_end(a, m);
 }
 
-void memhp_aml(struct aml_buf *a, unsigned nr_slots)
+void memhp_aml(struct aml_buf *a, unsigned nr_slots, uint64_t piece_size)
 {
 	aml_mark dev = aml_device_begin(a, "MHC0");
 	/* PNP0C02 makes Linux's PnP system driver reserve the ports. */
@@ -165,7 +204,7 @@ void memhp_aml(struct aml_buf *a, unsigned nr_slots)
 	aml_name_decl(a, "_CRS", aml_restemplate(aml_res_io(MEMHP_IO_BASE, MEMHP_IO_BASE, 1, MEMHP_IO_LEN)));
 	memhp_aml_regs(a);
 	memhp_aml_ssta(a);
-	memhp_aml_scrs(a);
+	memhp_aml_scrs(a, piece_size);
 	memhp_aml_spxm(a);
 	memhp_aml_sej0(a);
 	memhp_aml_sost(a);

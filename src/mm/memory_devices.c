@@ -82,6 +82,24 @@ static void release_backend_memory(struct mem_backend *b)
 	}
 }
 
+/* Before a DIMM's memory goes back to the host: a warm-up still running on it would
+ * populate it again. */
+static void cancel_warmup(struct memory_devices *md, struct mem_backend *b)
+{
+	if (md->warmup)
+		memmap_warmup_cancel(md->warmup, b->hva, b->size);
+}
+
+/* A hot-add that failed: the guest never saw the DIMM, so what the warm-up populated
+ * goes back to the host at once (the failed command leaves no memory behind). */
+static void undo_warmup(struct memory_devices *md, struct mem_backend *b)
+{
+	if (!md->warmup)
+		return;
+	cancel_warmup(md, b);
+	release_backend_memory(b);
+}
+
 /* vCPU thread, md->lock held, inside the guest's _EJ0 port write: the guest has removed
  * the memory, so only now may the KVM slot go, and only after it the memory. Both happen
  * inside this exit, before the guest's next _STA (the hot-remove contract); only the
@@ -93,6 +111,7 @@ static void remove_ejected(struct memory_devices *md, unsigned slot, struct md_d
 	/* KVM_SET_USER_MEMORY_REGION returns once no vCPU can reach the old slot. */
 	if (set_dimm_slot(md, slot, d->addr, 0, NULL) < 0)
 		pv_error("removing KVM slot of DIMM '%s': %s", d->id, strerror(errno));
+	cancel_warmup(md, d->backend);
 	release_backend_memory(d->backend);
 	d->backend->in_use = false;
 	dimm_alloc_release(&md->alloc, slot);
@@ -437,11 +456,15 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 		return -1;
 	}
 
+	/* Before the guest hears of the DIMM, so the warm-up is ahead of its first touch. */
+	if (md->warmup && !p.backend->prealloc)
+		memmap_warmup_queue(md->warmup, p.backend->hva, p.req.size);
 	/* Outside md->lock: memhp may call back into us (see the header). */
 	if (hotplug) {
 		ret = memhp_plug_begin(&md->hp, slot, addr, p.req.size, p.node);
 		if (ret == 0 && map_dimm(md, &p, slot, addr, err) < 0) {
 			memhp_plug_abort(&md->hp, slot); /* drops the event; a waiting read moves on */
+			undo_warmup(md, p.backend);
 			return -1;
 		}
 		if (ret == 0) {
@@ -449,8 +472,10 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 			ret = memhp_plug_mapped(&md->hp, slot);
 		}
 	} else {
-		if (map_dimm(md, &p, slot, addr, err) < 0)
+		if (map_dimm(md, &p, slot, addr, err) < 0) {
+			undo_warmup(md, p.backend);
 			return -1;
+		}
 		record_dimm(md, &p, slot, addr, false);
 		ret = memhp_plug(&md->hp, slot, addr, p.req.size, p.node, false);
 	}
@@ -459,6 +484,7 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 		struct dimm *d = &md->dimm[slot];
 
 		memhp_plug_abort(&md->hp, slot);
+		undo_warmup(md, p.backend);
 		pthread_mutex_lock(&md->lock);
 		if (d->used) {
 			set_dimm_slot(md, slot, addr, 0, NULL);

@@ -21,6 +21,7 @@
 #include "mm/dimm_alloc.h"
 #include "mm/layout.h"
 #include "mm/memhp.h"
+#include "mm/memmap_warmup.h"
 #include "monitor/control.h"
 
 struct kvm;
@@ -85,6 +86,9 @@ struct memory_devices {
 	struct dimm dimm[PLUGVM_MAX_SLOTS];
 	struct ospm_record ost[PLUGVM_MAX_SLOTS];
 	event_sink_fn emit;
+	/* Warms each new DIMM's memmap when the guest keeps it on the DIMM (started by the
+	 * caller); NULL: off. */
+	struct memmap_warmup *warmup;
 	/* Pulses the GED line; a hook so tests run without KVM. */
 	void (*raise_ged)(void *opaque);
 	void *raise_ged_opaque;

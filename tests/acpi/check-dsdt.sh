@@ -5,12 +5,15 @@
 # exactly the right Mnnn device, at most 64 times per interrupt; and that
 # GED._EVT on the power button's GSI notifies \_SB.PWRB with 0x80.
 #
-# usage: check-dsdt.sh DIR NR_SLOTS    (DIR holds dsdt.dat from acpi_dump)
+# usage: check-dsdt.sh DIR NR_SLOTS [PIECE]   (DIR holds dsdt.dat from acpi_dump)
+# PIECE: the DSDT was built with DIMMs split into PIECE-byte ranges (the guest's
+# memmap_on_memory); then a DIMM's _CRS must list one range per piece, highest first.
 # acpiexec treats the SystemIO region as memory, so evq-ssdt.asl stands in
 # for the VMM by writing the registers the AML reads.
 set -u
 dir=$1
 slots=$2
+piece=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -65,6 +68,29 @@ grep -q '0020: 00 00 00 00 00 00 00 00 00 08 00 00 00 00 79 00' "$work/out" || f
 [ "$(returns 4)" = 0000000000000001 ] || fail "_PXM is not 1"
 [ "$(returns 5)" = 0000000000000003 ] || fail "_EJ0 did not write EJECT (3) to RCMD"
 [ "$(returns 6)" = 0000000000000000 ] || fail "_EJ0 did not select slot 0"
+
+# The bytes of the buffer \_SB.M000._CRS returned, as "8A 2B 00 ...".
+crs_bytes() {
+	sed -n '/M000._CRS returned/,/^$/p' "$work/out" | grep -E '^ +[0-9A-F]{4}:' |
+		sed 's/^ *[0-9A-F]*: //; s/ *\/\/.*//' | tr '\n' ' ' | tr -s ' ' | sed 's/ $//'
+}
+le64() { printf '%016X' "$1" | sed 's/../& /g' | awk '{for (i = 8; i >= 1; i--) printf "%s ", $i}'; }
+# QWordMemory (consumer, PosDecode, MinFixed, MaxFixed, Cacheable, ReadWrite) for [$1, $1 + $2)
+qword_memory() {
+	printf '8A 2B 00 00 0D 03 %s%s%s%s%s' "$(le64 0)" "$(le64 "$1")" "$(le64 $(($1 + $2 - 1)))" \
+		"$(le64 0)" "$(le64 "$2")"
+}
+if [ -n "$piece" ]; then
+	# A DIMM of three pieces: three ranges, highest first (Linux merges a range into
+	# the one below it, so ascending ranges would become one add_memory call).
+	run "execute \\TM 0x140000000 $((3 * piece)) 0;execute \\_SB.M000._CRS" "$ssdt"
+	want="$(qword_memory $((0x140000000 + 2 * piece)) "$piece")$(qword_memory $((0x140000000 + piece)) "$piece")$(qword_memory $((0x140000000)) "$piece")79 00"
+	[ "$(crs_bytes)" = "$want" ] || fail "_CRS of a 3-piece DIMM: got $(crs_bytes), want $want"
+	# Beyond 256 pieces: one range again (the interpreter's work stays bounded).
+	run "execute \\TM 0x140000000 $((257 * piece)) 0;execute \\_SB.M000._CRS" "$ssdt"
+	want="$(qword_memory $((0x140000000)) $((257 * piece)))79 00"
+	[ "$(crs_bytes)" = "$want" ] || fail "_CRS of a 257-piece DIMM: got $(crs_bytes), want $want"
+fi
 
 # Each queue entry notifies exactly its slot. The register reads back the
 # same value in acpiexec, so every drain stops at the 64-pop bound.

@@ -193,14 +193,20 @@ static int sh(const char *cmd)
 	return r == -1 ? -1 : WEXITSTATUS(r);
 }
 
-static void dump_to(const char *dir, unsigned slots, unsigned nodes)
+static void dump_pieces_to(const char *dir, unsigned slots, unsigned nodes, uint64_t piece)
 {
 	struct acpi_machine m;
 	struct guest_layout l;
 	char err[256] = "";
 	machine(&m, &l, slots, nodes);
+	m.dimm_piece_size = piece;
 	if (acpi_dump(&m, dir, err, sizeof(err)) != 0)
 		fail_msg("acpi_dump: %s", err);
+}
+
+static void dump_to(const char *dir, unsigned slots, unsigned nodes)
+{
+	dump_pieces_to(dir, slots, nodes, 0);
 }
 
 static void test_iasl_disassembles_every_table(void **state)
@@ -250,6 +256,42 @@ static void check_in_acpiexec(unsigned slots)
 	sh(cmd);
 }
 
+/* The guest's memmap_on_memory: each DIMM's _CRS is one range per memory block,
+ * highest first (check-dsdt.sh's third argument); the tables still disassemble. */
+static void test_acpiexec_pieces(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/plugvm-acpi-XXXXXX";
+	char cmd[2048];
+	assert_non_null(mkdtemp(dir));
+	dump_pieces_to(dir, 16, 1, 128 * MiB);
+	snprintf(cmd, sizeof(cmd), "sh %s %s 16 %llu", check_dsdt_sh(), dir, 128ULL * MiB);
+	if (sh(cmd) != 0)
+		fail_msg("%s failed for DIMMs in 128 MiB pieces (tables in %s)", check_dsdt_sh(), dir);
+	snprintf(cmd, sizeof(cmd), "cd %s && iasl -d dsdt.dat >dsdt.log 2>&1 && ! grep -E 'Error|Warning' dsdt.log", dir);
+	if (sh(cmd) != 0)
+		fail_msg("iasl -d of the DSDT with DIMM pieces reported problems (in %s)", dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	sh(cmd);
+}
+
+/* A piece size that is not a power of two cannot be masked in AML: refused. */
+static void test_pieces_power_of_two(void **state)
+{
+	(void)state;
+	struct acpi_machine m;
+	struct guest_layout l;
+	char err[256] = "";
+	size_t used = 0;
+	uint8_t *buf = malloc(ACPI_TABLES_SIZE);
+	assert_non_null(buf);
+	machine(&m, &l, 4, 1);
+	m.dimm_piece_size = 96 * MiB;
+	assert_int_not_equal(acpi_build(&m, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "power of two"));
+	free(buf);
+}
+
 static void test_acpiexec_0_slots(void **state)
 {
 	(void)state;
@@ -275,6 +317,8 @@ int main(void)
 		cmocka_unit_test(test_zero_slots),
 		cmocka_unit_test(test_max_slots_tree),
 		cmocka_unit_test(test_iasl_disassembles_every_table),
+		cmocka_unit_test(test_acpiexec_pieces),
+		cmocka_unit_test(test_pieces_power_of_two),
 		cmocka_unit_test(test_acpiexec_0_slots),
 		cmocka_unit_test(test_acpiexec_16_slots),
 		cmocka_unit_test(test_acpiexec_256_slots),

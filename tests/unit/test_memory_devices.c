@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -231,6 +232,56 @@ static void test_hot_add_kvm_refusal_leaves_nothing(void **state)
 	assert_int_equal(count_devices(), 1);
 	assert_int_equal(guest_read(MEMHP_REG_QUEUE),
 			 MEMHP_QUEUE_VALID | MEMHP_NOTIFY_DEVICE_CHECK << 16 | 0);
+}
+
+/* Resident 4 KiB pages of [p, p + len). */
+static unsigned resident_pages(const void *p, uint64_t len)
+{
+	static unsigned char vec[(1 * GiB) / 4096];
+	unsigned n = 0;
+
+	assert_true(len <= sizeof(vec) * 4096);
+	assert_int_equal(mincore((void *)p, len, vec), 0);
+	for (uint64_t i = 0; i < len / 4096; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+/* With the guest's memmap_on_memory, a new DIMM's memmap pages (the first 2 MiB of each
+ * 128 MiB block) are populated and nothing else; the eject gives them back. A DIMM
+ * whose hot-add fails keeps none. */
+static void test_memmap_warmup_follows_dimm(void **state)
+{
+	struct memmap_warmup w;
+	struct control_error e;
+	struct mem_backend *b;
+
+	(void)state;
+	assert_int_equal(memmap_warmup_start(&w, 128 * MiB, 2 * MiB, NULL), 0);
+	md.warmup = &w;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=256M"), 0);
+	b = backend_registry_find(&backends, "m1");
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	memmap_warmup_drain(&w);
+	assert_int_equal(resident_pages(b->hva, 2 * MiB), 512);
+	assert_int_equal(resident_pages(b->hva + 2 * MiB, 126 * MiB), 0);
+	assert_int_equal(resident_pages(b->hva + 128 * MiB, 2 * MiB), 512);
+	assert_int_equal(resident_pages(b->hva + 130 * MiB, 126 * MiB), 0);
+	/* eject: the memory goes back to the host */
+	guest_read(MEMHP_REG_QUEUE);
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	assert_int_equal(count_devices(), 0);
+	assert_int_equal(resident_pages(b->hva, 256 * MiB), 0);
+	/* a hot-add KVM refuses leaves no warmed page behind either */
+	kvm_refuses = true;
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), -1);
+	memmap_warmup_drain(&w);
+	assert_int_equal(resident_pages(b->hva, 256 * MiB), 0);
+	kvm_refuses = false;
+	md.warmup = NULL;
+	memmap_warmup_stop(&w);
 }
 
 static void test_errors_change_nothing(void **state)
@@ -477,6 +528,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hot_add_maps_and_notifies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_add_ged_overlaps_kvm_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_add_kvm_refusal_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memmap_warmup_follows_dimm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slots_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_only_after_ej0, setup, teardown),

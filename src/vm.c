@@ -235,7 +235,11 @@ static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
 	md->wake_main = wake_main_loop;
 	md->wake_main_opaque = m;
 	m->memory_devices = md;
-	if (m->cfg->slots && memmap_on_memory_requested(vm_guest_cmdline(m->cfg))) {
+	/* PLUGVM_MEMMAP_WARMUP=0 leaves the pages to the guest's own faults: a measurement
+	 * switch (docs/memory.md), not an option. */
+	const char *warm = getenv("PLUGVM_MEMMAP_WARMUP");
+	if (m->cfg->slots && memmap_on_memory_requested(vm_guest_cmdline(m->cfg)) &&
+	    !(warm && strcmp(warm, "0") == 0)) {
 		uint64_t block = m->layout.block_size;
 
 		if (memmap_warmup_start(&memmap_warmup, block, memmap_on_memory_bytes(block), NULL) < 0) {

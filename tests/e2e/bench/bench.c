@@ -962,7 +962,8 @@ static int usage(void)
     fprintf(stderr,
             "usage: plugvm-bench boot [--runs N] [--mem SIZE]... [--vmms plugvm,pc,q35,guest-unpack]\n"
             "       plugvm-bench hotplug [--runs N] [--sizes 128M,1G,8G] [--slot-runs N]\n"
-            "                            [--fill N] [--vmms plugvm,pc,q35] [--append-extra PARAM]\n");
+            "                            [--fill N] [--vmms plugvm,pc,q35] [--append-extra PARAM]\n"
+            "                            [--plugvm-env KEY=VALUE]\n");
     return 2;
 }
 
@@ -990,7 +991,15 @@ int main(int argc, char **argv)
             slot_runs = atoi(val);
         else if (!strcmp(a, "--fill"))
             fill = atoi(val);
-        else if (!strcmp(a, "--append-extra")) {
+        else if (!strcmp(a, "--plugvm-env")) {
+            /* KEY=VALUE for every plugvm this run starts (a measurement switch) */
+            char *kv = strdup(val), *eq = kv ? strchr(kv, '=') : NULL;
+            if (!eq)
+                return usage();
+            *eq = '\0';
+            setenv(kv, eq + 1, 1);
+            free(kv);
+        } else if (!strcmp(a, "--append-extra")) {
             size_t used = strlen(guest_append);
             if (used + 1 + strlen(val) >= sizeof(guest_append))
                 return usage();

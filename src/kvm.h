@@ -16,7 +16,12 @@ struct kvm {
 	bool pvm_host; /* kvm_pvm: KVM's API without hardware virtualization */
 	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER: the in-kernel LAPIC has it */
 	struct kvm_cpuid2 *supported_cpuid;
+	bool slot_zap_all_off; /* deleting a memory slot drops only its own mappings */
 };
+
+/* Of the quirks KVM can turn off (KVM_CAP_DISABLE_QUIRKS2's mask), the ones plugvm
+ * turns off: KVM_X86_QUIRK_SLOT_ZAP_ALL. */
+uint64_t kvm_quirks_to_disable(uint64_t supported);
 
 /* Opens /dev/kvm, checks the API version and every capability plugvm uses,
  * creates the VM with its in-kernel irqchip. -1 with a message in err. */

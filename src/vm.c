@@ -337,6 +337,8 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 	if (kvm_init(&m->kvm, err, sizeof(err)) < 0)
 		goto failure;
 	pv_trace("boot kvm-vm-created");
+	pv_debug("KVM slot deletion %s", m->kvm.slot_zap_all_off ? "drops only that slot's mappings"
+								 : "zaps all mappings (KVM before Linux 6.12)");
 	if (layout_compute(cfg, kvm_guest_phys_bits(&m->kvm), &m->layout, err, sizeof(err)) < 0)
 		goto bad_usage;
 	slots_needed = m->layout.nr_ram + cfg->slots;

@@ -5,6 +5,7 @@
 #include "mm/memmap_warmup.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -57,6 +58,12 @@ static bool next_chunk(struct memmap_warmup *w, uint8_t **addr, uint64_t *len)
 static void *warmup_thread(void *arg)
 {
 	struct memmap_warmup *w = arg;
+	struct sched_param idle = { 0 };
+
+	/* Only idle CPU time: a vCPU or the main thread that wants the CPU always wins, so
+	 * the warm-up never delays the guest's exits or KVM's work (SCHED_IDLE needs no
+	 * privilege). */
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {

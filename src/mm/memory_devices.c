@@ -82,6 +82,16 @@ static void release_backend_memory(struct mem_backend *b)
 	}
 }
 
+/* Once the KVM slot exists: KVM's slot update must not compete with the warm-up for the
+ * CPU while the guest may be waiting for it (it took 4-8 ms instead of 0.5 when the
+ * warm-up started first, docs/benchmarks.md). The guest's first memmap write comes
+ * milliseconds later, after its ACPI work. */
+static void queue_warmup(struct memory_devices *md, struct mem_backend *b)
+{
+	if (md->warmup && !b->prealloc)
+		memmap_warmup_queue(md->warmup, b->hva, b->size);
+}
+
 /* Before a DIMM's memory goes back to the host: a warm-up still running on it would
  * populate it again. */
 static void cancel_warmup(struct memory_devices *md, struct mem_backend *b)
@@ -456,26 +466,22 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 		return -1;
 	}
 
-	/* Before the guest hears of the DIMM, so the warm-up is ahead of its first touch. */
-	if (md->warmup && !p.backend->prealloc)
-		memmap_warmup_queue(md->warmup, p.backend->hva, p.req.size);
 	/* Outside md->lock: memhp may call back into us (see the header). */
 	if (hotplug) {
 		ret = memhp_plug_begin(&md->hp, slot, addr, p.req.size, p.node);
 		if (ret == 0 && map_dimm(md, &p, slot, addr, err) < 0) {
 			memhp_plug_abort(&md->hp, slot); /* drops the event; a waiting read moves on */
-			undo_warmup(md, p.backend);
 			return -1;
 		}
 		if (ret == 0) {
 			record_dimm(md, &p, slot, addr, true);
 			ret = memhp_plug_mapped(&md->hp, slot);
+			queue_warmup(md, p.backend);
 		}
 	} else {
-		if (map_dimm(md, &p, slot, addr, err) < 0) {
-			undo_warmup(md, p.backend);
+		if (map_dimm(md, &p, slot, addr, err) < 0)
 			return -1;
-		}
+		queue_warmup(md, p.backend);
 		record_dimm(md, &p, slot, addr, false);
 		ret = memhp_plug(&md->hp, slot, addr, p.req.size, p.node, false);
 	}

@@ -111,9 +111,12 @@ static void undo_warmup(struct memory_devices *md, struct mem_backend *b)
 }
 
 /* vCPU thread, md->lock held, inside the guest's _EJ0 port write: the guest has removed
- * the memory, so only now may the KVM slot go, and only after it the memory. Both happen
- * inside this exit, before the guest's next _STA (the hot-remove contract); only the
- * DEVICE_DELETED event is left to the main thread. */
+ * the memory, so only now may the KVM slot go. It goes inside this exit, before the
+ * guest's next _STA (the hot-remove contract): once the ioctl returns no vCPU can reach
+ * the memory. Giving the memory back to the host is left to the main thread, with the
+ * DEVICE_DELETED event: for a DIMM that held data that is the longest part (freeing
+ * every page of it), and the guest need not wait for it. Until then the backend stays in
+ * use, so nothing else can map it. */
 static void remove_ejected(struct memory_devices *md, unsigned slot, struct md_deferred *deleted)
 {
 	struct dimm *d = &md->dimm[slot];
@@ -121,11 +124,9 @@ static void remove_ejected(struct memory_devices *md, unsigned slot, struct md_d
 	/* KVM_SET_USER_MEMORY_REGION returns once no vCPU can reach the old slot. */
 	if (set_dimm_slot(md, slot, d->addr, 0, NULL) < 0)
 		pv_error("removing KVM slot of DIMM '%s': %s", d->id, strerror(errno));
-	cancel_warmup(md, d->backend);
-	release_backend_memory(d->backend);
-	d->backend->in_use = false;
 	dimm_alloc_release(&md->alloc, slot);
-	*deleted = (struct md_deferred){ .kind = MD_EVENT_DELETED, .slot = slot };
+	*deleted = (struct md_deferred){ .kind = MD_EVENT_DELETED, .slot = slot,
+					 .backend = d->backend };
 	snprintf(deleted->id, sizeof(deleted->id), "%s", d->id);
 	pv_debug("DIMM '%s' ejected from slot %u", d->id, slot);
 	memset(d, 0, sizeof(*d));
@@ -147,6 +148,13 @@ static void carry_out(struct memory_devices *md, const struct md_deferred *w)
 {
 	switch (w->kind) {
 	case MD_EVENT_DELETED:
+		/* The KVM slot is gone (remove_ejected): the memory can go back, then the
+		 * backend is free, then the client hears of it. */
+		cancel_warmup(md, w->backend);
+		release_backend_memory(w->backend);
+		pthread_mutex_lock(&md->lock);
+		w->backend->in_use = false;
+		pthread_mutex_unlock(&md->lock);
 		emit(md, "DEVICE_DELETED", device_event_data(w->id));
 		break;
 	case MD_EVENT_OST:

@@ -69,6 +69,9 @@ struct md_deferred {
 	unsigned slot;
 	uint32_t source, status; /* MD_EVENT_OST */
 	char id[64];             /* the DIMM's id, "" when the slot is empty */
+	/* MD_EVENT_DELETED: the ejected DIMM's backend, whose memory goes back to the host
+	 * (and which becomes free for object_del) just before the event is sent. */
+	struct mem_backend *backend;
 };
 
 /* Beyond this (a guest flooding _OST writes) an event is sent at once. */

@@ -367,6 +367,7 @@ static void test_remove_only_after_ej0(void **state)
 	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), 0);
 }
 
+static unsigned resident_pages(const void *p, uint64_t len);
 static unsigned main_wakes;
 
 static void fake_wake_main(void *opaque)
@@ -375,8 +376,8 @@ static void fake_wake_main(void *opaque)
 	main_wakes++;
 }
 
-/* With a main loop, _EJ0 still removes the slot and frees the memory inside the guest's
- * exit, but the events are built and sent by the main thread, in order. */
+/* With a main loop, _EJ0 still removes the slot inside the guest's exit; the memory goes
+ * back to the host on the main thread, just before it sends the events, in order. */
 static void test_events_sent_by_main_thread(void **state)
 {
 	struct control_error e;
@@ -387,6 +388,8 @@ static void test_events_sent_by_main_thread(void **state)
 	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
 	assert_int_equal(object_add("memory-backend-ram,id=m2,size=128M"), 0);
 	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	struct mem_backend *b = backend_registry_find(&backends, "m1");
+	memset(b->hva, 0x5A, 4 * MiB); /* the guest's data */
 	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
 	unsigned before = nr_events;
 	guest_write(MEMHP_REG_SEL, 0);
@@ -394,17 +397,21 @@ static void test_events_sent_by_main_thread(void **state)
 	guest_write(MEMHP_REG_OST_ST, 0x84);
 	assert_int_equal(main_wakes, 1);
 	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
-	/* Gone inside the exit: slot, memory, listing, memdev. */
+	/* Gone inside the exit: the slot and the listing. The memory is still the
+	 * host's to give back, so the memdev stays in use until the main thread did. */
 	assert_int_equal(kvm_slots[KVM_BASE].size, 0);
 	assert_int_equal(guest_read(MEMHP_REG_STATUS), 0);
 	assert_int_equal(count_devices(), 0);
-	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), 0);
+	assert_int_equal(resident_pages(b->hva, 4 * MiB), 1024);
+	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), -1);
 	guest_write(MEMHP_REG_OST_EV, 3);
 	guest_write(MEMHP_REG_OST_ST, 0);
 	/* No event yet, and one wake-up for the whole batch. */
 	assert_int_equal(nr_events, before);
 	assert_int_equal(main_wakes, 1);
 	memory_devices_run_deferred(&md);
+	assert_int_equal(resident_pages(b->hva, 128 * MiB), 0);
+	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), 0);
 	assert_int_equal(nr_events, before + 3);
 	assert_string_equal(events[(nr_events - 3) % 16], "ACPI_DEVICE_OST");
 	assert_string_equal(events[(nr_events - 2) % 16], "DEVICE_DELETED");

@@ -33,7 +33,7 @@ bench_l1() {
         # Nested paging in L1 (npt=1) and no pinning: as on a real host. (With npt=0 every
         # KVM slot change would zap all of L2's shadow pages, a cost charged to the VMM.)
         "${l1_machine[@]}" -nographic -nodefaults \
-            -serial stdio -kernel "$build/guest/vmlinuz" \
+            -serial stdio -kernel "$build/l1-kernel/vmlinuz" \
             -initrd "$build/nested/l1-initramfs.img" \
             -append "$l1_append plugvm.kvm_amd=npt=1 plugvm.cpus=all plugvm.thp=${PLUGVM_BENCH_THP:-never} plugvm.bench=$mode plugvm.benchargs=$args" \
             < /dev/null > "$log" 2>&1 &
@@ -77,7 +77,7 @@ bench_doc() {
         echo "Host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) CPUs," \
              "load average at the end $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' test beds share" \
              "the machine). L1: QEMU $(qemu-system-x86_64 --version | head -n1 | awk '{print $4}') TCG," \
-             "2 vCPUs, 6 GiB, kernel $(cat "$build/guest/kernel-release"), /dev/kvm = kvm-amd (nested SVM, nested paging), VMMs not pinned;" \
+             "2 vCPUs, 6 GiB, kernel $(cat "$build/l1-kernel/kernel-release") (guest: $(cat "$build/guest/kernel-release")), /dev/kvm = kvm-amd (nested SVM, nested paging), VMMs not pinned;" \
              "L2 VMMs inside L1: plugvm and the same QEMU with -enable-kvm."
         echo "Raw log: \`$(realpath --relative-to="$repo" "$log")\` (not committed); every \`BENCH\` line is one measurement."
         echo

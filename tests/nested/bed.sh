@@ -25,7 +25,7 @@ echo "bed.sh: building the L1 image (cmake --build $build --target nested-l1)"
 cmake --build "$build" --target nested-l1
 
 tests=${PLUGVM_E2E_TESTS:-}
-args=(--kernel "$build/guest/vmlinuz" --initrd "$build/nested/l1-initramfs.img" --out "$results"
+args=(--kernel "$build/l1-kernel/vmlinuz" --initrd "$build/nested/l1-initramfs.img" --out "$results"
       --expect "${tests:-$expected}")
 [ -n "$tests" ] && args+=(--tests "$tests")
 [ -n "${E2E_VMM:-}" ] && args+=(--vmm "$E2E_VMM")

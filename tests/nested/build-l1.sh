@@ -2,17 +2,17 @@
 # Build the L1 initramfs of the nested KVM test bed (docs/testing.md,
 # shared/design/nested-kvm.md).
 #
-#   build-l1.sh --guest DIR --e2e PATH [--plugvm PATH] [--out FILE]
+#   build-l1.sh --guest DIR --l1-kernel DIR --e2e PATH [--plugvm PATH] [--out FILE]
 #
-#   --guest DIR    output of guest/build.sh: vmlinuz, initramfs.img (both become the L2
-#                  guest) and kernel/ (the unpacked Debian kernel: L1's kvm modules)
+#   --guest DIR      output of guest/build.sh: vmlinuz, initramfs.img (the L2 guest)
+#   --l1-kernel DIR  output of l1-kernel.sh: kernel-release and kernel/ (L1's kvm modules)
 #   --e2e PATH     the e2e-runner binary
 #   --plugvm PATH  plugvm; omitted only for a QEMU-only bed
 #   --out FILE     default: DIR/../nested/l1-initramfs.img
 #   --extra PATH   another program for /usr/bin (plugctl, benchmarks); repeatable
 #
-# L1 uses the same kernel as L2 (guest/vmlinuz).  Skips the work when the output is newer
-# than every input.
+# L1 boots L1-KERNEL-DIR/vmlinuz (run-l1.sh --kernel).  Skips the work when the output is
+# newer than every input.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,10 +20,11 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=../../guest/initramfs-lib.sh
 . "$repo/guest/initramfs-lib.sh"
 
-guest="" e2e="" plugvm="" out="" extras=()
+guest="" l1k="" e2e="" plugvm="" out="" extras=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --guest) guest=$2; shift 2 ;;
+        --l1-kernel) l1k=$2; shift 2 ;;
         --e2e) e2e=$2; shift 2 ;;
         --plugvm) plugvm=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
@@ -31,22 +32,23 @@ while [ $# -gt 0 ]; do
         *) echo "build-l1.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-[ -n "$guest" ] && [ -n "$e2e" ] || { echo "usage: build-l1.sh --guest DIR --e2e PATH [--plugvm PATH] [--out FILE]" >&2; exit 2; }
+[ -n "$guest" ] && [ -n "$l1k" ] && [ -n "$e2e" ] ||
+    { echo "usage: build-l1.sh --guest DIR --l1-kernel DIR --e2e PATH [--plugvm PATH] [--out FILE]" >&2; exit 2; }
 guest=$(cd "$guest" && pwd)
 out=${out:-$guest/../nested/l1-initramfs.img}
 mkdir -p "$(dirname "$out")"
 log() { echo "build-l1.sh: $*" >&2; }
 
-for f in "$guest/vmlinuz" "$guest/initramfs.img" "$guest/kernel-release" "$e2e" ${plugvm:+"$plugvm"}; do
+for f in "$guest/vmlinuz" "$guest/initramfs.img" "$l1k/kernel-release" "$e2e" ${plugvm:+"$plugvm"}; do
     [ -e "$f" ] || { log "missing $f"; exit 1; }
 done
-release=$(cat "$guest/kernel-release")
-moddir=$guest/kernel/lib/modules/$release/kernel
+release=$(cat "$l1k/kernel-release")
+moddir=$l1k/kernel/lib/modules/$release/kernel
 qemu=$(command -v qemu-system-x86_64) || { log "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"; exit 1; }
 qemu_fw=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/kvmvapic.bin)
 modules=(virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko)
 
-inputs=("$here/build-l1.sh" "$here/l1-init" "$repo/guest/initramfs-lib.sh" "$guest/vmlinuz"
+inputs=("$here/build-l1.sh" "$here/l1-init" "$repo/guest/initramfs-lib.sh" "$guest/vmlinuz" "$l1k/kernel-release"
         "$guest/initramfs.img" "$e2e" "$qemu" ${plugvm:+"$plugvm"} ${extras[@]+"${extras[@]}"})
 if ! ird_stale "$out" "${inputs[@]}"; then
     log "up to date: $out"
@@ -89,6 +91,7 @@ echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
 echo 'root:x:0:' > "$root/etc/group"
 {
     echo "kernel $release"
+    echo "guest $(cat "$guest/kernel-release")"
     echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "plugvm ${plugvm:-none}"
     echo "qemu $("$qemu" --version | head -n 1)"

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The nested test bed's L1 kernel (docs/testing.md): Debian's cloud kernel from
+# bookworm-backports (Linux 6.12), not the guest's (Debian 12's 6.1).
+#
+#   l1-kernel.sh OUTDIR GUEST_DIR
+#
+# Outputs (OUTDIR): vmlinuz, kernel-release, kernel/ (the unpacked package: L1's kvm modules).
+#
+# Why a newer L1 than L2: L1 plays the host, and a host on Linux 6.12 or later lets a VMM
+# turn off KVM_X86_QUIRK_SLOT_ZAP_ALL, so that deleting one DIMM's memory slot drops only
+# that slot's nested mappings instead of all of the guest's (src/kvm.c). plugvm does; on
+# L1's old 6.1 every VMM's hot-remove paid for the zap-all and every add after a removal
+# re-faulted the whole guest. Debian 12 hosts get 6.12 from the same backports suite, and
+# Debian 13's own kernel is 6.12. The guest (L2) stays Debian 12's kernel.
+#
+# The package comes through apt with a private source list and state directory under the
+# cache, so the host's apt configuration is left alone; it is downloaded and unpacked,
+# never installed. PLUGVM_L1_KERNEL=guest uses GUEST_DIR's kernel instead (the bed as it
+# was before 2026-12-02, for comparisons).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+[ $# = 2 ] || { echo "usage: l1-kernel.sh OUTDIR GUEST_DIR" >&2; exit 2; }
+out=$1 guest=$2
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+cache=${PLUGVM_CACHE_DIR:-$repo/build/cache}
+mkdir -p "$cache"
+# shellcheck source=../../guest/initramfs-lib.sh
+. "$repo/guest/initramfs-lib.sh"
+log() { echo "l1-kernel.sh: $*" >&2; }
+
+publish() { # publish VMLINUZ RELEASE KERNEL_TREE
+    if ird_stale "$out/vmlinuz" "$1"; then
+        cp "$1" "$out/vmlinuz.tmp" && mv -f "$out/vmlinuz.tmp" "$out/vmlinuz"
+    fi
+    # Rewritten only when it changes: build-l1.sh rebuilds L1's image when it is newer.
+    if [ "$(cat "$out/kernel-release" 2>/dev/null)" != "$2" ] ||
+       [ "$(readlink "$out/kernel" 2>/dev/null)" != "$3" ]; then
+        ln -sfn "$3" "$out/kernel"
+        echo "$2" > "$out/kernel-release.tmp" && mv -f "$out/kernel-release.tmp" "$out/kernel-release"
+    fi
+}
+
+if [ "${PLUGVM_L1_KERNEL:-backports}" = guest ]; then
+    publish "$guest/vmlinuz" "$(cat "$guest/kernel-release")" "$guest/kernel"
+    log "ready: $out/vmlinuz (the guest's kernel, PLUGVM_L1_KERNEL=guest)"
+    exit 0
+fi
+[ "${PLUGVM_L1_KERNEL:-backports}" = backports ] ||
+    { log "PLUGVM_L1_KERNEL must be backports or guest"; exit 2; }
+
+suite=bookworm-backports
+apt_dir=$cache/apt-$suite
+mkdir -p "$apt_dir/lists/partial"
+echo "deb http://deb.debian.org/debian $suite main" > "$apt_dir/sources.list"
+apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+          -o "Dir::State::Lists=$apt_dir/lists" -o "APT::Sandbox::User=root")
+
+resolve() {
+    apt-cache "${apt_opts[@]}" depends linux-image-cloud-amd64 2>/dev/null |
+        awk '$1 == "Depends:" && $2 ~ /^linux-image-.*-cloud-amd64$/ {print $2; exit}' || true
+}
+pkg=$(resolve)
+if [ -z "$pkg" ]; then
+    log "updating the package list of $suite (private to $apt_dir)"
+    apt-get "${apt_opts[@]}" -q update >&2 || true
+    pkg=$(resolve)
+fi
+if [ -z "$pkg" ]; then
+    if [ -s "$out/kernel-package" ]; then
+        pkg=$(cat "$out/kernel-package")
+        log "cannot resolve linux-image-cloud-amd64 in $suite; reusing $pkg"
+    else
+        log "cannot resolve linux-image-cloud-amd64 in $suite (no network to deb.debian.org?)"
+        exit 1
+    fi
+fi
+
+deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
+if [ -z "$deb" ]; then
+    log "downloading $pkg ($suite) into $cache"
+    ( cd "$cache" && apt-get "${apt_opts[@]}" download -q "$pkg" ) >&2
+    deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
+    [ -n "$deb" ] || { log "apt-get download $pkg produced no .deb"; exit 1; }
+fi
+
+tree=$out/kernel-tree
+if [ ! -e "$tree/.unpacked" ] || [ "$(cat "$tree/.unpacked")" != "$(basename "$deb")" ]; then
+    log "unpacking $(basename "$deb")"
+    rm -rf "$tree"
+    mkdir -p "$tree"
+    dpkg -x "$deb" "$tree"
+    basename "$deb" > "$tree/.unpacked"
+fi
+release=$(ls "$tree/lib/modules")
+vmlinuz=$tree/boot/vmlinuz-$release
+[ -e "$vmlinuz" ] || { log "no boot/vmlinuz-$release in $deb"; exit 1; }
+echo "$pkg" > "$out/kernel-package"
+publish "$vmlinuz" "$release" "$tree"
+log "ready: $out/vmlinuz ($release)"

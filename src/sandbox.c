@@ -33,8 +33,9 @@ static const int plain_syscalls[] = {
 	SCMP_SYS(openat), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(statfs),
 	SCMP_SYS(fstatfs), SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(ftruncate),
 	SCMP_SYS(fallocate), SCMP_SYS(memfd_create), SCMP_SYS(sysinfo),
-	/* memory, minus executable mappings (mmap and mprotect below) */
-	SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(brk),
+	/* memory, minus executable mappings (mmap and mprotect below); mincore: the memmap
+	 * warm-up looks for boot RAM the guest never touched */
+	SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(mincore), SCMP_SYS(brk),
 	/* threads: locks, the vCPU kick signal, joining at exit; a vCPU thread may still be
 	 * in glibc's thread start-up (with all signals blocked, where a trap would kill
 	 * without a word) when the filter arrives */

@@ -219,6 +219,23 @@ static void wake_main_loop(void *opaque)
 	}
 }
 
+/* The guest keeps the memmap of hot-added DIMMs in its boot RAM, on the DIMM's node. */
+static void warm_boot_ram_for_memmap(struct machine *m, struct memmap_warmup *w)
+{
+	struct memmap_warmup_ram ram[MEMMAP_WARMUP_MAX_RAM];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->ram.nr && n < MEMMAP_WARMUP_MAX_RAM; i++) {
+		unsigned idx = m->layout.ram[i].node;
+
+		ram[n++] = (struct memmap_warmup_ram){
+			.hva = m->ram.map[i].hva, .gpa = m->ram.map[i].gpa, .size = m->ram.map[i].size,
+			.node = m->cfg->nr_numa ? m->cfg->numa[idx].nodeid : 0,
+		};
+	}
+	memmap_warmup_set_boot_ram(w, ram, n, NULL);
+}
+
 static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
 {
 	struct memory_devices *md = &memory_devices;
@@ -238,14 +255,15 @@ static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
 	/* PLUGVM_MEMMAP_WARMUP=0 leaves the pages to the guest's own faults: a measurement
 	 * switch (docs/memory.md), not an option. */
 	const char *warm = getenv("PLUGVM_MEMMAP_WARMUP");
-	if (m->cfg->slots && memmap_on_memory_requested(vm_guest_cmdline(m->cfg)) &&
-	    !(warm && strcmp(warm, "0") == 0)) {
+	if (m->cfg->slots && !(warm && strcmp(warm, "0") == 0)) {
 		uint64_t block = m->layout.block_size;
 
 		if (memmap_warmup_start(&memmap_warmup, block, memmap_on_memory_bytes(block), NULL) < 0) {
 			pv_format(err, errlen, "memmap warm-up thread: %s", strerror(errno));
 			return -1;
 		}
+		if (!memmap_on_memory_requested(vm_guest_cmdline(m->cfg)))
+			warm_boot_ram_for_memmap(m, &memmap_warmup);
 		md->warmup = &memmap_warmup;
 	}
 	if (io_bus_register(MEMHP_IO_BASE, MEMHP_IO_LEN, memory_devices_io, md) < 0) {

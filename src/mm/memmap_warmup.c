@@ -30,13 +30,80 @@ static bool overlaps(const uint8_t *a, uint64_t alen, const uint8_t *b, uint64_t
 	return a < b + blen && b < a + alen;
 }
 
-/* Lock held: the next chunk of the oldest job, or false when there is none. */
-static bool next_chunk(struct memmap_warmup *w, uint8_t **addr, uint64_t *len)
+/* The guest never takes its memmap from the DMA zone (GFP_KERNEL stops at DMA32). */
+#define BOOT_RAM_SKIP_BELOW (16ull * 1024 * 1024)
+
+static bool mincore_untouched(const void *addr, uint64_t len)
 {
+	/* Only the warm-up thread calls this. */
+	static _Thread_local unsigned char vec[MEMMAP_WARMUP_BOOT_PIECE / 4096];
+	uint64_t pages = len / 4096;
+
+	if (pages > sizeof(vec) || mincore((void *)addr, len, vec) < 0)
+		return false;
+	for (uint64_t i = 0; i < pages; i++)
+		if (vec[i] & 1)
+			return false;
+	return true;
+}
+
+static void drop_job(struct memmap_warmup *w, unsigned i)
+{
+	memmove(&w->jobs[i], &w->jobs[i + 1], (w->nr_jobs - i - 1) * sizeof(w->jobs[0]));
+	w->nr_jobs--;
+	pthread_cond_broadcast(&w->progress);
+}
+
+static bool node_has_ram(const struct memmap_warmup *w, unsigned node)
+{
+	for (unsigned i = 0; i < w->nr_ram; i++)
+		if (w->ram[i].node == node)
+			return true;
+	return false;
+}
+
+/* Lock held: the next 2 MiB block of boot RAM for job j to look at, or false when its
+ * node's boot RAM is scanned to the end. A node without boot RAM takes any node's, as
+ * the guest's allocator falls back to the nearest node. */
+static bool next_boot_block(struct memmap_warmup *w, struct memmap_warmup_job *j, uint8_t **addr)
+{
+	bool any_node = !node_has_ram(w, j->node);
+
+	for (; j->ram < w->nr_ram; j->ram++, j->cursor = 0) {
+		const struct memmap_warmup_ram *r = &w->ram[j->ram];
+		uint64_t gpa = r->gpa + j->cursor;
+
+		if (!any_node && r->node != j->node)
+			continue;
+		if (gpa < BOOT_RAM_SKIP_BELOW)
+			gpa = BOOT_RAM_SKIP_BELOW;
+		gpa = align_up(gpa, MEMMAP_WARMUP_BOOT_PIECE);
+		if (gpa < r->gpa || gpa - r->gpa > r->size ||
+		    r->size - (gpa - r->gpa) < MEMMAP_WARMUP_BOOT_PIECE)
+			continue;
+		*addr = r->hva + (gpa - r->gpa);
+		j->cursor = gpa - r->gpa + MEMMAP_WARMUP_BOOT_PIECE;
+		return true;
+	}
+	return false;
+}
+
+/* Lock held: the next chunk of the oldest job, or false when there is none. *boot_id is
+ * the job's id when the chunk is a boot RAM block still to be checked for untouched
+ * pages (see boot_block_done), 0 otherwise. */
+static bool next_chunk(struct memmap_warmup *w, uint8_t **addr, uint64_t *len, unsigned *boot_id)
+{
+	*boot_id = 0;
 	while (w->nr_jobs) {
 		struct memmap_warmup_job *j = &w->jobs[0];
 
-		if (j->next_top >= w->block_size && j->done < w->memmap_bytes) {
+		if (j->in_boot_ram) {
+			if (j->left && next_boot_block(w, j, addr)) {
+				*len = MEMMAP_WARMUP_BOOT_PIECE;
+				*boot_id = j->id;
+				return true;
+			}
+		} else if (j->next_top >= w->block_size && j->done < w->memmap_bytes) {
 			uint64_t left = w->memmap_bytes - j->done;
 
 			*addr = j->hva + (j->next_top - w->block_size) + j->done;
@@ -48,11 +115,23 @@ static bool next_chunk(struct memmap_warmup *w, uint8_t **addr, uint64_t *len)
 			}
 			return true;
 		}
-		memmove(&w->jobs[0], &w->jobs[1], (w->nr_jobs - 1) * sizeof(w->jobs[0]));
-		w->nr_jobs--;
-		pthread_cond_broadcast(&w->progress);
+		drop_job(w, 0);
 	}
 	return false;
+}
+
+/* Lock held: a boot RAM block of job id was warmed (warmed bytes, 0 when it was not). The
+ * job may have been cancelled meanwhile. */
+static void boot_block_done(struct memmap_warmup *w, unsigned id, uint64_t warmed)
+{
+	for (unsigned i = 0; i < w->nr_jobs; i++) {
+		struct memmap_warmup_job *j = &w->jobs[i];
+
+		if (j->id == id) {
+			j->left -= warmed < j->left ? warmed : j->left;
+			return;
+		}
+	}
 }
 
 static void *warmup_thread(void *arg)
@@ -69,20 +148,27 @@ static void *warmup_thread(void *arg)
 	while (!w->stop) {
 		uint8_t *addr;
 		uint64_t len;
+		unsigned boot_id;
 
-		if (!next_chunk(w, &addr, &len)) {
+		if (!next_chunk(w, &addr, &len, &boot_id)) {
 			pthread_cond_wait(&w->work, &w->lock);
 			continue;
 		}
 		w->busy = addr;
 		w->busy_len = len;
 		pthread_mutex_unlock(&w->lock);
-		/* A failure (an old kernel, memory the host cannot give) leaves the pages
-		 * to the guest's own first touch, as without the warm-up. */
-		int ret = w->populate(addr, len);
+		/* A boot RAM block the guest has touched is in use there: not its next memmap.
+		 * A failure (an old kernel, memory the host cannot give) leaves the pages to
+		 * the guest's own first touch, as without the warm-up. */
+		bool wanted = !boot_id || w->untouched(addr, len);
+		int ret = wanted ? w->populate(addr, len) : -1;
 		pthread_mutex_lock(&w->lock);
-		if (ret == 0)
+		if (ret == 0) {
 			w->warmed_bytes += len;
+			pv_trace("memmap-warmup %p %" PRIu64, (void *)addr, len);
+		}
+		if (boot_id)
+			boot_block_done(w, boot_id, ret == 0 ? len : 0);
 		w->busy = NULL;
 		w->busy_len = 0;
 		pthread_cond_broadcast(&w->progress);
@@ -136,19 +222,64 @@ void memmap_warmup_stop(struct memmap_warmup *w)
 	pthread_mutex_destroy(&w->lock);
 }
 
-void memmap_warmup_queue(struct memmap_warmup *w, void *hva, uint64_t size)
+/* The guest's memmap for size bytes of DIMM, in the 2 MiB pieces it allocates. */
+static uint64_t boot_memmap_bytes(const struct memmap_warmup *w, uint64_t size)
 {
-	if (!w->started || !hva || size < w->block_size)
+	return align_up(size / w->block_size * w->memmap_bytes, MEMMAP_WARMUP_BOOT_PIECE);
+}
+
+void memmap_warmup_set_boot_ram(struct memmap_warmup *w, const struct memmap_warmup_ram *ram,
+				unsigned nr, bool (*untouched)(const void *addr, uint64_t len))
+{
+	unsigned n = 0;
+
+	if (nr > MEMMAP_WARMUP_MAX_RAM)
+		nr = MEMMAP_WARMUP_MAX_RAM;
+	/* Scan order: the Normal zone (above 4 GiB) first, as the guest allocates from it
+	 * before it falls back to DMA32. */
+	for (int high = 1; high >= 0; high--)
+		for (unsigned i = 0; i < nr; i++)
+			if ((ram[i].gpa >= (4ull << 30)) == (bool)high && ram[i].size)
+				w->ram[n++] = ram[i];
+	w->nr_ram = n;
+	w->untouched = untouched ? untouched : mincore_untouched;
+}
+
+void memmap_warmup_queue(struct memmap_warmup *w, void *hva, uint64_t size, unsigned node,
+			 bool hotplugged)
+{
+	struct memmap_warmup_job job = { .hva = hva, .size = size, .node = node };
+
+	if (!w->started || !hva || size < w->block_size || (w->nr_ram && !hotplugged))
 		return;
 	pthread_mutex_lock(&w->lock);
-	if (w->nr_jobs < PLUGVM_MAX_SLOTS) {
-		w->jobs[w->nr_jobs++] = (struct memmap_warmup_job){
-			.hva = hva, .size = size, .next_top = size - size % w->block_size
-		};
+	if (w->nr_ram) {
+		uint64_t need = boot_memmap_bytes(w, size);
+		uint64_t reused = need < w->boot_credit ? need : w->boot_credit;
+
+		w->boot_credit -= reused;
+		job.in_boot_ram = true;
+		job.left = need - reused;
+	} else {
+		job.next_top = size - size % w->block_size;
+	}
+	if ((!job.in_boot_ram || job.left) && w->nr_jobs < PLUGVM_MAX_SLOTS) {
+		job.id = ++w->next_id ? w->next_id : ++w->next_id; /* never 0 */
+		w->jobs[w->nr_jobs++] = job;
 		pthread_cond_signal(&w->work);
 	}
 	pthread_mutex_unlock(&w->lock);
-	pv_trace("memmap-warmup queued %" PRIu64, size);
+	pv_trace("memmap-warmup queued %" PRIu64 "%s %" PRIu64, size,
+		 job.in_boot_ram ? " boot-ram" : "", job.left);
+}
+
+void memmap_warmup_memmap_freed(struct memmap_warmup *w, uint64_t size)
+{
+	if (!w->started || !w->nr_ram)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->boot_credit += boot_memmap_bytes(w, size);
+	pthread_mutex_unlock(&w->lock);
 }
 
 void memmap_warmup_cancel(struct memmap_warmup *w, void *hva, uint64_t size)

@@ -1,15 +1,28 @@
 /*
- * Warms the host pages under a hot-added DIMM's memmap (mm/memmap_on_memory.h) from a
- * thread of its own while the guest handles the hotplug event. Each memory block's
- * first memmap_bytes are populated with MADV_POPULATE_WRITE, highest block first, the
- * order in which Linux adds them (the DSDT lists them that way). The guest would fault
- * those very pages in one by one as it initialises its struct pages; warmed, its first
- * touch finds them present. Nothing else of the DIMM is touched, so the host backs no
- * memory the guest is not about to write.
+ * Warms the host pages under the guest's memmap for a hot-added DIMM (its struct pages,
+ * 1/64 of the DIMM) from a thread of its own while the guest handles the hotplug event.
+ * The guest would fault those pages in one by one as it initialises its struct pages;
+ * warmed, its first touch finds them present. Two places, depending on the guest:
  *
- * Best effort: a range the kernel cannot populate is left to the guest's own faults.
- * A DIMM that goes away must be cancelled first (memmap_warmup_cancel), so that no
- * warm-up repopulates memory plugvm has just given back to the host.
+ * - memmap on the DIMM (memory_hotplug.memmap_on_memory, mm/memmap_on_memory.h): each
+ *   memory block's first memmap_bytes are populated, highest block first, the order in
+ *   which Linux adds them (the DSDT lists them that way). Exact: Linux puts it there.
+ * - memmap in boot RAM (every other guest; memmap_warmup_set_boot_ram): Linux takes one
+ *   2 MiB page per 128 MiB section from its buddy allocator, which hands out the lowest
+ *   free 2 MiB blocks of the DIMM's node first (seen in the nested bed: consecutive
+ *   blocks from the lowest one the guest had never touched). plugvm cannot see which
+ *   blocks are free, but a 2 MiB block of which the host has never backed a single page
+ *   was never touched by the guest, so it is free there, and the lowest such blocks are
+ *   the guest's next ones. The warm-up populates exactly as many of them as the DIMM
+ *   needs (size / 64), from the Normal zone's RAM (above 4 GiB) first, as the guest's
+ *   allocator prefers it. A wrong guess costs host memory that the guest can still use
+ *   (it stays free boot RAM), never correctness.
+ *
+ * Nothing of the DIMM beyond its memmap is touched, so the host backs no memory the
+ * guest is not about to write. Best effort: a range the kernel cannot populate is left
+ * to the guest's own faults. A DIMM that goes away must be cancelled first
+ * (memmap_warmup_cancel), so that no warm-up repopulates memory plugvm has just given
+ * back to the host.
  */
 #ifndef PLUGVM_MEMMAP_WARMUP_H
 #define PLUGVM_MEMMAP_WARMUP_H
@@ -20,11 +33,30 @@
 
 #include "config.h"
 
+/* Boot RAM the guest's memmap may come from: one piece of one node, one mapping. */
+struct memmap_warmup_ram {
+	uint8_t *hva;
+	uint64_t gpa, size;
+	unsigned node; /* the guest's NUMA node id */
+};
+
+#define MEMMAP_WARMUP_MAX_RAM 16
+/* The guest's memmap is allocated in pieces of this size (one PMD of its vmemmap). */
+#define MEMMAP_WARMUP_BOOT_PIECE (2u * 1024u * 1024u)
+
 struct memmap_warmup_job {
-	uint8_t *hva;      /* the DIMM's host mapping */
+	uint8_t *hva;      /* the DIMM's host mapping (cancel matches on it) */
 	uint64_t size;     /* a multiple of block_size */
+	unsigned id;       /* finds the job again after the lock was dropped */
+	bool in_boot_ram;
+	/* memmap on the DIMM */
 	uint64_t next_top; /* offset of the end of the next block to warm (counts down) */
 	uint64_t done;     /* bytes of this block's memmap already warmed */
+	/* memmap in boot RAM */
+	unsigned node;
+	uint64_t left;     /* bytes still to warm */
+	unsigned ram;      /* index into ram[] of the piece being scanned */
+	uint64_t cursor;   /* offset into that piece of the next 2 MiB block to look at */
 };
 
 struct memmap_warmup {
@@ -34,7 +66,14 @@ struct memmap_warmup {
 	bool started, stop;
 	uint64_t block_size, memmap_bytes;
 	struct memmap_warmup_job jobs[PLUGVM_MAX_SLOTS];
-	unsigned nr_jobs;
+	unsigned nr_jobs, next_id;
+	/* Boot RAM in scan order (above 4 GiB first); none: the memmap is on the DIMM. */
+	struct memmap_warmup_ram ram[MEMMAP_WARMUP_MAX_RAM];
+	unsigned nr_ram;
+	bool (*untouched)(const void *addr, uint64_t len);
+	/* Memmap bytes that ejected DIMMs gave back to the guest's allocator, which hands
+	 * them out again first: a hot-add warms only what they do not cover. */
+	uint64_t boot_credit;
 	/* The chunk being populated right now, outside the lock; NULL when none. */
 	const uint8_t *busy;
 	uint64_t busy_len;
@@ -50,8 +89,21 @@ int memmap_warmup_start(struct memmap_warmup *w, uint64_t block_size, uint64_t m
 /* Stops and joins the thread; safe on a warm-up that never started. */
 void memmap_warmup_stop(struct memmap_warmup *w);
 
-/* Queues a DIMM of size bytes at hva (size a multiple of block_size). */
-void memmap_warmup_queue(struct memmap_warmup *w, void *hva, uint64_t size);
+/* The guest keeps its memmap in boot RAM: hot-added DIMMs warm the boot RAM blocks it is
+ * expected to take (see above) instead of the DIMM's own. ram[] ascending by gpa; at most
+ * MEMMAP_WARMUP_MAX_RAM. untouched NULL: mincore (tests pass their own). Before any
+ * queue. */
+void memmap_warmup_set_boot_ram(struct memmap_warmup *w, const struct memmap_warmup_ram *ram,
+				unsigned nr, bool (*untouched)(const void *addr, uint64_t len));
+
+/* Queues a DIMM of size bytes at hva (size a multiple of block_size) on guest node
+ * node. With boot RAM set, only a hot-added DIMM is queued: the memmap of one present
+ * at boot is allocated while the guest boots, when every block still looks untouched. */
+void memmap_warmup_queue(struct memmap_warmup *w, void *hva, uint64_t size, unsigned node,
+			 bool hotplugged);
+/* A DIMM of size bytes was ejected: with boot RAM set, the guest has freed its memmap
+ * there (resident blocks that its next hot-adds reuse before any untouched one). */
+void memmap_warmup_memmap_freed(struct memmap_warmup *w, uint64_t size);
 /* Forgets every job inside [hva, hva + size) and waits for a chunk of it that is being
  * populated at that moment; afterwards the warm-up touches none of it. */
 void memmap_warmup_cancel(struct memmap_warmup *w, void *hva, uint64_t size);

@@ -86,10 +86,12 @@ static void release_backend_memory(struct mem_backend *b)
  * CPU while the guest may be waiting for it (it took 4-8 ms instead of 0.5 when the
  * warm-up started first, docs/benchmarks.md). The guest's first memmap write comes
  * milliseconds later, after its ACPI work. */
-static void queue_warmup(struct memory_devices *md, struct mem_backend *b)
+static void queue_warmup(struct memory_devices *md, struct mem_backend *b, unsigned node,
+			 bool hotplugged)
 {
-	if (md->warmup && !b->prealloc)
-		memmap_warmup_queue(md->warmup, b->hva, b->size);
+	/* A preallocated DIMM needs no warming, but boot RAM under its memmap may. */
+	if (md->warmup && (!b->prealloc || md->warmup->nr_ram))
+		memmap_warmup_queue(md->warmup, b->hva, b->size, node, hotplugged);
 }
 
 /* Before a DIMM's memory goes back to the host: a warm-up still running on it would
@@ -151,6 +153,8 @@ static void carry_out(struct memory_devices *md, const struct md_deferred *w)
 		/* The KVM slot is gone (remove_ejected): the memory can go back, then the
 		 * backend is free, then the client hears of it. */
 		cancel_warmup(md, w->backend);
+		if (md->warmup)
+			memmap_warmup_memmap_freed(md->warmup, w->backend->size);
 		release_backend_memory(w->backend);
 		pthread_mutex_lock(&md->lock);
 		w->backend->in_use = false;
@@ -484,12 +488,12 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 		if (ret == 0) {
 			record_dimm(md, &p, slot, addr, true);
 			ret = memhp_plug_mapped(&md->hp, slot);
-			queue_warmup(md, p.backend);
+			queue_warmup(md, p.backend, p.node, true);
 		}
 	} else {
 		if (map_dimm(md, &p, slot, addr, err) < 0)
 			return -1;
-		queue_warmup(md, p.backend);
+		queue_warmup(md, p.backend, p.node, false);
 		record_dimm(md, &p, slot, addr, false);
 		ret = memhp_plug(&md->hp, slot, addr, p.req.size, p.node, false);
 	}

@@ -284,6 +284,50 @@ static void test_memmap_warmup_follows_dimm(void **state)
 	memmap_warmup_stop(&w);
 }
 
+/* A default guest keeps a new DIMM's memmap in boot RAM: a 256 MiB hot-add warms the two
+ * lowest untouched 2 MiB blocks from 16 MiB up (4 MiB, 1/64 of the DIMM) and none of
+ * the DIMM itself. */
+static void test_memmap_warmup_boot_ram(void **state)
+{
+	const uint64_t boot_size = 64 * MiB;
+	uint8_t *boot = mmap(NULL, boot_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct memmap_warmup w;
+	struct mem_backend *b;
+
+	(void)state;
+	assert_true(boot != MAP_FAILED);
+	madvise(boot, boot_size, MADV_NOHUGEPAGE);
+	boot[16 * MiB] = 1; /* the guest uses the block at 16 MiB */
+	struct memmap_warmup_ram ram = { .hva = boot, .gpa = 0, .size = boot_size, .node = 0 };
+	assert_int_equal(memmap_warmup_start(&w, 128 * MiB, 2 * MiB, NULL), 0);
+	memmap_warmup_set_boot_ram(&w, &ram, 1, NULL);
+	md.warmup = &w;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=256M"), 0);
+	b = backend_registry_find(&backends, "m1");
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	memmap_warmup_drain(&w);
+	assert_int_equal(resident_pages(boot, 16 * MiB), 0);
+	assert_int_equal(resident_pages(boot + 16 * MiB, 2 * MiB), 1);
+	assert_int_equal(resident_pages(boot + 18 * MiB, 4 * MiB), 1024);
+	assert_int_equal(resident_pages(boot + 22 * MiB, boot_size - 22 * MiB), 0);
+	assert_int_equal(resident_pages(b->hva, 256 * MiB), 0);
+	/* Ejected, the DIMM's memmap is free in the guest and the next hot-add reuses it:
+	 * no more boot RAM is warmed (endurance: RSS stays flat over add/remove cycles). */
+	struct control_error e;
+	guest_read(MEMHP_REG_QUEUE);
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	memory_devices_run_deferred(&md);
+	assert_int_equal(count_devices(), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	memmap_warmup_drain(&w);
+	assert_int_equal(resident_pages(boot, boot_size), 1 + 1024);
+	md.warmup = NULL;
+	memmap_warmup_stop(&w);
+	munmap(boot, boot_size);
+}
+
 static void test_errors_change_nothing(void **state)
 {
 	static const struct { const char *cmd; const char *needle; } bad[] = {
@@ -536,6 +580,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hot_add_ged_overlaps_kvm_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_add_kvm_refusal_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memmap_warmup_follows_dimm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memmap_warmup_boot_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slots_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_only_after_ej0, setup, teardown),

@@ -34,42 +34,15 @@ mkdir -p "$cache"
 log() { echo "guest/build.sh: $*" >&2; }
 
 # --- kernel ------------------------------------------------------------------------------
-# Resolve the metapackage to its current image package.  Offline, fall back to the last
-# resolution recorded in OUTDIR.
-pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null \
-      | awk '$1 == "Depends:" && $2 ~ /^linux-image-.*-cloud-amd64$/ {print $2; exit}' || true)
-if [ -z "$pkg" ]; then
-    if [ -s "$out/kernel-package" ]; then
-        pkg=$(cat "$out/kernel-package")
-        log "apt-cache cannot resolve linux-image-cloud-amd64; reusing $pkg"
-    else
-        log "cannot resolve linux-image-cloud-amd64: run 'apt-get update' once (as root)"
-        exit 1
-    fi
-fi
+deb=$(ird_kernel_deb "$cache" "$out/kernel-package") || exit 1
+pkg=$(cat "$out/kernel-package")
 release=${pkg#linux-image-}
-
-deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
-if [ -z "$deb" ]; then
-    log "downloading $pkg into $cache"
-    ( cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "$pkg" ) >&2
-    deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
-    [ -n "$deb" ] || { log "apt-get download $pkg produced no .deb"; exit 1; }
-fi
-
-if [ ! -e "$out/kernel/.unpacked" ] || [ "$(cat "$out/kernel/.unpacked")" != "$(basename "$deb")" ]; then
-    log "unpacking $(basename "$deb")"
-    rm -rf "$out/kernel"
-    mkdir -p "$out/kernel"
-    dpkg -x "$deb" "$out/kernel"
-    basename "$deb" > "$out/kernel/.unpacked"
-fi
+ird_unpack_deb "$deb" "$out/kernel"
 vmlinuz=$(find "$out/kernel/boot" -maxdepth 1 -name "vmlinuz-$release" | head -n 1)
 [ -n "$vmlinuz" ] || { log "no boot/vmlinuz-$release in $deb"; exit 1; }
 if ird_stale "$out/vmlinuz" "$vmlinuz"; then
     cp "$vmlinuz" "$out/vmlinuz.tmp" && mv -f "$out/vmlinuz.tmp" "$out/vmlinuz"
 fi
-echo "$pkg" > "$out/kernel-package.tmp" && mv -f "$out/kernel-package.tmp" "$out/kernel-package"
 echo "$release" > "$out/kernel-release.tmp" && mv -f "$out/kernel-release.tmp" "$out/kernel-release"
 
 # --- initramfs ---------------------------------------------------------------------------

@@ -22,7 +22,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 [ $# = 2 ] || { echo "usage: l1-kernel.sh OUTDIR GUEST_DIR" >&2; exit 2; }
-out=$1 guest=$2
+out=$1
+guest=$(cd "$2" && pwd)
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 cache=${PLUGVM_CACHE_DIR:-$repo/build/cache}
@@ -56,47 +57,19 @@ apt_dir=$cache/apt-$suite
 mkdir -p "$apt_dir/lists/partial"
 echo "deb http://deb.debian.org/debian $suite main" > "$apt_dir/sources.list"
 apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
-          -o "Dir::State::Lists=$apt_dir/lists" -o "APT::Sandbox::User=root")
+          -o "Dir::State::Lists=$apt_dir/lists")
 
-resolve() {
-    apt-cache "${apt_opts[@]}" depends linux-image-cloud-amd64 2>/dev/null |
-        awk '$1 == "Depends:" && $2 ~ /^linux-image-.*-cloud-amd64$/ {print $2; exit}' || true
-}
-pkg=$(resolve)
-if [ -z "$pkg" ]; then
-    log "updating the package list of $suite (private to $apt_dir)"
+# The suite's package list, private to the cache, is fetched once; later runs (and runs
+# without network) use it as it is.
+if [ -z "$(find "$apt_dir/lists" -maxdepth 1 -name '*Packages*' -print -quit)" ]; then
+    log "fetching the package list of $suite (private to $apt_dir)"
     apt-get "${apt_opts[@]}" -q update >&2 || true
-    pkg=$(resolve)
 fi
-if [ -z "$pkg" ]; then
-    if [ -s "$out/kernel-package" ]; then
-        pkg=$(cat "$out/kernel-package")
-        log "cannot resolve linux-image-cloud-amd64 in $suite; reusing $pkg"
-    else
-        log "cannot resolve linux-image-cloud-amd64 in $suite (no network to deb.debian.org?)"
-        exit 1
-    fi
-fi
-
-deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
-if [ -z "$deb" ]; then
-    log "downloading $pkg ($suite) into $cache"
-    ( cd "$cache" && apt-get "${apt_opts[@]}" download -q "$pkg" ) >&2
-    deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*_amd64.deb" | sort | tail -n 1)
-    [ -n "$deb" ] || { log "apt-get download $pkg produced no .deb"; exit 1; }
-fi
-
+deb=$(ird_kernel_deb "$cache" "$out/kernel-package" "${apt_opts[@]}") || exit 1
 tree=$out/kernel-tree
-if [ ! -e "$tree/.unpacked" ] || [ "$(cat "$tree/.unpacked")" != "$(basename "$deb")" ]; then
-    log "unpacking $(basename "$deb")"
-    rm -rf "$tree"
-    mkdir -p "$tree"
-    dpkg -x "$deb" "$tree"
-    basename "$deb" > "$tree/.unpacked"
-fi
+ird_unpack_deb "$deb" "$tree"
 release=$(ls "$tree/lib/modules")
 vmlinuz=$tree/boot/vmlinuz-$release
 [ -e "$vmlinuz" ] || { log "no boot/vmlinuz-$release in $deb"; exit 1; }
-echo "$pkg" > "$out/kernel-package"
 publish "$vmlinuz" "$release" "$tree"
 log "ready: $out/vmlinuz ($release)"

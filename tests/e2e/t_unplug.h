@@ -18,6 +18,11 @@ struct uq {
     int nev, cap;
     char **rep;           /* replies not yet taken by uq_exec, oldest first */
     int nrep, repcap;
+    /* The VMM may end at any moment (a guest that pulled memory from under itself): a
+     * closed connection is then logged and the call returns NULL/false, but it is not a
+     * failure by itself; the caller judges the VMM's exit. */
+    bool may_close;
+    bool closed;
 };
 
 /* Connects, reads the greeting and negotiates capabilities. */

@@ -94,6 +94,11 @@ char *uq_reply(struct uq *q, double timeout_s)
             return NULL;
         }
         if (!uq_pump(q, 100)) {
+            q->closed = true;
+            if (q->may_close) {
+                e2e_log("qmp: connection closed (the VMM ended)");
+                return NULL;
+            }
             e2e_fail("qmp: connection closed");
             e2e_stream_tail(&q->s, 10);
             return NULL;

@@ -5,12 +5,19 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "util.h"
 
 static pthread_once_t trace_once = PTHREAD_ONCE_INIT;
 static int trace_fd = -1;
+
+/* Lines logged while this thread holds the trace: written by the last pv_trace_release,
+ * so that a timed step does not include the trace's own write() calls. */
+static _Thread_local unsigned hold_depth;
+static _Thread_local size_t held_len;
+static _Thread_local char held[4096];
 
 static void trace_open(void)
 {
@@ -24,6 +31,19 @@ bool pv_trace_on(void)
 {
 	pthread_once(&trace_once, trace_open);
 	return trace_fd >= 0;
+}
+
+/* O_APPEND and whole lines per write(): lines from several threads never interleave. */
+static void write_lines(const char *buf, size_t len)
+{
+	if (len && write(trace_fd, buf, len) < 0)
+		return;
+}
+
+static void flush_held(void)
+{
+	write_lines(held, held_len);
+	held_len = 0;
 }
 
 void pv_trace(const char *fmt, ...)
@@ -42,7 +62,23 @@ void pv_trace(const char *fmt, ...)
 		return;
 	n += m < (int)sizeof(line) - n - 1 ? m : (int)sizeof(line) - n - 2;
 	line[n++] = '\n';
-	/* O_APPEND: lines from several threads never interleave. */
-	if (write(trace_fd, line, (size_t)n) < 0)
+	if (!hold_depth) {
+		write_lines(line, (size_t)n);
 		return;
+	}
+	if (held_len + (size_t)n > sizeof(held))
+		flush_held(); /* a full buffer costs one write inside the step, never a line */
+	memcpy(held + held_len, line, (size_t)n);
+	held_len += (size_t)n;
+}
+
+void pv_trace_hold(void)
+{
+	hold_depth++;
+}
+
+void pv_trace_release(void)
+{
+	if (hold_depth && --hold_depth == 0 && held_len && pv_trace_on())
+		flush_held();
 }

@@ -10,7 +10,14 @@
 
 /* True when PLUGVM_TRACE names a file that could be opened. */
 bool pv_trace_on(void);
-/* Appends "<now_ns> <formatted text>\n" to the trace file with one write(). */
+/* Appends "<now_ns> <formatted text>\n" to the trace file with one write(), or to the
+ * thread's held lines (pv_trace_hold). */
 void pv_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Between hold and release (they nest) the calling thread's lines are kept in memory and
+ * written together at the last release, so a step that is being timed (a guest's
+ * register access, a QMP command) does not also pay for the trace's writes.  Each line
+ * keeps the time it was logged at; lines from different threads may land out of order. */
+void pv_trace_hold(void);
+void pv_trace_release(void);
 
 #endif

@@ -313,6 +313,8 @@ void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 	uint32_t value = 0;
 	uint64_t t0 = pv_trace_on() ? pv_now_ns() : 0;
 
+	if (t0) /* the lines of _OST, _EJ0 and KVM's slot change are written after the access */
+		pv_trace_hold();
 	if (is_write) {
 		memcpy(&value, data, size < 4 ? size : 4);
 		memhp_write(&md->hp, offset, size, value);
@@ -320,9 +322,11 @@ void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 		value = memhp_read(&md->hp, offset, size);
 		memcpy(data, &value, size < 4 ? size : 4);
 	}
-	if (t0) /* start time, access, handler time: the write itself is not counted */
+	if (t0) { /* start time, access, handler time: the writes are not counted */
 		pv_trace("io %llu %c 0x%x 0x%x %llu", (unsigned long long)t0, is_write ? 'w' : 'r',
 			 offset, value, (unsigned long long)(pv_now_ns() - t0));
+		pv_trace_release();
+	}
 }
 
 static int parse_uint(const struct keyval_list *props, const char *key, uint64_t *out,

@@ -205,9 +205,12 @@ static void client_ready(void *opaque, int fd, short revents)
 			return;
 		}
 		if (n > 0) {
+			/* The trace of a command's steps is written once it is done. */
+			pv_trace_hold();
 			pv_trace("qmp-recv %zd", n);
 			strbuf_append(&c->in, buf, (size_t)n);
 			handle_input(c);
+			pv_trace_release();
 		}
 	}
 	update_client(c);

@@ -521,6 +521,21 @@ struct trace_sum {
                        * drops the slot after the guest's _EJ0 exit has returned) */
 };
 
+struct trace_line {
+    uint64_t t;
+    size_t seq;
+    char text[256];
+};
+
+/* Time order; lines logged in the same nanosecond keep their order in the file. */
+static int trace_line_cmp(const void *a, const void *b)
+{
+    const struct trace_line *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static struct trace_sum trace_read(struct hvm *h, uint64_t t_send, bool add_op)
 {
     struct trace_sum ts = {0};
@@ -532,18 +547,43 @@ static struct trace_sum trace_read(struct hvm *h, uint64_t t_send, bool add_op)
     if (!f)
         return ts;
     fseek(f, h->trace_off, SEEK_SET);
-    char line[256];
+    /* plugvm writes a thread's lines of one timed step together once the step is over
+     * (pv_trace_hold), so lines of different threads can land out of order: read them
+     * all, then walk them in time order. */
+    struct trace_line *lines = NULL;
+    size_t nlines = 0, cap = 0;
+    char text[256];
+    while (fgets(text, sizeof(text), f)) {
+        unsigned long long t;
+        if (sscanf(text, "%llu", &t) != 1 || t < t_send)
+            continue;
+        if (nlines == cap) {
+            cap = cap ? 2 * cap : 256;
+            lines = realloc(lines, cap * sizeof(*lines));
+            if (!lines)
+                abort();
+        }
+        lines[nlines].t = t;
+        lines[nlines].seq = nlines;
+        snprintf(lines[nlines].text, sizeof(lines[nlines].text), "%s", text);
+        nlines++;
+    }
+    h->trace_off = ftell(f);
+    fclose(f);
+    if (nlines)
+        qsort(lines, nlines, sizeof(*lines), trace_line_cmp);
     uint64_t recv = 0, ged = 0, first = 0, end = 0, kvm_at = 0;
     uint64_t io_from[64], io_to[64];
     double io = 0, kvm = 0;
     bool kvm_seen = false;
     int nio = 0;
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long long t, start, dur, size;
+    for (size_t i = 0; i < nlines; i++) {
+        const char *line = lines[i].text;
+        unsigned long long t = lines[i].t, start, dur, size;
         unsigned slot, src;
         char what[32], rw;
         unsigned off, val;
-        if (sscanf(line, "%llu %31s", &t, what) != 2 || t < t_send)
+        if (sscanf(line, "%*u %31s", what) != 1)
             continue;
         printf("TRACE %s", line); /* the raw steps, for the log (not the document) */
         if (!strcmp(what, "qmp-recv") && !recv)
@@ -579,8 +619,7 @@ static struct trace_sum trace_read(struct hvm *h, uint64_t t_send, bool add_op)
             end = t;
         }
     }
-    h->trace_off = ftell(f);
-    fclose(f);
+    free(lines);
     if (recv && ged && first && end) {
         ts.valid = true;
         ts.recv = (double)(recv - t_send) / 1e9;

@@ -274,9 +274,15 @@ static void on_raise_irq(void *opaque)
 {
 	struct memory_devices *md = opaque;
 
+	uint64_t t0 = pv_trace_on() ? pv_now_ns() : 0;
+
+	/* Two lines: the guest may act on the interrupt before KVM_IRQ_LINE returns, so its
+	 * register accesses count from the first; the ioctls' time (the second) is plugvm's. */
 	pv_trace("ged-raise");
 	if (md->raise_ged)
 		md->raise_ged(md->raise_ged_opaque);
+	if (t0)
+		pv_trace("ged-raised %" PRIu64, pv_now_ns() - t0);
 }
 
 static const struct memhp_ops memhp_callbacks = {

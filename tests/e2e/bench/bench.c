@@ -511,7 +511,7 @@ static void hvm_destroy(struct hvm *h)
 struct trace_sum {
     bool valid;
     double recv;     /* command sent -> QMP bytes read by plugvm */
-    double handle;   /* QMP read -> GED raised (add: mapping the DIMM into KVM) */
+    double handle;   /* QMP read -> GED raised, including the KVM_IRQ_LINE ioctls */
     double to_first; /* GED raised -> the guest's first hotplug register access */
     double io_total; /* plugvm's time inside the register accesses */
     int io_count;
@@ -574,8 +574,8 @@ static struct trace_sum trace_read(struct hvm *h, uint64_t t_send, bool add_op)
         qsort(lines, nlines, sizeof(*lines), trace_line_cmp);
     uint64_t recv = 0, ged = 0, first = 0, end = 0, kvm_at = 0;
     uint64_t io_from[64], io_to[64];
-    double io = 0, kvm = 0;
-    bool kvm_seen = false;
+    double io = 0, kvm = 0, irq = 0;
+    bool kvm_seen = false, irq_seen = false;
     int nio = 0;
     for (size_t i = 0; i < nlines; i++) {
         const char *line = lines[i].text;
@@ -590,6 +590,12 @@ static struct trace_sum trace_read(struct hvm *h, uint64_t t_send, bool add_op)
             recv = t;
         else if (!strcmp(what, "ged-raise") && recv && !ged)
             ged = t;
+        /* The KVM_IRQ_LINE ioctls that raise it, logged after them: plugvm's time too. */
+        else if (!strcmp(what, "ged-raised") && ged && !irq_seen &&
+                 sscanf(line, "%*u ged-raised %llu", &dur) == 1) {
+            irq = (double)dur / 1e9;
+            irq_seen = true;
+        }
         /* One slot change per event: the map before the GED (add), the unmap inside
          * _EJ0, which is logged just after "eject" (remove). */
         else if (!strcmp(what, "kvm-slot") && recv && !kvm_seen &&
@@ -623,7 +629,7 @@ static struct trace_sum trace_read(struct hvm *h, uint64_t t_send, bool add_op)
     if (recv && ged && first && end) {
         ts.valid = true;
         ts.recv = (double)(recv - t_send) / 1e9;
-        ts.handle = (double)(ged - recv) / 1e9;
+        ts.handle = (double)(ged - recv) / 1e9 + irq;
         ts.to_first = (double)(first - ged) / 1e9;
         ts.io_total = io;
         ts.io_count = nio;
@@ -842,7 +848,7 @@ static void md_trace_table(const char *title, const char *end_name, const char *
 {
     MD("#### %s", title);
     MD("%s", "");
-    MD("| DIMM | total → MemTotal | socket → plugvm | plugvm: command → GED | GED → guest's "
+    MD("| DIMM | total → MemTotal | socket → plugvm | plugvm: command → GED raised | GED → guest's "
        "first register access | plugvm in register accesses (count) | first access → %s | "
        "plugvm's share | of which KVM_SET_USER_MEMORY_REGION | plugvm's share without it | "
        "KVM slot change the guest did not wait for |",

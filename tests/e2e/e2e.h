@@ -27,7 +27,8 @@ void e2e_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs "FAIL: message" and returns false, so `return e2e_fail(...)` reads naturally. */
 bool e2e_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True once the current test has called e2e_fail(). */
-bool e2e_test_failed(void);
+/* How many failures this process has logged so far (a VM's own share: compare). */
+unsigned e2e_fail_count(void);
 /* Seconds since the current test started. */
 double e2e_elapsed(void);
 
@@ -90,6 +91,7 @@ struct e2e_vm {
     unsigned seq;          /* marker counter for e2e_vm_run */
     bool exited;
     int status;            /* waitpid status once exited */
+    unsigned fails_before; /* e2e_fail_count() when it was spawned */
 };
 
 /* Initialise every struct e2e_vm with this so e2e_vm_destroy() is always safe. */

@@ -63,6 +63,8 @@ bool e2e_stream_expect(struct e2e_stream *s, const char *needle, double timeout_
 int e2e_stream_expect_any(struct e2e_stream *s, const char *const *needles, size_t n,
                           double timeout_s);
 bool e2e_stream_write(struct e2e_stream *s, const void *data, size_t len);
+/* The same without counting a failure: 0, or the errno of the write that failed. */
+int e2e_stream_try_write(struct e2e_stream *s, const void *data, size_t len);
 bool e2e_stream_puts(struct e2e_stream *s, const char *str);
 /* Prints the last `lines` lines of the stream (control characters made visible). */
 void e2e_stream_tail(const struct e2e_stream *s, int lines);

@@ -143,7 +143,7 @@ bool e2e_stream_expect(struct e2e_stream *s, const char *needle, double timeout_
     return e2e_stream_expect_any(s, &needle, 1, timeout_s) == 0;
 }
 
-bool e2e_stream_write(struct e2e_stream *s, const void *data, size_t len)
+int e2e_stream_try_write(struct e2e_stream *s, const void *data, size_t len)
 {
     const char *p = data;
     while (len) {
@@ -155,11 +155,17 @@ bool e2e_stream_write(struct e2e_stream *s, const void *data, size_t len)
             continue;
         }
         if (n <= 0)
-            return e2e_fail("%s: write: %s", s->name, strerror(errno));
+            return n < 0 ? errno : EPIPE;
         p += n;
         len -= (size_t)n;
     }
-    return true;
+    return 0;
+}
+
+bool e2e_stream_write(struct e2e_stream *s, const void *data, size_t len)
+{
+    int err = e2e_stream_try_write(s, data, len);
+    return err ? e2e_fail("%s: write: %s", s->name, strerror(err)) : true;
 }
 
 bool e2e_stream_puts(struct e2e_stream *s, const char *str)

@@ -75,7 +75,19 @@ bool uq_pump(struct uq *q, int ms)
 
 bool uq_send(struct uq *q, const char *text)
 {
-    return e2e_stream_puts(&q->s, text) && e2e_stream_puts(&q->s, "\n");
+    if (!q->may_close)
+        return e2e_stream_puts(&q->s, text) && e2e_stream_puts(&q->s, "\n");
+    /* The VMM may have ended since the last reply: a refused write is the same news as
+     * a closed connection (uq_reply), not a failure of its own. */
+    int err = e2e_stream_try_write(&q->s, text, strlen(text));
+    if (!err)
+        err = e2e_stream_try_write(&q->s, "\n", 1);
+    if (err) {
+        q->closed = true;
+        e2e_log("qmp: write: %s (the VMM ended)", strerror(err));
+        return false;
+    }
+    return true;
 }
 
 char *uq_reply(struct uq *q, double timeout_s)

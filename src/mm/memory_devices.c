@@ -273,7 +273,6 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 static void on_raise_irq(void *opaque)
 {
 	struct memory_devices *md = opaque;
-
 	uint64_t t0 = pv_trace_on() ? pv_now_ns() : 0;
 
 	/* Two lines: the guest may act on the interrupt before KVM_IRQ_LINE returns, so its

@@ -29,6 +29,12 @@ bool e2e_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True once the current test has called e2e_fail(). */
 /* How many failures this process has logged so far (a VM's own share: compare). */
 unsigned e2e_fail_count(void);
+/* TCG's nested SVM now and then resets an L2 guest (a triple fault at the reset vector,
+ * docs/testing.md). A test that failed with it exits with E2E_EXIT_BED_FAULT, and the
+ * runner runs it once more; a second failure counts. */
+#define E2E_EXIT_BED_FAULT 75
+void e2e_note_bed_fault(const char *what);
+bool e2e_bed_fault_seen(void);
 /* Seconds since the current test started. */
 double e2e_elapsed(void);
 

@@ -17,6 +17,7 @@
 static const char *label = "e2e";
 static struct timespec t_start;
 static unsigned fail_count; /* every e2e_fail of the process, never reset */
+static bool bed_fault;      /* a failure came with the bed's known L2 fault */
 static char tmpdir[256];
 static volatile pid_t tracked[MAX_TRACKED];
 
@@ -99,6 +100,17 @@ bool e2e_fail(const char *fmt, ...)
 unsigned e2e_fail_count(void)
 {
     return fail_count;
+}
+
+void e2e_note_bed_fault(const char *what)
+{
+    bed_fault = true;
+    e2e_log("the failure came with the test bed's known L2 fault: %s", what);
+}
+
+bool e2e_bed_fault_seen(void)
+{
+    return bed_fault;
 }
 
 void e2e_track_pid(pid_t pid)

@@ -259,6 +259,9 @@ void e2e_vm_destroy(struct e2e_vm *vm)
         e2e_log("the VMM's console at the failure:");
         e2e_stream_tail(&vm->con, 30);
     }
+    if (e2e_fail_count() > vm->fails_before && vm->con.buf &&
+        strstr(vm->con.buf, "guest triple fault (shutdown) at RIP 0xfff0"))
+        e2e_note_bed_fault("the guest triple-faulted (plugvm: RIP 0xfff0)");
     if (vm->pid > 0 && !vm->exited) {
         kill(vm->pid, SIGKILL);
         while (waitpid(vm->pid, &vm->status, 0) < 0 && errno == EINTR)

@@ -47,6 +47,23 @@ static bool mincore_untouched(const void *addr, uint64_t len)
 	return true;
 }
 
+static unsigned affinity_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 1; /* unknown: assume the worst, no spare CPU */
+	return (unsigned)CPU_COUNT(&set);
+}
+
+/* A second CPU is where the warm-up runs while the vCPU handles the hotplug event;
+ * SCHED_IDLE keeps it off a CPU that anything else wants. Checked per DIMM, as the
+ * affinity may change while plugvm runs. */
+static bool spare_cpu_allowed(struct memmap_warmup *w)
+{
+	return (w->cpus_allowed ? w->cpus_allowed() : affinity_cpus()) >= 2;
+}
+
 static void drop_job(struct memmap_warmup *w, unsigned i)
 {
 	memmove(&w->jobs[i], &w->jobs[i + 1], (w->nr_jobs - i - 1) * sizeof(w->jobs[0]));
@@ -250,8 +267,11 @@ void memmap_warmup_queue(struct memmap_warmup *w, void *hva, uint64_t size, unsi
 {
 	struct memmap_warmup_job job = { .hva = hva, .size = size, .node = node };
 
+	bool spare;
+
 	if (!w->started || !hva || size < w->block_size || (w->nr_ram && !hotplugged))
 		return;
+	spare = spare_cpu_allowed(w);
 	pthread_mutex_lock(&w->lock);
 	if (w->nr_ram) {
 		uint64_t need = boot_memmap_bytes(w, size);
@@ -263,14 +283,17 @@ void memmap_warmup_queue(struct memmap_warmup *w, void *hva, uint64_t size, unsi
 	} else {
 		job.next_top = size - size % w->block_size;
 	}
-	if ((!job.in_boot_ram || job.left) && w->nr_jobs < PLUGVM_MAX_SLOTS) {
+	/* The credit above is spent all the same: the guest reuses the freed memmap first. */
+	if (!spare)
+		w->skipped_jobs++;
+	else if ((!job.in_boot_ram || job.left) && w->nr_jobs < PLUGVM_MAX_SLOTS) {
 		job.id = ++w->next_id ? w->next_id : ++w->next_id; /* never 0 */
 		w->jobs[w->nr_jobs++] = job;
 		pthread_cond_signal(&w->work);
 	}
 	pthread_mutex_unlock(&w->lock);
-	pv_trace("memmap-warmup queued %" PRIu64 "%s %" PRIu64, size,
-		 job.in_boot_ram ? " boot-ram" : "", job.left);
+	pv_trace("memmap-warmup %s %" PRIu64 "%s %" PRIu64, spare ? "queued" : "skipped-one-cpu",
+		 size, job.in_boot_ram ? " boot-ram" : "", job.left);
 }
 
 void memmap_warmup_memmap_freed(struct memmap_warmup *w, uint64_t size)

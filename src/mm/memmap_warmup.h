@@ -78,7 +78,11 @@ struct memmap_warmup {
 	const uint8_t *busy;
 	uint64_t busy_len;
 	uint64_t warmed_bytes; /* totals, for the trace and tests */
+	unsigned skipped_jobs; /* DIMMs queued while no spare CPU was allowed */
 	int (*populate)(void *addr, uint64_t len);
+	/* CPUs plugvm may run on right now (its affinity mask); set after start, NULL:
+	 * sched_getaffinity. Tests pass their own. */
+	unsigned (*cpus_allowed)(void);
 };
 
 /* Starts the thread (before -sandbox on, which forbids creating threads). 0, or -1 with
@@ -98,7 +102,10 @@ void memmap_warmup_set_boot_ram(struct memmap_warmup *w, const struct memmap_war
 
 /* Queues a DIMM of size bytes at hva (size a multiple of block_size) on guest node
  * node. With boot RAM set, only a hot-added DIMM is queued: the memmap of one present
- * at boot is allocated while the guest boots, when every block still looks untouched. */
+ * at boot is allocated while the guest boots, when every block still looks untouched.
+ * Nothing is queued while plugvm may use a single CPU (taskset, cpuset): the warm-up pays
+ * off only on a CPU that the guest's vCPU is not using, and on a lone CPU its page
+ * faults and page zeroing would only add to the vCPU's own (docs/memory.md). */
 void memmap_warmup_queue(struct memmap_warmup *w, void *hva, uint64_t size, unsigned node,
 			 bool hotplugged);
 /* A DIMM of size bytes was ejected: with boot RAM set, the guest has freed its memmap

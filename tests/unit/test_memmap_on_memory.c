@@ -136,6 +136,42 @@ static void test_warmup_order(void **state)
 	munmap(hva, 128 * MiB);
 }
 
+static unsigned fake_cpus;
+
+static unsigned fake_cpus_allowed(void)
+{
+	return fake_cpus;
+}
+
+/* Issue 12: with one CPU allowed the warm-up would compete with the vCPU that handles the
+ * hotplug event, so a hot-add queues nothing and the thread never populates a page; with
+ * two it warms as before. The check is per DIMM: affinity may change at run time. */
+static void test_warmup_needs_spare_cpu(void **state)
+{
+	(void)state;
+	uint8_t *hva = reserve(128 * MiB);
+	struct memmap_warmup w;
+
+	reset_calls(0);
+	assert_int_equal(memmap_warmup_start(&w, 4 * MiB, 256 * 1024, fake_populate), 0);
+	w.cpus_allowed = fake_cpus_allowed;
+	fake_cpus = 1;
+	memmap_warmup_queue(&w, hva, 12 * MiB, 0, true);
+	memmap_warmup_drain(&w);
+	assert_int_equal(calls.n, 0);
+	assert_int_equal(w.nr_jobs, 0);
+	assert_int_equal(w.warmed_bytes, 0);
+	assert_int_equal(w.skipped_jobs, 1);
+
+	fake_cpus = 2;
+	memmap_warmup_queue(&w, hva, 12 * MiB, 0, true);
+	memmap_warmup_drain(&w);
+	assert_int_equal(calls.n, 3);
+	assert_int_equal(w.skipped_jobs, 1);
+	memmap_warmup_stop(&w);
+	munmap(hva, 128 * MiB);
+}
+
 /* Cancelling waits for the chunk in flight, drops the rest, and leaves other DIMMs. */
 static void test_warmup_cancel(void **state)
 {
@@ -356,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_memmap_bytes),
 		cmocka_unit_test(test_warmup_order),
+		cmocka_unit_test(test_warmup_needs_spare_cpu),
 		cmocka_unit_test(test_warmup_cancel),
 		cmocka_unit_test(test_warmup_start_checks),
 		cmocka_unit_test(test_warmup_real_memory),

@@ -238,10 +238,12 @@ static void do_ost(struct memhp *m, unsigned slot, uint32_t status)
 
 	if (event == MEMHP_OST_EV_DEVICE_CHECK)
 		s->insert_pending = false; /* the guest is done with the insert */
-	/* 0x84 means "working on it"; any other answer to our Eject Request
-	 * other than success (sent after _EJ0 emptied the slot) is a
-	 * refusal: the memory stays online, so the slot stays too. */
-	if (event == MEMHP_OST_EV_EJECT_REQUEST && status != MEMHP_OST_EJECT_IN_PROGRESS)
+	/* 0x84 means "working on it"; any other answer to our Eject Request ends it
+	 * (success comes after _EJ0 emptied the slot). A refusal ends it too when the
+	 * guest reports it as its own eject failing (0x103): the memory stays online,
+	 * the slot stays, and the host may ask again. */
+	if ((event == MEMHP_OST_EV_EJECT_REQUEST && status != MEMHP_OST_EJECT_IN_PROGRESS) ||
+	    memhp_ost_refuses_eject(event, status))
 		s->eject_requested = false;
 	if (m->ops && m->ops->ost)
 		m->ops->ost(m->opaque, slot, event, status);

@@ -32,6 +32,15 @@
 #define MEMHP_OST_EJECT_BUSY       0x82
 #define MEMHP_OST_EJECT_IN_PROGRESS 0x84
 
+/* The guest's _OST(source, status) refuses an eject (asked for by the host, 0x03, or its
+ * own, 0x103): the memory stays online and the unplug is over. memhp and memory_devices
+ * both act on it, so this one predicate decides for both. */
+static inline bool memhp_ost_refuses_eject(uint32_t source, uint32_t status)
+{
+	return (source == MEMHP_OST_EV_EJECT_REQUEST || source == MEMHP_OST_EV_OSPM_EJECT) &&
+	       status != MEMHP_OST_SUCCESS && status != MEMHP_OST_EJECT_IN_PROGRESS;
+}
+
 struct memhp_ops {
 	/* Pulse the GED interrupt: called after an event is queued. */
 	void (*raise_irq)(void *opaque);

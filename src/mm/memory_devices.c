@@ -227,12 +227,6 @@ static void on_eject(void *opaque, unsigned slot)
 		carry_out(md, &deleted);
 }
 
-static bool ost_is_eject_refusal(uint32_t source, uint32_t status)
-{
-	return (source == MEMHP_OST_EV_EJECT_REQUEST || source == MEMHP_OST_EV_OSPM_EJECT) &&
-	       status != MEMHP_OST_SUCCESS && status != MEMHP_OST_EJECT_IN_PROGRESS;
-}
-
 /* memhp callback, vCPU thread: the guest's _OST. The DIMM's state changes here; the
  * events are built and sent by the main thread (memory_devices_run_deferred). */
 static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status)
@@ -252,7 +246,7 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 	snprintf(ost.id, sizeof(ost.id), "%s", present ? d->id : "");
 	if (present && d->unplug_pending && source == MEMHP_OST_EV_EJECT_REQUEST)
 		d->unplug_answered = true;
-	if (present && ost_is_eject_refusal(source, status)) {
+	if (present && memhp_ost_refuses_eject(source, status)) {
 		d->unplug_pending = false;
 		refused = true;
 		snprintf(refusal.id, sizeof(refusal.id), "%s", d->id);
@@ -338,13 +332,10 @@ static int parse_uint(const struct keyval_list *props, const char *key, uint64_t
 		      struct control_error *err)
 {
 	const char *text = keyval_get(props, key);
-	char *end;
 
 	if (!text)
 		return 0;
-	errno = 0;
-	*out = strtoull(text, &end, 0);
-	if (errno || end == text || *end || text[0] == '-') {
+	if (pv_parse_number(text, UINT64_MAX, out) < 0) {
 		set_err(err, NULL, "pc-dimm: '%s' is not a valid value for '%s'", text, key);
 		return -1;
 	}

@@ -138,11 +138,20 @@ static int check_sizes(const struct plugvm_config *cfg, char *err, size_t errlen
  * address it: below 2^phys_bits (the CPU) and 64 TiB (Linux's direct map). */
 static int check_phys_limit(const struct guest_layout *l, char *err, size_t errlen)
 {
-	uint64_t end = l->hotplug_size ? l->hotplug_base + l->hotplug_size
-				       : (l->high_ram_end ? l->high_ram_end : l->low_ram_end);
+	uint64_t end = l->high_ram_end ? l->high_ram_end : l->low_ram_end;
 	uint64_t cpu_limit = l->phys_bits >= 64 ? UINT64_MAX : 1ULL << l->phys_bits;
 	uint64_t limit = cpu_limit < LAYOUT_MAX_PHYS_END ? cpu_limit : LAYOUT_MAX_PHYS_END;
+	/* A window past 2^64 (maxmem near UINT64_MAX) would wrap to a small end. */
+	bool wraps = l->hotplug_size &&
+		     __builtin_add_overflow(l->hotplug_base, l->hotplug_size, &end);
 
+	if (wraps) {
+		pv_format(err, errlen, "guest memory would end beyond 2^64 bytes, above the %s "
+			  "limit of %" PRIu64 " GiB; reduce maxmem",
+			  cpu_limit < LAYOUT_MAX_PHYS_END ? "CPU physical address" : "Linux 64 TiB",
+			  (uint64_t)(limit / GiB));
+		return -1;
+	}
 	if (end > limit) {
 		pv_format(err, errlen, "guest memory would end at 0x%" PRIx64 " (%" PRIu64
 			  " GiB), above the %s limit of %" PRIu64 " GiB; reduce maxmem",

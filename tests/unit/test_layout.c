@@ -209,6 +209,13 @@ static void test_64t_limit(void **state)
 	assert_non_null(strstr(err, "64 TiB"));
 	c.maxmem = 64 * TiB - 3 * GiB;
 	assert_int_equal(layout_compute(&c, 48, &l, err, sizeof(err)), 0);
+	/* Issue 17 finding 9: a maxmem whose window end wraps past 2^64 is refused, not
+	 * taken as a small end address. */
+	c.maxmem = UINT64_MAX;
+	assert_int_equal(layout_compute(&c, 48, &l, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "reduce maxmem"));
+	c.maxmem = UINT64_MAX - 2 * GiB;
+	assert_int_equal(layout_compute(&c, 52, &l, err, sizeof(err)), -1);
 }
 
 static void test_bad_sizes(void **state)

@@ -59,20 +59,6 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* Unsigned integer, decimal or 0x hex (QEMU's number properties allow both). */
-static int parse_number(const char *s, uint64_t *out)
-{
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		*out = strtoull(s + 2, &end, 16);
-	else
-		return parse_uint(s, UINT64_MAX, out);
-	return *end || end == s + 2 ? -1 : 0;
-}
-
 /* QEMU's id_wellformed(): a letter, then letters, digits, '-', '.', '_'. */
 static bool id_wellformed(const char *id)
 {
@@ -1228,14 +1214,14 @@ static int check_dimm(struct parse_state *st, unsigned index, uint64_t *plugged)
 		}
 	}
 	v = keyval_get(dev, "node");
-	if (v && (parse_uint(v, UINT32_MAX, &n) < 0 || n >= nodes)) {
+	if (v && (pv_parse_number(v, UINT32_MAX, &n) < 0 || n >= nodes)) {
 		pv_error("-device: pc-dimm '%s': 'node=%s' is not a NUMA node (there %s %u)", id, v,
 			 nodes == 1 ? "is" : "are", nodes);
 		return -1;
 	}
 	v = keyval_get(dev, "slot");
 	if (v) {
-		if (parse_uint(v, UINT32_MAX, &n) < 0 || n >= cfg->slots) {
+		if (pv_parse_number(v, UINT32_MAX, &n) < 0 || n >= cfg->slots) {
 			pv_error("-device: pc-dimm '%s': 'slot=%s' is not a slot number below %u", id,
 				 v, cfg->slots);
 			return -1;
@@ -1244,14 +1230,14 @@ static int check_dimm(struct parse_state *st, unsigned index, uint64_t *plugged)
 			const char *other = keyval_get(&cfg->devices[i], "slot");
 			uint64_t m;
 
-			if (other && parse_uint(other, UINT32_MAX, &m) == 0 && m == n) {
+			if (other && pv_parse_number(other, UINT32_MAX, &m) == 0 && m == n) {
 				pv_error("-device: pc-dimm '%s': slot %s is already taken", id, v);
 				return -1;
 			}
 		}
 	}
 	v = keyval_get(dev, "addr");
-	if (v && parse_number(v, &n) < 0) {
+	if (v && pv_parse_number(v, UINT64_MAX, &n) < 0) {
 		pv_error("-device: pc-dimm '%s': 'addr=%s' is not a number", id, v);
 		return -1;
 	}

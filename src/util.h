@@ -31,4 +31,10 @@ void pv_format(char *buf, size_t len, const char *fmt, ...) __attribute__((forma
 /* Monotonic clock in nanoseconds. */
 uint64_t pv_now_ns(void);
 
+/* QEMU's grammar for a number property (slot=, node=, addr= of a device, given as text):
+ * decimal, 0x hexadecimal or 0 octal, no sign or blanks, the whole string, at most max.
+ * 0, or -1 when s is not such a number. The command line and the monitors both use it,
+ * so "slot=010" means slot 8 everywhere, as in QEMU. */
+int pv_parse_number(const char *s, uint64_t max, uint64_t *out);
+
 #endif

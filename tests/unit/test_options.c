@@ -577,6 +577,17 @@ static void test_devices(void **state)
 	    "pc-dimm,id=d1,memdev=m1,slot=4");
 	BAD("-device|'d2'|slot 1", K, HOTPLUG, OBJ("m1", "1G"), OBJ("m2", "1G"), "-device",
 	    "pc-dimm,id=d1,memdev=m1,slot=1", "-device", "pc-dimm,id=d2,memdev=m2,slot=1");
+	/* Issue 13 defect 4: QEMU's number grammar for device properties, the same as the
+	 * monitors' (0 octal): slot=010 is slot 8, taken when slot=8 is, 08 is no number. */
+	OK(K, "-m", "1G,slots=9,maxmem=20G", OBJ("m1", "1G"), "-device",
+	   "pc-dimm,id=d1,memdev=m1,slot=010");
+	BAD("-device|'d2'|slot 010", K, "-m", "1G,slots=9,maxmem=20G", OBJ("m1", "1G"),
+	    OBJ("m2", "1G"), "-device", "pc-dimm,id=d1,memdev=m1,slot=8", "-device",
+	    "pc-dimm,id=d2,memdev=m2,slot=010");
+	BAD("-device|'d1'|'slot=08'", K, HOTPLUG, OBJ("m1", "1G"), "-device",
+	    "pc-dimm,id=d1,memdev=m1,slot=08");
+	BAD("-device|'d1'|'slot=+1'", K, HOTPLUG, OBJ("m1", "1G"), "-device",
+	    "pc-dimm,id=d1,memdev=m1,slot=+1");
 	BAD("-device|'d1'|'addr=zz'", K, HOTPLUG, OBJ("m1", "1G"), "-device",
 	    "pc-dimm,id=d1,memdev=m1,addr=zz");
 	BAD("-device|'d2'|slots", K, "-m", "1G,slots=1,maxmem=4G", OBJ("m1", "1G"), OBJ("m2", "1G"),

@@ -5,7 +5,8 @@
 # Environment: PLUGVM_BENCH_BUILD (default build-bench), PLUGVM_BENCH_TIMEOUT (overall
 # seconds, default 3000), PLUGVM_BENCH_SILENCE (watchdog seconds, default 300),
 # PLUGVM_BENCH_NODOC=1 (do not touch docs/benchmarks.md), PLUGVM_BENCH_THP (L1's transparent
-# huge pages, never or madvise; default never).
+# huge pages, never, madvise or always; default never), PLUGVM_BENCH_CPUS (the L1 CPUs that
+# plugvm-bench and every VMM it starts may use, as taskset -c takes them; default all).
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../tests/nested/l1-machine.sh
@@ -35,7 +36,7 @@ bench_l1() {
         "${l1_machine[@]}" -nographic -nodefaults \
             -serial stdio -kernel "$build/l1-kernel/vmlinuz" \
             -initrd "$build/nested/l1-initramfs.img" \
-            -append "$l1_append plugvm.kvm_amd=npt=1 plugvm.cpus=all plugvm.thp=${PLUGVM_BENCH_THP:-never} plugvm.bench=$mode plugvm.benchargs=$args" \
+            -append "$l1_append plugvm.kvm_amd=npt=1 plugvm.cpus=${PLUGVM_BENCH_CPUS:-all} plugvm.thp=${PLUGVM_BENCH_THP:-never} plugvm.bench=$mode plugvm.benchargs=$args" \
             < /dev/null > "$log" 2>&1 &
         qpid=$!
         last_size=0 last_change=$(date +%s)
@@ -77,7 +78,7 @@ bench_doc() {
         echo "Host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) CPUs," \
              "load average at the end $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' test beds share" \
              "the machine). L1: QEMU $(qemu-system-x86_64 --version | head -n1 | awk '{print $4}') TCG," \
-             "2 vCPUs, 6 GiB, kernel $(cat "$build/l1-kernel/kernel-release") (guest: $(cat "$build/guest/kernel-release")), /dev/kvm = kvm-amd (nested SVM, nested paging), VMMs not pinned;" \
+             "2 vCPUs, 6 GiB, kernel $(cat "$build/l1-kernel/kernel-release") (guest: $(cat "$build/guest/kernel-release")), /dev/kvm = kvm-amd (nested SVM, nested paging), VMMs on L1 CPUs ${PLUGVM_BENCH_CPUS:-all}, THP ${PLUGVM_BENCH_THP:-never};" \
              "L2 VMMs inside L1: plugvm and the same QEMU with -enable-kvm."
         echo "Raw log: \`$(realpath --relative-to="$repo" "$log")\` (not committed); every \`BENCH\` line is one measurement."
         echo

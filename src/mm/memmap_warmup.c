@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -61,6 +62,10 @@ static unsigned affinity_cpus(void)
  * affinity may change while plugvm runs. */
 static bool spare_cpu_allowed(struct memmap_warmup *w)
 {
+	/* PLUGVM_MEMMAP_WARMUP=always skips this check: a measurement switch, so that a
+	 * benchmark can compare with the warm-up as it was before (docs/memory.md). */
+	if (w->ignore_cpus)
+		return true;
 	return (w->cpus_allowed ? w->cpus_allowed() : affinity_cpus()) >= 2;
 }
 
@@ -211,6 +216,8 @@ int memmap_warmup_start(struct memmap_warmup *w, uint64_t block_size, uint64_t m
 	w->block_size = block_size;
 	w->memmap_bytes = memmap_bytes;
 	w->populate = populate ? populate : populate_write;
+	const char *mode = getenv("PLUGVM_MEMMAP_WARMUP");
+	w->ignore_cpus = mode && strcmp(mode, "always") == 0;
 	/* Its frames are a few hundred bytes; 64 KiB is plenty (and no huge page). */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);

@@ -83,6 +83,7 @@ struct memmap_warmup {
 	/* CPUs plugvm may run on right now (its affinity mask); set after start, NULL:
 	 * sched_getaffinity. Tests pass their own. */
 	unsigned (*cpus_allowed)(void);
+	bool ignore_cpus; /* PLUGVM_MEMMAP_WARMUP=always */
 };
 
 /* Starts the thread (before -sandbox on, which forbids creating threads). 0, or -1 with

@@ -106,12 +106,33 @@ static const char *fmt_ms(const struct series *s, char *buf, size_t len)
 /* ---- the VMMs ---------------------------------------------------------------------------- */
 
 /* V_GUEST_UNPACK: plugvm with -kernel-unpack guest, the bzImage's own decompressor in the
- * guest as under QEMU; it shows what plugvm's host-side unpacking is worth. Boot only. */
-enum vmm { V_PLUGVM, V_PC, V_Q35, V_GUEST_UNPACK, NVMM };
-static const char *const vmm_names[NVMM] = {"plugvm", "pc", "q35", "guest-unpack"};
+ * guest as under QEMU; it shows what plugvm's host-side unpacking is worth. Boot only.
+ * V_PLUGVM_WARM: plugvm with PLUGVM_MEMMAP_WARMUP=always, the memmap warm-up even where
+ * plugvm may use one CPU only (as before issue 12), for a before/after in one run. */
+enum vmm { V_PLUGVM, V_PC, V_Q35, V_GUEST_UNPACK, V_PLUGVM_WARM, NVMM };
+static const char *const vmm_names[NVMM] = {"plugvm", "pc", "q35", "guest-unpack",
+                                            "plugvm-warm"};
 static const char *const vmm_long[NVMM] = {"plugvm", "QEMU -machine pc", "QEMU -machine q35",
-                                           "plugvm -kernel-unpack guest"};
-static bool vmm_on[NVMM] = {true, true, true, false};
+                                           "plugvm -kernel-unpack guest",
+                                           "plugvm, warm-up forced on"};
+static bool vmm_on[NVMM] = {true, true, true, false, false};
+/* --smp: the guest's vCPUs, for every VMM alike. */
+static const char *guest_smp = "2";
+
+static bool is_plugvm(enum vmm v)
+{
+    return v == V_PLUGVM || v == V_GUEST_UNPACK || v == V_PLUGVM_WARM;
+}
+
+/* --vmms a,b,c: exact names, so that "plugvm" does not also pick "plugvm-warm". */
+static bool name_listed(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += len)
+        if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+            return true;
+    return false;
+}
 
 struct boot_opts {
     const char *mem;
@@ -140,7 +161,7 @@ static bool vm_spawn(struct e2e_vm *vm, enum vmm v, const struct boot_opts *o)
     const char *argv[40];
     int n = 0;
 
-    if (v == V_PLUGVM || v == V_GUEST_UNPACK) {
+    if (is_plugvm(v)) {
         argv[n++] = e2e_getenv_or("E2E_PLUGVM", "plugvm");
         if (v == V_GUEST_UNPACK) {
             argv[n++] = "-kernel-unpack";
@@ -167,7 +188,7 @@ static bool vm_spawn(struct e2e_vm *vm, enum vmm v, const struct boot_opts *o)
     argv[n++] = "-m";
     argv[n++] = o->mem;
     argv[n++] = "-smp";
-    argv[n++] = "2";
+    argv[n++] = guest_smp;
     argv[n++] = "-nographic";
     if (o->qmp) {
         snprintf(qmparg, sizeof(qmparg), "unix:%s,server=on,wait=off", o->qmp);
@@ -177,9 +198,18 @@ static bool vm_spawn(struct e2e_vm *vm, enum vmm v, const struct boot_opts *o)
     argv[n] = NULL;
     if (v == V_PLUGVM && o->trace)
         setenv("PLUGVM_TRACE", o->trace, 1);
+    const char *warm = getenv("PLUGVM_MEMMAP_WARMUP");
+    char *warm_saved = warm ? strdup(warm) : NULL;
+    if (v == V_PLUGVM_WARM)
+        setenv("PLUGVM_MEMMAP_WARMUP", "always", 1);
     bool ok = e2e_vm_spawn(vm, (char *const *)argv);
     unsetenv("PLUGVM_TRACE");
-    vm->kind = v == V_PLUGVM || v == V_GUEST_UNPACK ? E2E_VMM_PLUGVM : E2E_VMM_QEMU;
+    if (warm_saved)
+        setenv("PLUGVM_MEMMAP_WARMUP", warm_saved, 1);
+    else
+        unsetenv("PLUGVM_MEMMAP_WARMUP");
+    free(warm_saved);
+    vm->kind = is_plugvm(v) ? E2E_VMM_PLUGVM : E2E_VMM_QEMU;
     return ok;
 }
 
@@ -289,7 +319,7 @@ static int bench_boot(int runs, const char *const *mems, int nmem)
 
     for (int mi = 0; mi < nmem; mi++) {
         char b1[64];
-        MD("#### Boot to `plugvm-guest: ready`, `-m %s -smp 2`", mems[mi]);
+        MD("#### Boot to `plugvm-guest: ready`, `-m %s -smp %s`", mems[mi], guest_smp);
         MD("%s", "");
         MD("| VMM | runs | median s (min–max) | vs plugvm |");
         MD("| --- | --- | --- | --- |");
@@ -956,9 +986,9 @@ static int bench_hotplug(int runs, const char *sizes_arg, int slot_runs, int fil
         hvm_destroy(&h);
     }
 
-    MD("Guest `-m %s -smp 2 -append \"%s\"` for every VMM; a busybox loop in the guest prints "
+    MD("Guest `-m %s -smp %s -append \"%s\"` for every VMM; a busybox loop in the guest prints "
        "MemTotal when it changes (polled every 10 ms).",
-       mem, guest_append);
+       mem, guest_smp, guest_append);
     if (guest_memmap_on_memory)
         MD("%s", "");
     if (guest_memmap_on_memory)
@@ -1006,9 +1036,10 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: plugvm-bench boot [--runs N] [--mem SIZE]... [--vmms plugvm,pc,q35,guest-unpack]\n"
-            "       plugvm-bench hotplug [--runs N] [--sizes 128M,1G,8G] [--slot-runs N]\n"
-            "                            [--fill N] [--vmms plugvm,pc,q35] [--append-extra PARAM]\n"
-            "                            [--plugvm-env KEY=VALUE]\n");
+            "                         [--smp N]\n"
+            "       plugvm-bench hotplug|matrix [--runs N] [--sizes 128M,1G,8G] [--slot-runs N]\n"
+            "                            [--fill N] [--vmms plugvm,pc,q35,plugvm-warm]\n"
+            "                            [--append-extra PARAM] [--plugvm-env KEY=VALUE] [--smp N]\n");
     return 2;
 }
 
@@ -1032,6 +1063,8 @@ int main(int argc, char **argv)
             mems[nmem++] = val;
         else if (!strcmp(a, "--sizes"))
             sizes = val;
+        else if (!strcmp(a, "--smp") && atoi(val) >= 1 && atoi(val) <= 8)
+            guest_smp = val;
         else if (!strcmp(a, "--slot-runs"))
             slot_runs = atoi(val);
         else if (!strcmp(a, "--fill"))
@@ -1054,7 +1087,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--vmms")) {
             vmms_given = true;
             for (int v = 0; v < NVMM; v++)
-                vmm_on[v] = strstr(val, vmm_names[v]) != NULL;
+                vmm_on[v] = name_listed(val, vmm_names[v]);
         } else
             return usage();
         i++;
@@ -1072,6 +1105,13 @@ int main(int argc, char **argv)
         rc = bench_boot(runs, mems, nmem);
     } else if (!strcmp(mode, "hotplug")) {
         rc = bench_hotplug(runs, sizes, slot_runs, fill);
+    } else if (!strcmp(mode, "matrix")) {
+        /* One cell of tools/bench-matrix: boot and hotplug in one L1 configuration. */
+        if (nmem == 0)
+            mems[nmem++] = "512M";
+        rc = bench_boot(runs, mems, nmem);
+        rc |= bench_hotplug(runs, sizes, slot_runs, fill);
+        printf("BENCH-DONE matrix failures=%d\n", rc);
     } else {
         return usage();
     }

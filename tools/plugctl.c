@@ -347,6 +347,11 @@ static int run_events(struct conn *c, long count)
 
 	if (status != EXIT_OK)
 		return status;
+	/* A person at a terminal sees that the (silent) wait has begun; scripts reading
+	 * stdout or a redirected stderr get nothing extra. */
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "plugctl: connected to %s, waiting for events (Ctrl-C stops)\n",
+			c->path);
 	while (count < 0 || seen < count) {
 		json_t *msg = receive(c, &status);
 		char *out;

@@ -16,6 +16,11 @@
 
 #define HMP_PROMPT "(plugvm) "
 
+/* At most this many socket clients at once over all -monitor unix:
+ * sockets; one more gets an "Error: " line naming the limit and is closed.
+ * Well below the main loop's table, see monitor/conn_limit.h. */
+#define HMP_MAX_CLIENTS 32
+
 struct console;
 
 /* Runs one command line and returns its output (malloc'd, never NULL
@@ -46,7 +51,7 @@ void hmp_session_free(struct hmp_session *s);
 
 /* ---- front ends (hmp_server.c), main thread ---- */
 
-/* -monitor unix:PATH,server=on,wait=off: any number of clients. */
+/* -monitor unix:PATH,server=on,wait=off: up to HMP_MAX_CLIENTS clients. */
 int hmp_listen(struct event_loop *loop, const struct control_ops *ops, const char *path,
 	       char *err, size_t errlen);
 /* -monitor stdio: reads stdin, writes stdout. Only valid when the serial

@@ -1,11 +1,12 @@
 /*
- * Where HMP users come from: unix socket servers (any number of clients,
- * each its own session), stdin/stdout, and the mon:stdio multiplexer.
+ * Where HMP users come from: unix socket servers (up to HMP_MAX_CLIENTS
+ * clients, each its own session), stdin/stdout, and the mon:stdio multiplexer.
  * Everything runs on the main thread; HMP has no events, so unlike QMP no
  * other thread writes here. Socket output is still non-blocking with a
  * queue, so one stuck client cannot stall the main loop.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 
 #include "config.h"
 #include "console.h"
+#include "monitor/conn_limit.h"
 #include "monitor/hmp.h"
 #include "monitor/strbuf.h"
 #include "monitor/unix_listen.h"
@@ -34,12 +36,13 @@ static struct {
 	struct unix_listener listeners[PLUGVM_MAX_MONITORS];
 	unsigned nr_listeners;
 	struct hmp_client *clients;
+	struct conn_limit limit; /* socket clients */
 	struct hmp_session *stdio;
 	bool stdin_registered;
 	struct hmp_session *mux;
 	bool mux_started;
 	struct console *mux_console;
-} hmp;
+} hmp = { .limit = { .what = "HMP", .max = HMP_MAX_CLIENTS } };
 
 /* ---- unix socket clients ------------------------------------------------ */
 
@@ -84,6 +87,7 @@ static void client_close(struct hmp_client *c)
 	hmp_session_free(c->session);
 	strbuf_free(&c->out);
 	free(c);
+	conn_limit_release(&hmp.limit);
 }
 
 /* Returns false when the client was closed. */
@@ -117,6 +121,22 @@ static void client_ready(void *opaque, int fd, short revents)
 	client_update(c);
 }
 
+/* Tells a client over HMP_MAX_CLIENTS why, in place of the banner, and
+ * closes it. */
+static void refuse(int fd)
+{
+	char line[96];
+	int len = snprintf(line, sizeof(line),
+			   "Error: too many monitor connections: the limit is %u\r\n",
+			   HMP_MAX_CLIENTS);
+
+	/* Nothing was sent on this socket yet, so one short line fits. */
+	if (send(fd, line, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* It hung up already: nothing to tell it. */
+	}
+	close(fd);
+}
+
 static void listener_ready(void *opaque, int fd, short revents)
 {
 	struct hmp_client *c;
@@ -126,6 +146,10 @@ static void listener_ready(void *opaque, int fd, short revents)
 	client = unix_listener_accept(opaque);
 	if (client < 0)
 		return;
+	if (!conn_limit_admit(&hmp.limit)) {
+		refuse(client);
+		return;
+	}
 	c = calloc(1, sizeof(*c));
 	if (c)
 		c->session = hmp_session_new(hmp.ops, true, client_write, c);
@@ -134,6 +158,7 @@ static void listener_ready(void *opaque, int fd, short revents)
 			hmp_session_free(c->session);
 		free(c);
 		close(client);
+		conn_limit_release(&hmp.limit);
 		return;
 	}
 	c->fd = client;
@@ -162,7 +187,7 @@ int hmp_listen(struct event_loop *loop, const struct control_ops *ops, const cha
 	l = &hmp.listeners[hmp.nr_listeners];
 	if (unix_listener_open(l, "-monitor", path, err, errlen) < 0)
 		return -1;
-	if (event_loop_add(loop, l->fd, POLLIN, listener_ready, l) < 0) {
+	if (unix_listener_watch(l, loop, listener_ready, l) < 0) {
 		pv_format(err, errlen, "-monitor unix:%s: the main loop has no room for it", path);
 		unix_listener_close(l);
 		return -1;
@@ -279,10 +304,8 @@ void hmp_close(void)
 		client_flush(hmp.clients);
 		client_close(hmp.clients);
 	}
-	for (unsigned i = 0; i < hmp.nr_listeners; i++) {
-		event_loop_remove(hmp.loop, hmp.listeners[i].fd);
+	for (unsigned i = 0; i < hmp.nr_listeners; i++)
 		unix_listener_close(&hmp.listeners[i]);
-	}
 	hmp.nr_listeners = 0;
 	if (hmp.stdin_registered)
 		event_loop_remove(hmp.loop, STDIN_FILENO);

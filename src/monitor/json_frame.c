@@ -1,7 +1,8 @@
 #include "monitor/json_frame.h"
 
-#include <stdbool.h>
 #include <string.h>
+
+enum { KIND_NONE, KIND_CONTAINER, KIND_STRING, KIND_WORD };
 
 static bool is_space(char c)
 {
@@ -10,61 +11,111 @@ static bool is_space(char c)
 
 static bool is_structural(char c)
 {
-	return strchr("{}[]:,\"", c) != NULL;
+	return c && strchr("{}[]:,\"", c) != NULL;
 }
 
-/* Index just past the string that opens at buf[i], or 0 if unfinished. */
-static size_t string_end(const char *buf, size_t len, size_t i)
+static void forget_text(struct json_frame *f)
 {
-	for (i++; i < len; i++) {
-		if (buf[i] == '\\')
-			i++;
-		else if (buf[i] == '"')
-			return i + 1;
-	}
-	return 0;
+	f->pos = f->start = 0;
+	f->depth = 0;
+	f->kind = KIND_NONE;
+	f->in_string = f->escape = false;
 }
 
-static size_t container_end(const char *buf, size_t len, size_t i)
+void json_frame_init(struct json_frame *f, size_t max_len, unsigned max_depth)
 {
-	unsigned depth = 0;
+	memset(f, 0, sizeof(*f));
+	f->max_len = max_len;
+	f->max_depth = max_depth;
+}
 
-	for (; i < len; i++) {
-		char c = buf[i];
+/* The caller drops everything up to text_end, so positions restart at 0. */
+static enum json_frame_status emit(struct json_frame *f, size_t text_end, size_t *start,
+				   size_t *end)
+{
+	*start = f->start;
+	*end = text_end;
+	forget_text(f);
+	return JSON_FRAME_TEXT;
+}
 
-		if (c == '"') {
-			size_t end = string_end(buf, len, i);
+static enum json_frame_status fail(struct json_frame *f, enum json_frame_status why, size_t len,
+				   size_t *start, size_t *end)
+{
+	*start = *end = len;
+	forget_text(f);
+	return why;
+}
 
-			if (!end)
-				return 0;
-			i = end - 1;
+/* Starts a text at buf[f->pos]; returns true for a one-character text. */
+static bool begin_text(struct json_frame *f, char c)
+{
+	f->start = f->pos;
+	if (c == '{' || c == '[')
+		f->kind = KIND_CONTAINER; /* the bracket itself is counted below */
+	else if (c == '"')
+		f->kind = KIND_STRING; /* the quote opens the string below */
+	else if (is_structural(c))
+		return true; /* a stray '}' ':' ... on its own */
+	else
+		f->kind = KIND_WORD;
+	return false;
+}
+
+enum json_frame_status json_frame_scan(struct json_frame *f, const char *buf, size_t len,
+				       size_t *start, size_t *end)
+{
+	for (; f->pos < len; f->pos++) {
+		char c = buf[f->pos];
+
+		f->scanned++;
+		if (f->kind == KIND_NONE) {
+			if (is_space(c))
+				continue;
+			if (begin_text(f, c))
+				return emit(f, f->pos + 1, start, end);
+		}
+		/* A bare word or number ends at whitespace or a bracket, which
+		 * is not part of it. */
+		if (f->kind == KIND_WORD && (is_space(c) || is_structural(c)))
+			return emit(f, f->pos, start, end);
+		if (f->max_len && f->pos - f->start >= f->max_len)
+			return fail(f, JSON_FRAME_TOO_LONG, len, start, end);
+		if (f->kind == KIND_WORD)
+			continue;
+		if (f->in_string) {
+			if (f->escape)
+				f->escape = false;
+			else if (c == '\\')
+				f->escape = true;
+			else if (c == '"')
+				f->in_string = false;
+			if (!f->in_string && f->kind == KIND_STRING)
+				return emit(f, f->pos + 1, start, end);
+		} else if (c == '"') {
+			f->in_string = true;
 		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			if (--depth == 0)
-				return i + 1;
+			if (f->max_depth && f->depth == f->max_depth)
+				return fail(f, JSON_FRAME_TOO_DEEP, len, start, end);
+			f->depth++;
+		} else if ((c == '}' || c == ']') && --f->depth == 0) {
+			return emit(f, f->pos + 1, start, end);
 		}
 	}
-	return 0;
+	/* Whitespace before the text is the caller's to drop; keeping only the
+	 * text means positions stay small and the caller's buffer holds no
+	 * more than the limit. */
+	*start = *end = f->kind == KIND_NONE ? len : f->start;
+	f->pos -= *end;
+	f->start = 0;
+	return JSON_FRAME_MORE;
 }
 
 size_t json_frame_next(const char *buf, size_t len, size_t *start)
 {
-	size_t i = 0, j;
+	struct json_frame f;
+	size_t end;
 
-	while (i < len && is_space(buf[i]))
-		i++;
-	*start = i;
-	if (i == len)
-		return 0;
-	if (buf[i] == '{' || buf[i] == '[')
-		return container_end(buf, len, i);
-	if (buf[i] == '"')
-		return string_end(buf, len, i);
-	if (is_structural(buf[i]))
-		return i + 1; /* a stray '}' ':' ... on its own */
-	/* A bare word or number: it ends at whitespace or a bracket. */
-	for (j = i; j < len && !is_space(buf[j]) && !is_structural(buf[j]); j++)
-		;
-	return j < len ? j : 0;
+	json_frame_init(&f, 0, 0);
+	return json_frame_scan(&f, buf, len, start, &end) == JSON_FRAME_TEXT ? end : 0;
 }

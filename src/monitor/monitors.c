@@ -4,6 +4,14 @@
 #include "monitor/qmp.h"
 #include "util.h"
 
+/* The monitors' caps exist so the console and the internal fds always
+ * find room in the main loop's table: the clients of both servers, every
+ * listener, and a margin for the rest (signal, wake-ups, console, stdin)
+ * must fit. */
+_Static_assert(QMP_MAX_CLIENTS + HMP_MAX_CLIENTS + 2 * PLUGVM_MAX_MONITORS + 16 <=
+		       EVENT_LOOP_MAX_FDS,
+	       "monitor connection limits leave too little of the event loop's table");
+
 static int open_hmp(struct event_loop *loop, const struct chardev_config *m,
 		    const struct control_ops *ops, char *err, size_t errlen)
 {

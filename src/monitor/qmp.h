@@ -25,15 +25,28 @@
  * client that stops reading can neither block a vCPU nor eat memory. */
 #define QMP_CLIENT_OUTBUF_MAX (1u << 20)
 
+/* At most this many clients at once over all -qmp sockets (and
+ * qmp_attach_fd); one more gets a GenericError naming the limit and is
+ * closed. Well below the main loop's table, see monitor/conn_limit.h. */
+#define QMP_MAX_CLIENTS 32
+
+/* A request longer than this, or nesting brackets deeper than this, gets
+ * a GenericError and its connection is closed: past either limit the
+ * stream cannot be framed safely any more. No QMP command comes near
+ * them; they bound what one client makes plugvm buffer and scan. */
+#define QMP_REQUEST_MAX (1u << 20)
+#define QMP_NESTING_MAX 64
+
 /* Sets up the shared state (the wake-up eventfd in loop). name is
  * -name (NULL: none) for query-name; ops must outlive qmp_close. -1 with err. */
 int qmp_init(struct event_loop *loop, const struct control_ops *ops, const char *name, char *err,
 	     size_t errlen);
 /* Listens on a unix socket (mode 0600; a stale socket is replaced, a live
- * one is an error). Any number of clients, each negotiates on its own. */
+ * one is an error). Up to QMP_MAX_CLIENTS clients, each negotiates on its own. */
 int qmp_listen(const char *path, char *err, size_t errlen);
 /* Serves QMP on an already connected stream fd (taken over; closed by
- * qmp_close or when the peer hangs up). Greets it at once. */
+ * qmp_close or when the peer hangs up). Greets it at once; over
+ * QMP_MAX_CLIENTS it gets the error instead, is closed, and -1 returned. */
 int qmp_attach_fd(int fd);
 /* Flushes what the sockets take without blocking, closes every client and
  * listener and removes the socket files. */

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "monitor/conn_limit.h"
 #include "monitor/json_frame.h"
 #include "monitor/qmp.h"
 #include "monitor/qmp_internal.h"
@@ -32,13 +34,11 @@
 #include "trace.h"
 #include "util.h"
 
-/* An unfinished request longer than this is refused (QEMU caps tokens too). */
-#define QMP_INPUT_MAX (1u << 20)
-
 struct qmp_client {
 	int fd;
 	struct qmp_session session; /* main thread */
-	struct strbuf in;           /* main thread */
+	struct strbuf in;           /* main thread: input not framed yet */
+	struct json_frame frame;    /* main thread: how far in was scanned */
 	short poll_events;          /* main thread: what the loop waits for */
 	bool events;                /* under lock: negotiated, so events are sent */
 	bool dead;                  /* under lock: write failed or queue overflowed */
@@ -55,7 +55,12 @@ static struct {
 	struct unix_listener listeners[PLUGVM_MAX_MONITORS];
 	unsigned nr_listeners;
 	struct qmp_client *clients;
-} qmp = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1 };
+	struct conn_limit limit; /* main thread */
+} qmp = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.wake_fd = -1,
+	.limit = { .what = "QMP", .max = QMP_MAX_CLIENTS },
+};
 
 /* ---- output (any thread, lock held) ------------------------------------ */
 
@@ -125,6 +130,7 @@ static void close_client(struct qmp_client *c)
 	strbuf_free(&c->in);
 	strbuf_free(&c->out);
 	free(c);
+	conn_limit_release(&qmp.limit);
 }
 
 /* Matches the poll set to the queue; reaps a dead client. Returns false
@@ -164,31 +170,65 @@ static void send_message(struct qmp_client *c, json_t *msg)
 	free(text);
 }
 
-static void handle_input(struct qmp_client *c)
+static json_t *generic_error(const char *desc)
 {
-	size_t start, end;
+	return json_pack("{s:{s:s, s:s}}", "error", "class", CONTROL_ERR_GENERIC, "desc", desc);
+}
 
-	while ((end = json_frame_next(c->in.buf, c->in.len, &start)) > 0) {
-		json_t *reply = qmp_handle_text(&qmp.ctx, &c->session, c->in.buf + start, end - start);
+static void send_error(struct qmp_client *c, const char *desc)
+{
+	json_t *err = generic_error(desc);
 
-		strbuf_consume(&c->in, end);
-		if (c->session.negotiated) {
-			pthread_mutex_lock(&qmp.lock);
-			c->events = true;
-			pthread_mutex_unlock(&qmp.lock);
-		}
-		send_message(c, reply);
-		json_decref(reply);
+	send_message(c, err);
+	json_decref(err);
+}
+
+static void run_text(struct qmp_client *c, const char *text, size_t len)
+{
+	json_t *reply = qmp_handle_text(&qmp.ctx, &c->session, text, len);
+
+	if (c->session.negotiated) {
+		pthread_mutex_lock(&qmp.lock);
+		c->events = true;
+		pthread_mutex_unlock(&qmp.lock);
 	}
-	if (start == c->in.len) {
-		strbuf_consume(&c->in, c->in.len); /* only whitespace left */
-	} else if (c->in.len > QMP_INPUT_MAX) {
-		json_t *err = json_pack("{s:{s:s, s:s}}", "error", "class", CONTROL_ERR_GENERIC,
-					"desc", "JSON parse error, request too large");
+	send_message(c, reply);
+	json_decref(reply);
+}
 
-		send_message(c, err);
-		json_decref(err);
-		strbuf_consume(&c->in, c->in.len);
+/* Runs every complete request in c->in. Returns false when the client
+ * must be closed: past a framing limit the rest of the oversized request
+ * would be read as new requests (a string in it could even run as one). */
+static bool handle_input(struct qmp_client *c)
+{
+	char desc[128];
+
+	for (;;) {
+		size_t start, end;
+		enum json_frame_status st =
+			json_frame_scan(&c->frame, c->in.buf, c->in.len, &start, &end);
+
+		switch (st) {
+		case JSON_FRAME_TEXT:
+			run_text(c, c->in.buf + start, end - start);
+			strbuf_consume(&c->in, end);
+			continue;
+		case JSON_FRAME_MORE:
+			strbuf_consume(&c->in, end); /* whitespace before any request */
+			return true;
+		case JSON_FRAME_TOO_LONG:
+			snprintf(desc, sizeof(desc),
+				 "JSON parse error, request longer than the limit of %u bytes",
+				 QMP_REQUEST_MAX);
+			break;
+		case JSON_FRAME_TOO_DEEP:
+			snprintf(desc, sizeof(desc),
+				 "JSON parse error, nesting deeper than the limit of %u levels",
+				 QMP_NESTING_MAX);
+			break;
+		}
+		send_error(c, desc);
+		return false;
 	}
 }
 
@@ -205,15 +245,42 @@ static void client_ready(void *opaque, int fd, short revents)
 			return;
 		}
 		if (n > 0) {
+			bool keep;
+
 			/* The trace of a command's steps is written once it is done. */
 			pv_trace_hold();
 			pv_trace("qmp-recv %zd", n);
 			strbuf_append(&c->in, buf, (size_t)n);
-			handle_input(c);
+			keep = handle_input(c);
 			pv_trace_release();
+			if (!keep) {
+				close_client(c); /* the error reply was sent without blocking */
+				return;
+			}
 		}
 	}
 	update_client(c);
+}
+
+/* Tells a client over QMP_MAX_CLIENTS why, instead of the greeting, and
+ * closes it. */
+static void refuse(int fd)
+{
+	char desc[96];
+	json_t *err;
+	size_t len;
+	char *text;
+
+	snprintf(desc, sizeof(desc), "Too many QMP connections: the limit is %u", QMP_MAX_CLIENTS);
+	err = generic_error(desc);
+	text = serialize(err, &len);
+	json_decref(err);
+	/* Nothing was sent on this socket yet, so one short line fits. */
+	if (text && send(fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* It hung up already: nothing to tell it. */
+	}
+	free(text);
+	close(fd);
 }
 
 int qmp_attach_fd(int fd)
@@ -226,11 +293,19 @@ int qmp_attach_fd(int fd)
 		close(fd);
 		return -1;
 	}
+	if (!conn_limit_admit(&qmp.limit)) {
+		refuse(fd);
+		free(c);
+		return -1;
+	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	c->fd = fd;
 	c->poll_events = POLLIN;
+	json_frame_init(&c->frame, QMP_REQUEST_MAX, QMP_NESTING_MAX);
 	if (event_loop_add(qmp.loop, fd, POLLIN, client_ready, c) < 0) {
-		pv_error("QMP: too many open connections, refusing a client");
+		/* Not expected: QMP_MAX_CLIENTS keeps room in the table. */
+		pv_error("QMP: the main loop has no room for another client; refusing it");
+		conn_limit_release(&qmp.limit);
 		free(c);
 		close(fd);
 		return -1;
@@ -307,7 +382,7 @@ int qmp_listen(const char *path, char *err, size_t errlen)
 	l = &qmp.listeners[qmp.nr_listeners];
 	if (unix_listener_open(l, "-qmp", path, err, errlen) < 0)
 		return -1;
-	if (event_loop_add(qmp.loop, l->fd, POLLIN, listener_ready, l) < 0) {
+	if (unix_listener_watch(l, qmp.loop, listener_ready, l) < 0) {
 		pv_format(err, errlen, "-qmp unix:%s: the main loop has no room for it", path);
 		unix_listener_close(l);
 		return -1;
@@ -326,10 +401,8 @@ void qmp_close(void)
 		pthread_mutex_unlock(&qmp.lock);
 		close_client(qmp.clients);
 	}
-	for (unsigned i = 0; i < qmp.nr_listeners; i++) {
-		event_loop_remove(qmp.loop, qmp.listeners[i].fd);
+	for (unsigned i = 0; i < qmp.nr_listeners; i++)
 		unix_listener_close(&qmp.listeners[i]);
-	}
 	qmp.nr_listeners = 0;
 	event_loop_remove(qmp.loop, qmp.wake_fd);
 	pthread_mutex_lock(&qmp.lock);

@@ -72,7 +72,7 @@ int unix_listener_open(struct unix_listener *l, const char *what, const char *pa
 	struct stat st;
 	int fd;
 
-	l->fd = -1;
+	*l = (struct unix_listener){ .fd = -1 };
 	if (strlen(path) >= sizeof(addr.sun_path)) {
 		pv_format(err, errlen, "%s unix:%s: the path is too long", what, path);
 		return -1;
@@ -95,11 +95,28 @@ int unix_listener_open(struct unix_listener *l, const char *what, const char *pa
 		close(fd);
 		return -1;
 	}
-	l->fd = fd;
+	*l = (struct unix_listener){ .fd = fd, .what = what };
 	l->dev = st.st_dev;
 	l->ino = st.st_ino;
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	return 0;
+}
+
+int unix_listener_watch(struct unix_listener *l, struct event_loop *loop, event_fn fn,
+			void *opaque)
+{
+	if (event_loop_add(loop, l->fd, POLLIN, fn, opaque) < 0)
+		return -1;
+	l->loop = loop;
+	return 0;
+}
+
+static void resume(void *opaque)
+{
+	struct unix_listener *l = opaque;
+
+	l->resting = false;
+	event_loop_set_events(l->loop, l->fd, POLLIN);
 }
 
 void unix_listener_close(struct unix_listener *l)
@@ -108,13 +125,50 @@ void unix_listener_close(struct unix_listener *l)
 
 	if (l->fd < 0)
 		return;
+	if (l->loop) {
+		event_loop_cancel_timer(l->loop, resume, l);
+		event_loop_remove(l->loop, l->fd);
+		l->loop = NULL;
+		l->resting = false;
+	}
 	close(l->fd);
 	l->fd = -1;
 	if (stat(l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino)
 		unlink(l->path);
 }
 
+static bool out_of_resources(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/* Takes l out of the poll set until a timer puts it back. */
+static void rest(struct unix_listener *l, int err)
+{
+	unsigned skipped;
+
+	if (!l->loop || l->resting)
+		return;
+	if (event_loop_add_timer(l->loop, UNIX_LISTEN_BACKOFF_MS, resume, l) < 0)
+		return; /* no timer slot: keep polling rather than never resume */
+	event_loop_set_events(l->loop, l->fd, 0);
+	l->resting = true;
+	if (!log_throttle_allow(&l->log, &skipped))
+		return;
+	if (skipped)
+		pv_error("%s unix:%s: cannot accept a client: %s; retrying every %d ms "
+			 "(%u more failures since the last message)",
+			 l->what, l->path, strerror(err), UNIX_LISTEN_BACKOFF_MS, skipped);
+	else
+		pv_error("%s unix:%s: cannot accept a client: %s; retrying every %d ms", l->what,
+			 l->path, strerror(err), UNIX_LISTEN_BACKOFF_MS);
+}
+
 int unix_listener_accept(struct unix_listener *l)
 {
-	return accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0 && out_of_resources(errno))
+		rest(l, errno);
+	return fd;
 }

@@ -1,5 +1,7 @@
 /* QMP over real unix sockets with a fake VM: protocol, commands, events,
- * and the socket file's life cycle. */
+ * the socket file's life cycle, and the limits that keep clients from
+ * starving the main loop (these also cover HMP's socket server, which
+ * shares them). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,15 +12,18 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "monitor/hmp.h"
 #include "monitor/json_frame.h"
 #include "monitor/qmp.h"
 #include "monitor/strbuf.h"
 #include "test_qmp_fake.h"
+#include "util.h"
 
 static struct event_loop loop;
 static char dir[64], path[96];
@@ -44,9 +49,60 @@ static int setup(void **state)
 	return 0;
 }
 
+static int saved_stderr = -1;
+static char log_path[128];
+
+/* Sends stderr (plugvm's log) to a file in dir until stderr_release. */
+static void stderr_capture(void)
+{
+	int fd;
+
+	snprintf(log_path, sizeof(log_path), "%s/stderr.log", dir);
+	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+/* Restores stderr (also after a failed test, from teardown) and returns
+ * what was logged meanwhile (malloc'd). */
+static char *stderr_release(void)
+{
+	struct strbuf log = { 0 };
+	int fd;
+
+	if (saved_stderr < 0)
+		return NULL;
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	saved_stderr = -1;
+	fd = open(log_path, O_RDONLY);
+	for (;;) {
+		char buf[4096];
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : 0;
+
+		if (n <= 0)
+			break;
+		strbuf_append(&log, buf, (size_t)n);
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(log_path);
+	return strbuf_steal(&log);
+}
+
 static int teardown(void **state)
 {
+	char *log = stderr_release(); /* a test failed while it was caught */
+
 	(void)state;
+	if (log && *log)
+		fprintf(stderr, "%s", log);
+	free(log);
+	hmp_close(); /* test_hmp_connection_limit's server, should it fail */
 	qmp_close();
 	unlink(path);
 	rmdir(dir);
@@ -543,25 +599,273 @@ static void test_stale_and_live(void **state)
 	unlink(p2);
 }
 
-static void test_frame(void **state)
+static unsigned long long ms_since(uint64_t t0)
 {
-	size_t start;
+	return (pv_now_ns() - t0) / 1000000ULL;
+}
+
+/* Everything the server sends until it closes the connection; fails if it
+ * does not close within about a second. */
+static void read_to_eof(int fd, struct strbuf *out)
+{
+	for (int i = 0; i < 500; i++) {
+		char buf[4096];
+		ssize_t n;
+
+		event_loop_run_once(&loop, 2);
+		while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			strbuf_append(out, buf, (size_t)n);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return;
+	}
+	fail_msg("the server did not close the connection; it sent '%s'", out->buf ? out->buf : "");
+}
+
+/* The one message a closed connection carried last: a QMP error whose
+ * desc must be want. */
+static void assert_closed_with_error(struct client *c, const char *want)
+{
+	size_t start, end;
+	json_t *msg;
+
+	read_to_eof(c->fd, &c->in);
+	end = json_frame_next(c->in.buf, c->in.len, &start);
+	if (!end)
+		fail_msg("no complete message before the close: '%s'", c->in.buf ? c->in.buf : "");
+	msg = json_loadb(c->in.buf + start, end - start, 0, NULL);
+	assert_non_null(msg);
+	assert_error(msg, "GenericError", want);
+	json_decref(msg);
+	assert_int_equal(c->in.len, end + 2); /* "\r\n" and then nothing */
+	close(c->fd);
+	strbuf_free(&c->in);
+}
+
+/* Sends len bytes without blocking, running the server meanwhile; stops
+ * early when the server closes. Returns the bytes sent. */
+static size_t send_pumping(int fd, const char *data, size_t len)
+{
+	size_t sent = 0;
+	int idle = 0;
+
+	while (sent < len && idle < 500) {
+		ssize_t n = send(fd, data + sent, len - sent > 4096 ? 4096 : len - sent,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n > 0) {
+			sent += (size_t)n;
+			idle = 0;
+			event_loop_run_once(&loop, 0);
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			event_loop_run_once(&loop, 2);
+			idle++;
+		} else {
+			break; /* EPIPE / ECONNRESET: the server hung up */
+		}
+	}
+	return sent;
+}
+
+/* Review finding 6: clients past the limit are told and closed, the
+ * others keep working, a freed slot is reused, and the refusals are not
+ * logged one line each. */
+static void test_connection_limit(void **state)
+{
+	static struct client clients[QMP_MAX_CLIENTS];
+	struct client extra = { 0 };
+	unsigned log_lines = 0;
+	char want[96], *log;
+	json_t *r;
 
 	(void)state;
-	assert_int_equal(json_frame_next("  {\"a\": \"}\\\"\"} x", 16, &start), 14);
-	assert_int_equal(start, 2);
-	assert_int_equal(json_frame_next("{\"a\": [1, 2", 11, &start), 0);
-	assert_int_equal(json_frame_next(" \r\n", 3, &start), 0);
-	assert_int_equal(start, 3);
-	assert_int_equal(json_frame_next("} ", 2, &start), 1);
-	assert_int_equal(json_frame_next("foo", 3, &start), 0);
-	assert_int_equal(json_frame_next("foo\n", 4, &start), 3);
+	for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++)
+		clients[i] = open_client(i % 2 == 0);
+	assert_int_equal(qmp_client_count(), QMP_MAX_CLIENTS);
+	snprintf(want, sizeof(want), "Too many QMP connections: the limit is %u", QMP_MAX_CLIENTS);
+
+	/* 20 clients over the limit, with stderr caught to count log lines. */
+	stderr_capture();
+	for (int i = 0; i < 20; i++) {
+		extra.fd = connect_to(path);
+		if (extra.fd < 0)
+			fail_msg("connect %d: %s", i, strerror(errno));
+		assert_closed_with_error(&extra, want);
+	}
+	log = stderr_release();
+	for (const char *p = log; p && (p = strstr(p, "QMP: refused a client")); p++)
+		log_lines++;
+	if (log_lines != 1)
+		fail_msg("want 1 log line for 20 refusals, got %u: %s", log_lines, log);
+	free(log);
+	assert_int_equal(qmp_client_count(), QMP_MAX_CLIENTS);
+
+	/* The first and last clients admitted still work. */
+	r = call(&clients[0], "{\"execute\": \"query-name\", \"id\": 1}");
+	assert_reply_json(r, "{\"return\": {\"name\": \"vm1\"}, \"id\": 1}");
+	json_decref(r);
+	r = call(&clients[QMP_MAX_CLIENTS - 1], "{\"execute\": \"qmp_capabilities\"}");
+	assert_reply_json(r, "{\"return\": {}}");
+	json_decref(r);
+
+	/* One leaves: the next one is served. */
+	close_client(&clients[3]);
+	clients[3] = open_client(true);
+	assert_int_equal(qmp_client_count(), QMP_MAX_CLIENTS);
+	for (unsigned i = 0; i < QMP_MAX_CLIENTS; i++)
+		close_client(&clients[i]);
+	assert_int_equal(qmp_client_count(), 0);
+}
+
+/* Review finding 6: with the process out of descriptors, accept fails
+ * and the client stays queued, so the listener stays readable; the loop
+ * must sleep, not call it again at once, and serve the client once
+ * descriptors are back. */
+static void test_accept_out_of_fds(void **state)
+{
+	struct client c = { .fd = connect_to(path) };
+	struct rlimit old, low;
+	unsigned rounds = 0;
+	uint64_t t0;
+	int lowest;
+	json_t *g;
+
+	(void)state;
+	assert_true(c.fd >= 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lowest = open("/dev/null", O_RDONLY); /* the fd accept would get */
+	assert_true(lowest >= 0);
+	close(lowest);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	t0 = pv_now_ns();
+	while (ms_since(t0) < 200) {
+		event_loop_run_once(&loop, 50);
+		rounds++;
+	}
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	print_message("%u loop rounds in 200 ms while accept failed with EMFILE\n", rounds);
+	/* 200 ms of 50 ms waits is 4 rounds; a few more as the listener
+	 * comes back every 100 ms and fails again. Spinning is thousands. */
+	if (rounds > 40)
+		fail_msg("the loop ran %u rounds in 200 ms while accept failed", rounds);
+	assert_int_equal(qmp_client_count(), 0);
+	g = recv_msg(&c);
+	assert_non_null(json_object_get(g, "QMP"));
+	json_decref(g);
+	assert_int_equal(qmp_client_count(), 1);
+	close_client(&c);
+}
+
+/* Review finding 7: a request past QMP_REQUEST_MAX gets an error naming
+ * the limit and the connection is closed (the rest of it would otherwise
+ * be read as new requests); one under the limit, arriving in many
+ * pieces, is served. */
+static void test_request_size_limit(void **state)
+{
+	static const char head[] = "{\"execute\": \"query-name\", \"id\": \"";
+	size_t big = QMP_REQUEST_MAX / 2, total = QMP_REQUEST_MAX + 64 * 1024;
+	char *buf = malloc(total), want[96];
+	struct client c = open_client(true);
+	json_t *r;
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, 'a', total);
+	memcpy(buf, head, sizeof(head) - 1);
+	memcpy(buf + big - 2, "\"}", 2);
+	assert_int_equal(send_pumping(c.fd, buf, big), big);
+	r = recv_msg(&c);
+	assert_int_equal(json_string_length(json_object_get(r, "id")), big - 2 - (sizeof(head) - 1));
+	json_decref(r);
+
+	memset(buf + big - 2, 'a', 2);
+	send_pumping(c.fd, buf, total);
+	snprintf(want, sizeof(want), "JSON parse error, request longer than the limit of %u bytes",
+		 QMP_REQUEST_MAX);
+	assert_closed_with_error(&c, want);
+	pump(2);
+	assert_int_equal(qmp_client_count(), 0);
+	free(buf);
+}
+
+static void test_nesting_limit(void **state)
+{
+	char text[2 * QMP_NESTING_MAX + 8], want[96];
+	struct client c = open_client(true);
+	json_t *r;
+
+	(void)state;
+	/* QMP_NESTING_MAX levels are framed (and refused as not an object). */
+	memset(text, '[', QMP_NESTING_MAX);
+	memset(text + QMP_NESTING_MAX, ']', QMP_NESTING_MAX);
+	text[2 * QMP_NESTING_MAX] = '\0';
+	r = call(&c, text);
+	assert_error(r, "GenericError", "QMP input must be a JSON object");
+	json_decref(r);
+	/* One more is refused at once, before the text is complete. */
+	memset(text, '[', QMP_NESTING_MAX + 1);
+	text[QMP_NESTING_MAX + 1] = '\0';
+	send_text(&c, text);
+	snprintf(want, sizeof(want), "JSON parse error, nesting deeper than the limit of %u levels",
+		 QMP_NESTING_MAX);
+	assert_closed_with_error(&c, want);
+	pump(2);
+	assert_int_equal(qmp_client_count(), 0);
+}
+
+/* Reads from an HMP client until needle has appeared; fails after ~1 s. */
+static void hmp_read_until(int fd, struct strbuf *in, const char *needle)
+{
+	for (int i = 0; i < 500; i++) {
+		char buf[1024];
+		ssize_t n;
+
+		if (in->buf && strstr(in->buf, needle))
+			return;
+		event_loop_run_once(&loop, 2);
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0)
+			strbuf_append(in, buf, (size_t)n);
+	}
+	fail_msg("no '%s' in '%s'", needle, in->buf ? in->buf : "");
+}
+
+static void test_hmp_connection_limit(void **state)
+{
+	static struct client clients[HMP_MAX_CLIENTS];
+	char hmp_path[128], want[96], err[256];
+	struct client extra = { 0 };
+
+	(void)state;
+	snprintf(hmp_path, sizeof(hmp_path), "%s/hmp.sock", dir);
+	assert_int_equal(hmp_listen(&loop, &fake_ops, hmp_path, err, sizeof(err)), 0);
+	for (unsigned i = 0; i < HMP_MAX_CLIENTS; i++) {
+		clients[i] = (struct client){ .fd = connect_to(hmp_path) };
+		assert_true(clients[i].fd >= 0);
+		hmp_read_until(clients[i].fd, &clients[i].in, HMP_PROMPT);
+	}
+	extra.fd = connect_to(hmp_path);
+	assert_true(extra.fd >= 0);
+	read_to_eof(extra.fd, &extra.in);
+	snprintf(want, sizeof(want), "Error: too many monitor connections: the limit is %u\r\n",
+		 HMP_MAX_CLIENTS);
+	assert_string_equal(extra.in.buf, want);
+	close(extra.fd);
+	strbuf_free(&extra.in);
+	/* The admitted ones still work; a freed slot is reused. */
+	assert_int_equal(write(clients[0].fd, "info status\n", 12), 12);
+	hmp_read_until(clients[0].fd, &clients[0].in, "VM status: running\r\n");
+	close_client(&clients[1]);
+	clients[1] = (struct client){ .fd = connect_to(hmp_path) };
+	hmp_read_until(clients[1].fd, &clients[1].in, HMP_PROMPT);
+	for (unsigned i = 0; i < HMP_MAX_CLIENTS; i++)
+		close_client(&clients[i]);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_frame),
 		cmocka_unit_test_setup_teardown(test_greeting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negotiation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
@@ -574,6 +878,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_socket_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_mode_with_open_umask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_and_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_out_of_fds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_size_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nesting_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hmp_connection_limit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

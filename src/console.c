@@ -4,9 +4,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "machine.h"
@@ -18,6 +17,8 @@ static const char escape_help[] =
 	"C-a c    switch between console and monitor\r\n"
 	"C-a C-a  sends C-a\r\n";
 
+/* stdio and file: a blocking write, as a terminal or file has always been
+ * written; a stalled terminal is the user's to resume. */
 static void write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -34,18 +35,175 @@ static void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
-void console_transmit(struct console *c, uint8_t byte)
+/* One non-blocking send to the unix client: bytes taken, 0 when its socket
+ * is full, -1 when the client cannot take output any more. MSG_NOSIGNAL:
+ * a client gone away is an error here, not a SIGPIPE. */
+static ssize_t client_send(int fd, const uint8_t *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	}
+}
+
+/*
+ * Appends to the queue; when it is full the oldest bytes make room. Like a
+ * serial line without flow control, a client that does not read loses
+ * output; dropping the oldest means that once it reads again it gets the
+ * guest's latest output (the prompt, the last kernel messages) rather than
+ * output from whenever it stalled. Called with out_lock held.
+ */
+static void queue_push(struct console *c, const uint8_t *buf, size_t len)
+{
+	size_t tail, first;
+
+	if (len >= CONSOLE_OUT_QUEUE) {
+		c->out_dropped += c->out_len + (len - CONSOLE_OUT_QUEUE);
+		buf += len - CONSOLE_OUT_QUEUE;
+		len = CONSOLE_OUT_QUEUE;
+		c->out_head = c->out_len = 0;
+	} else if (c->out_len + len > CONSOLE_OUT_QUEUE) {
+		size_t drop = c->out_len + len - CONSOLE_OUT_QUEUE;
+
+		c->out_head = (c->out_head + drop) % CONSOLE_OUT_QUEUE;
+		c->out_len -= drop;
+		c->out_dropped += drop;
+	}
+	tail = (c->out_head + c->out_len) % CONSOLE_OUT_QUEUE;
+	first = CONSOLE_OUT_QUEUE - tail < len ? CONSOLE_OUT_QUEUE - tail : len;
+	memcpy(c->out_queue + tail, buf, first);
+	memcpy(c->out_queue, buf + first, len - first);
+	c->out_len += len;
+}
+
+static void queue_clear(struct console *c)
+{
+	c->out_head = c->out_len = 0;
+	c->out_dropped = 0;
+}
+
+/* A client that shut down its reading side: stop writing to it (its input
+ * still reaches the guest until it hangs up). Called with out_lock held. */
+static void client_output_gone(struct console *c)
+{
+	c->out_fd = -1;
+	c->out_head = c->out_len = 0;
+}
+
+/* Any thread, out_lock held: what the socket does not take now is queued,
+ * and the main loop is asked to flush it when the socket drains. */
+static void client_output(struct console *c, const uint8_t *buf, size_t len)
+{
+	bool was_empty = c->out_len == 0;
+	uint64_t one = 1;
+
+	if (c->out_fd < 0)
+		return; /* no client: nobody to see it, as with QEMU's wait=off */
+	if (was_empty) {
+		/* Nothing queued, so writing now keeps the order. */
+		ssize_t n = client_send(c->out_fd, buf, len);
+
+		if (n < 0) {
+			client_output_gone(c);
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	if (!len)
+		return;
+	queue_push(c, buf, len);
+	if (was_empty && write(c->kick_fd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow with 1 per kick; nothing to do. */
+	}
+}
+
+static void console_output(struct console *c, const uint8_t *buf, size_t len)
 {
 	pthread_mutex_lock(&c->out_lock);
-	write_all(c->out_fd, &byte, 1);
+	if (c->cfg.kind == CHARDEV_UNIX)
+		client_output(c, buf, len);
+	else
+		write_all(c->out_fd, buf, len);
 	pthread_mutex_unlock(&c->out_lock);
+}
+
+void console_transmit(struct console *c, uint8_t byte)
+{
+	console_output(c, &byte, 1);
 }
 
 void console_print(struct console *c, const char *text, size_t len)
 {
+	console_output(c, (const uint8_t *)text, len);
+}
+
+/* Main thread: sends what the socket takes and polls for POLLOUT while
+ * anything is left. Returns the bytes dropped since the last call, for
+ * the caller to report once out_lock is released. */
+static uint64_t flush_queue_locked(struct console *c)
+{
+	uint64_t dropped;
+
+	while (c->out_fd >= 0 && c->out_len) {
+		size_t chunk = CONSOLE_OUT_QUEUE - c->out_head;
+		ssize_t n;
+
+		if (chunk > c->out_len)
+			chunk = c->out_len;
+		n = client_send(c->out_fd, c->out_queue + c->out_head, chunk);
+		if (n < 0) {
+			client_output_gone(c);
+			break;
+		}
+		if (n == 0)
+			break;
+		c->out_head = (c->out_head + (size_t)n) % CONSOLE_OUT_QUEUE;
+		c->out_len -= (size_t)n;
+	}
+	if (c->in_fd >= 0)
+		event_loop_set_events(&c->m->loop, c->in_fd, c->out_len ? POLLIN | POLLOUT : POLLIN);
+	if (c->out_len)
+		return 0; /* reported once the client has caught up */
+	dropped = c->out_dropped;
+	c->out_dropped = 0;
+	return dropped;
+}
+
+/* Main thread, out_lock released (stderr may block; the guest must not). */
+static void report_dropped(struct console *c, uint64_t dropped)
+{
+	if (dropped)
+		pv_info("-serial unix:%s: the client did not read; %llu bytes of guest output "
+			"were dropped", c->cfg.path, (unsigned long long)dropped);
+}
+
+static void flush_queue(struct console *c)
+{
+	uint64_t dropped;
+
 	pthread_mutex_lock(&c->out_lock);
-	write_all(c->out_fd, text, len);
+	dropped = flush_queue_locked(c);
 	pthread_mutex_unlock(&c->out_lock);
+	report_dropped(c, dropped);
+}
+
+/* A vCPU queued output behind a full socket: start polling for POLLOUT
+ * (only this thread may change the poll set). */
+static void kick_ready(void *opaque, int fd, short revents)
+{
+	uint64_t count;
+
+	(void)revents;
+	if (read(fd, &count, sizeof(count)) < 0) {
+		/* Spurious wake-up: the queue is checked anyway. */
+	}
+	flush_queue(opaque);
 }
 
 void console_set_monitor(struct console *c, const struct console_monitor *mon)
@@ -130,14 +288,27 @@ static void input_ready(void *opaque, int fd, short revents)
 	/* End of input: stop reading; a unix client is replaced by the next one. */
 	event_loop_remove(&c->m->loop, fd);
 	if (c->cfg.kind == CHARDEV_UNIX) {
+		uint64_t dropped;
+
+		/* Closed under out_lock, so no vCPU writes to a reused fd number. */
 		pthread_mutex_lock(&c->out_lock);
 		close(fd);
 		c->in_fd = c->out_fd = -1;
+		dropped = c->out_dropped + c->out_len;
+		queue_clear(c); /* its output is of no use to the next client */
 		pthread_mutex_unlock(&c->out_lock);
-		event_loop_set_events(&c->m->loop, c->listen_fd, POLLIN);
+		report_dropped(c, dropped);
 	} else {
 		c->in_fd = -1;
 	}
+}
+
+static void client_ready(void *opaque, int fd, short revents)
+{
+	if (revents & POLLOUT)
+		flush_queue(opaque);
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		input_ready(opaque, fd, revents);
 }
 
 static void client_connected(void *opaque, int fd, short revents)
@@ -145,39 +316,50 @@ static void client_connected(void *opaque, int fd, short revents)
 	struct console *c = opaque;
 	int client;
 
-	(void)revents;
-	client = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	(void)fd, (void)revents;
+	client = unix_listener_accept(&c->listener); /* non-blocking */
 	if (client < 0)
 		return;
 	if (c->in_fd >= 0) {
 		close(client); /* one client at a time, as QEMU's socket chardev */
 		return;
 	}
+	if (event_loop_add(&c->m->loop, client, POLLIN, client_ready, c) < 0) {
+		close(client); /* no room to poll it: it would never be served */
+		return;
+	}
 	pthread_mutex_lock(&c->out_lock);
 	c->in_fd = c->out_fd = client;
+	queue_clear(c);
 	pthread_mutex_unlock(&c->out_lock);
-	event_loop_add(&c->m->loop, client, POLLIN, input_ready, c);
 }
 
+/* The socket file is created by unix_listener_open, as for the monitors: a
+ * file that is not a socket or a live socket is refused, never removed. */
 static int open_unix_server(struct console *c, char *err, size_t errlen)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0) {
-		pv_format(err, errlen, "-serial unix:%s: %s", c->cfg.path, strerror(errno));
+	if (unix_listener_open(&c->listener, "-serial", c->cfg.path, err, errlen) < 0)
 		return -1;
+	c->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->kick_fd < 0) {
+		pv_format(err, errlen, "-serial unix:%s: eventfd: %s", c->cfg.path, strerror(errno));
+		goto fail;
 	}
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", c->cfg.path);
-	unlink(c->cfg.path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1) < 0) {
-		pv_format(err, errlen, "-serial unix:%s: %s", c->cfg.path, strerror(errno));
-		close(fd);
-		return -1;
+	if (event_loop_add(&c->m->loop, c->kick_fd, POLLIN, kick_ready, c) < 0 ||
+	    unix_listener_watch(&c->listener, &c->m->loop, client_connected, c) < 0) {
+		pv_format(err, errlen, "-serial unix:%s: the event loop is full", c->cfg.path);
+		goto fail;
 	}
-	chmod(c->cfg.path, 0600);
-	c->listen_fd = fd;
-	return event_loop_add(&c->m->loop, fd, POLLIN, client_connected, c);
+	return 0;
+fail:
+	/* Leaves nothing behind: no socket file, no fd, no poll entry. */
+	if (c->kick_fd >= 0) {
+		event_loop_remove(&c->m->loop, c->kick_fd);
+		close(c->kick_fd);
+		c->kick_fd = -1;
+	}
+	unix_listener_close(&c->listener);
+	return -1;
 }
 
 static void enter_raw_mode(struct console *c)
@@ -205,7 +387,8 @@ int console_open(struct console *c, struct machine *m, const struct chardev_conf
 	c->m = m;
 	c->cfg = *cfg;
 	c->uart = uart;
-	c->in_fd = c->out_fd = c->listen_fd = -1;
+	c->in_fd = c->out_fd = c->kick_fd = -1;
+	c->listener.fd = -1;
 
 	switch (cfg->kind) {
 	case CHARDEV_MON_STDIO:
@@ -245,12 +428,17 @@ void console_close(struct console *c)
 	if (c->cfg.kind == CHARDEV_FILE && c->out_fd >= 0)
 		close(c->out_fd);
 	if (c->cfg.kind == CHARDEV_UNIX) {
-		if (c->in_fd >= 0)
+		/* The guest's last words, if the socket takes them now. */
+		flush_queue(c);
+		if (c->in_fd >= 0) {
+			event_loop_remove(&c->m->loop, c->in_fd);
 			close(c->in_fd);
-		if (c->listen_fd >= 0) {
-			close(c->listen_fd);
-			unlink(c->cfg.path);
+		}
+		unix_listener_close(&c->listener); /* removes the socket file if still ours */
+		if (c->kick_fd >= 0) {
+			event_loop_remove(&c->m->loop, c->kick_fd);
+			close(c->kick_fd);
 		}
 	}
-	c->in_fd = c->out_fd = c->listen_fd = -1;
+	c->in_fd = c->out_fd = c->kick_fd = -1;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static void vprint(const char *fmt, va_list ap)
@@ -88,4 +89,66 @@ int pv_parse_number(const char *s, uint64_t max, uint64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+bool pv_id_wellformed(const char *id)
+{
+	/* Not isalpha()/isalnum(): their answer depends on the locale. */
+	if (!id || !((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z')))
+		return false;
+	for (const char *p = id + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_'))
+			return false;
+	return true;
+}
+
+int pv_check_id(const char *id, char *err, size_t errlen)
+{
+	if (!id) {
+		pv_format(err, errlen, "Parameter 'id' is missing");
+		return -1;
+	}
+	if (!pv_id_wellformed(id)) {
+		pv_format(err, errlen, "Parameter 'id' expects an identifier (a letter, then "
+			  "letters, digits, '-', '.', '_')");
+		return -1;
+	}
+	if (strlen(id) > PV_ID_MAX) {
+		pv_format(err, errlen, "Parameter 'id' expects an identifier of at most %d "
+			  "characters, not %zu", PV_ID_MAX, strlen(id));
+		return -1;
+	}
+	return 0;
+}
+
+const char *pv_printable(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len < 4) { /* not even room for "..." */
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char piece[5];
+		size_t k = 1;
+
+		if (c >= 0x20 && c < 0x7f)
+			piece[0] = (char)c;
+		else
+			k = (size_t)snprintf(piece, sizeof(piece), "\\x%02x", c);
+		/* Until the last byte, keep room for "..." and the NUL. */
+		if (n + k + (s[1] ? 4 : 1) > len) {
+			memcpy(buf + n, "...", 3);
+			n += 3;
+			break;
+		}
+		memcpy(buf + n, piece, k);
+		n += k;
+	}
+	buf[n] = '\0';
+	return buf;
 }

@@ -3,6 +3,7 @@
 #define PLUGVM_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,5 +37,25 @@ uint64_t pv_now_ns(void);
  * 0, or -1 when s is not such a number. The command line and the monitors both use it,
  * so "slot=010" means slot 8 everywhere, as in QEMU. */
 int pv_parse_number(const char *s, uint64_t max, uint64_t *out);
+
+/* The longest id plugvm keeps. QEMU has no limit, but plugvm stores the ids of objects and
+ * devices in fixed buffers of PV_ID_MAX + 1 bytes (DIMMs, backends, NUMA nodes, the
+ * monitors' query results); a longer id is refused, never cut, because a cut id would
+ * be accepted by device_add and then not found by device_del. */
+#define PV_ID_MAX 63
+
+/* QEMU's id_wellformed(): a letter, then letters, digits, '-', '.', '_' (ASCII only,
+ * whatever the locale). No length limit: see pv_check_id. */
+bool pv_id_wellformed(const char *id);
+
+/* The one rule for every id that enters plugvm: -object, -device, and object-add /
+ * device_add from QMP and HMP. 0, or -1 with QEMU's GenericError text in err ("Parameter
+ * 'id' expects an identifier", plus plugvm's length limit). The text never quotes the id:
+ * it may hold escape sequences meant for a terminal. NULL: "Parameter 'id' is missing". */
+int pv_check_id(const char *id, char *err, size_t errlen);
+
+/* s for an error message: bytes outside printable ASCII become \xNN, and a string too
+ * long for buf ends in "...". Returns buf. */
+const char *pv_printable(const char *s, char *buf, size_t len);
 
 #endif

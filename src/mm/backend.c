@@ -1,7 +1,6 @@
 /* Backend options: which keys each type takes, their defaults, and checks. */
 #include "mm/backend.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -51,17 +50,6 @@ int backend_check_size(uint64_t size, uint64_t page_size, char *err, size_t errl
 	return 0;
 }
 
-/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
-static bool id_valid(const char *id)
-{
-	if (!id || !isalpha((unsigned char)id[0]) || strlen(id) >= 64)
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
-			return false;
-	return true;
-}
-
 static int get_bool(const struct keyval_list *kv, const char *key, bool def, bool *out,
 		    char *err, size_t errlen)
 {
@@ -89,13 +77,9 @@ static int parse_common(const struct keyval_list *kv, const struct backend_type 
 {
 	const char *id = keyval_get(kv, "id");
 
-	if (!id_valid(id)) {
-		pv_format(err, errlen, "%s",
-			  id ? "invalid id (a letter, then letters, digits, '-', '.', '_')"
-			     : "id is required");
+	if (pv_check_id(id, err, errlen) < 0)
 		return -1;
-	}
-	snprintf(b->id, sizeof(b->id), "%s", id);
+	snprintf(b->id, sizeof(b->id), "%s", id); /* fits: PV_ID_MAX */
 	snprintf(b->type, sizeof(b->type), "%s", t->name);
 	b->kind = t->kind;
 	if (get_size(kv, "size", &b->size, err, errlen) < 0 ||

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "keyval.h"
+#include "util.h"
 
 enum mem_backend_kind {
 	MEM_BACKEND_RAM,
@@ -29,7 +30,7 @@ enum mem_backend_kind {
 };
 
 struct mem_backend {
-	char id[64];
+	char id[PV_ID_MAX + 1];
 	char type[32];            /* the qom-type, e.g. "memory-backend-ram" */
 	enum mem_backend_kind kind;
 	uint64_t size;

@@ -85,7 +85,8 @@ static void release_backend_memory(struct mem_backend *b)
 /* Once the KVM slot exists: KVM's slot update must not compete with the warm-up for the
  * CPU while the guest may be waiting for it (it took 4-8 ms instead of 0.5 when the
  * warm-up started first, docs/benchmarks.md). The guest's first memmap write comes
- * milliseconds later, after its ACPI work. */
+ * milliseconds later, after its ACPI work. And before the guest can see a hot-added DIMM,
+ * so that an eject always finds the job to cancel (dimm_add). */
 static void queue_warmup(struct memory_devices *md, struct mem_backend *b, unsigned node,
 			 bool hotplugged)
 {
@@ -227,8 +228,39 @@ static void on_eject(void *opaque, unsigned slot)
 		carry_out(md, &deleted);
 }
 
+/* vCPU thread, md->lock held: whether the ACPI_DEVICE_OST event of an _OST may go out
+ * now (MD_OST_EVENTS_PER_SEC; always when it answers a device_del). If not, it is counted
+ * and kept as the slot's latest, which the next tick sends; one sent later replaces it,
+ * so the events of one slot keep their order and the last one sent is the latest. */
+static bool ost_admit_locked(struct memory_devices *md, const struct md_deferred *ost,
+			     bool answers_host, uint64_t now)
+{
+	struct ost_throttle *t = &md->ost_throttle[ost->slot];
+
+	if (now - t->window_ns >= 1000000000ULL) {
+		t->window_ns = now;
+		t->sent = 0;
+	}
+	if (answers_host || t->sent < MD_OST_EVENTS_PER_SEC) {
+		t->sent++;
+		t->held_valid = false;
+		return true;
+	}
+	t->dropped++;
+	t->held = *ost;
+	t->held_valid = true;
+	return false;
+}
+
 /* memhp callback, vCPU thread: the guest's _OST. The DIMM's state changes here; the
- * events are built and sent by the main thread (memory_devices_run_deferred). */
+ * events are built and sent by the main thread (memory_devices_run_deferred).
+ *
+ * The guest is not trusted to write _OST only when it has something to say. A refusal
+ * counts (DEVICE_UNPLUG_GUEST_ERROR and a log line) only while a device_del of that DIMM
+ * is pending, and ends it, so there is at most one per device_del. A refusal of the
+ * guest's own eject (0x103) with no device_del pending answers no one: its
+ * ACPI_DEVICE_OST says all there is, rate-limited like every _OST that answers nothing
+ * (a guest could arm any state of its own again and again, so none is kept for it). */
 static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status)
 {
 	struct memory_devices *md = opaque;
@@ -237,31 +269,70 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 				   .status = status };
 	struct md_deferred refusal = { .kind = MD_EVENT_UNPLUG_ERROR, .slot = slot,
 				       .status = status };
-	bool present, refused = false, ost_later, refusal_later = false, wake = false;
+	bool pending, answers, refused, send, ost_later = false, refusal_later = false;
+	bool wake = false;
+	uint64_t now = pv_now_ns();
 
 	pv_trace("ost %u %u 0x%x", slot, source, status);
 	pthread_mutex_lock(&md->lock);
-	present = d->used;
+	pending = d->used && d->unplug_pending;
 	md->ost[slot] = (struct ospm_record){ true, source, status };
-	snprintf(ost.id, sizeof(ost.id), "%s", present ? d->id : "");
-	if (present && d->unplug_pending && source == MEMHP_OST_EV_EJECT_REQUEST)
+	snprintf(ost.id, sizeof(ost.id), "%s", d->used ? d->id : "");
+	/* The first answer to device_del's request, usually "in progress" (0x84). */
+	answers = pending && source == MEMHP_OST_EV_EJECT_REQUEST && !d->unplug_answered;
+	if (answers)
 		d->unplug_answered = true;
-	if (present && memhp_ost_refuses_eject(source, status)) {
+	refused = pending && memhp_ost_refuses_eject(source, status);
+	if (refused) {
 		d->unplug_pending = false;
-		refused = true;
 		snprintf(refusal.id, sizeof(refusal.id), "%s", d->id);
 	}
-	ost_later = defer_locked(md, &ost, &wake);
+	send = ost_admit_locked(md, &ost, answers || refused, now);
+	if (send)
+		ost_later = defer_locked(md, &ost, &wake);
 	if (refused && ost_later)
 		refusal_later = defer_locked(md, &refusal, &wake);
 	pthread_mutex_unlock(&md->lock);
 
 	if (wake)
 		md->wake_main(md->wake_main_opaque);
-	if (!ost_later)
+	if (send && !ost_later)
 		carry_out(md, &ost);
 	if (refused && !refusal_later)
 		carry_out(md, &refusal);
+}
+
+/* Main thread, from the tick: the held-back _OST events go out, the latest of each slot,
+ * and one line says how many were left out (at most one line a second, whatever the
+ * guest does). They go through the FIFO, behind what the vCPU threads queued before. */
+static void send_held_osts(struct memory_devices *md)
+{
+	struct md_deferred now[PLUGVM_MAX_SLOTS];
+	unsigned n = 0, dropped = 0, slots = 0;
+	bool wake = false;
+
+	pthread_mutex_lock(&md->lock);
+	for (unsigned i = 0; i < md->alloc.nr_slots; i++) {
+		struct ost_throttle *t = &md->ost_throttle[i];
+
+		if (t->dropped) {
+			dropped += t->dropped;
+			slots++;
+			t->dropped = 0;
+		}
+		if (t->held_valid && !defer_locked(md, &t->held, &wake))
+			now[n++] = t->held;
+		t->held_valid = false;
+	}
+	pthread_mutex_unlock(&md->lock);
+	if (dropped)
+		pv_info("guest _OST flood: %u reports on %u DIMM slot%s went over the limit of %u "
+			"ACPI_DEVICE_OST events a second per slot and were not sent, except the "
+			"latest of each slot", dropped, slots, slots == 1 ? "" : "s",
+			MD_OST_EVENTS_PER_SEC);
+	memory_devices_run_deferred(md);
+	for (unsigned i = 0; i < n; i++)
+		carry_out(md, &now[i]);
 }
 
 static void on_raise_irq(void *opaque)
@@ -377,6 +448,10 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 		set_err(err, NULL, "pc-dimm: 'id' is required (device_del needs it)");
 		return -1;
 	}
+	if (pv_check_id(p->id, err->desc, sizeof(err->desc)) < 0) {
+		err->cls = NULL;
+		return -1;
+	}
 	if (find_dimm(md, p->id, NULL)) {
 		set_err(err, NULL, "Duplicate device ID '%s'", p->id);
 		return -1;
@@ -487,8 +562,18 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 		}
 		if (ret == 0) {
 			record_dimm(md, &p, slot, addr, true);
-			ret = memhp_plug_mapped(&md->hp, slot);
+			/* Before memhp_plug_mapped (issue 17 finding 10): from there on the
+			 * guest may eject the DIMM, and when the main thread cannot take the
+			 * eject's work (no main loop, its FIFO full) the vCPU thread cancels the
+			 * warm-up and gives the memory back at once. Queued after that, the
+			 * warm-up would populate memory already given back, of a backend that
+			 * object_del may then unmap. Queued here, every eject comes after it
+			 * (the slot is enabled under memhp's lock, which the eject takes), so
+			 * the cancel finds the job. */
 			queue_warmup(md, p.backend, p.node, true);
+			ret = memhp_plug_mapped(&md->hp, slot);
+			if (ret == 0 && md->dimm_visible)
+				md->dimm_visible(md->dimm_visible_opaque, slot);
 		}
 	} else {
 		if (map_dimm(md, &p, slot, addr, err) < 0)
@@ -534,16 +619,18 @@ static int op_device_add(void *opaque, const struct keyval_list *props, struct c
 static int op_device_del(void *opaque, const char *id, struct control_error *err)
 {
 	struct memory_devices *md = opaque;
+	char shown[128];
 	struct dimm *d;
 	unsigned slot;
 	int ret;
 
-	pv_trace("device_del %s", id);
+	pv_trace("device_del %s", pv_printable(id, shown, sizeof(shown)));
 	pthread_mutex_lock(&md->lock);
 	d = find_dimm(md, id, &slot);
 	if (!d) {
 		pthread_mutex_unlock(&md->lock);
-		set_err(err, CONTROL_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", id);
+		/* Any string may come here: an id that was refused, escape sequences and all. */
+		set_err(err, CONTROL_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", shown);
 		return -1;
 	}
 	if (d->unplug_pending) {
@@ -572,8 +659,9 @@ static int op_device_del(void *opaque, const char *id, struct control_error *err
 void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 {
 	unsigned expired[PLUGVM_MAX_SLOTS], n = 0;
-	char id[64];
+	char id[PV_ID_MAX + 1];
 
+	send_held_osts(md);
 	pthread_mutex_lock(&md->lock);
 	for (unsigned i = 0; i < md->alloc.nr_slots; i++) {
 		struct dimm *d = &md->dimm[i];
@@ -614,8 +702,13 @@ static int op_object_add(void *opaque, const struct keyval_list *props, struct c
 	const char *id = keyval_get(props, "id");
 	int ret = -1;
 
+	/* Before anything quotes the id (backend_create checks it too, for -object). */
+	if (pv_check_id(id, err->desc, sizeof(err->desc)) < 0) {
+		err->cls = NULL;
+		return -1;
+	}
 	pthread_mutex_lock(&md->lock);
-	if (id && backend_registry_find(md->backends, id)) {
+	if (backend_registry_find(md->backends, id)) {
 		set_err(err, NULL, "object '%s' already exists", id);
 		goto out;
 	}
@@ -643,7 +736,10 @@ static int op_object_del(void *opaque, const char *id, struct control_error *err
 	pthread_mutex_lock(&md->lock);
 	b = backend_registry_find(md->backends, id);
 	if (!b) {
-		set_err(err, NULL, "object '%s' not found", id);
+		char shown[128];
+
+		/* Any string may come here: an id that was refused, escape sequences and all. */
+		set_err(err, NULL, "object '%s' not found", pv_printable(id, shown, sizeof(shown)));
 	} else if (b->in_use) {
 		set_err(err, NULL, "object '%s' is in use, can not be deleted", id);
 	} else {

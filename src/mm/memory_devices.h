@@ -23,12 +23,13 @@
 #include "mm/memhp.h"
 #include "mm/memmap_warmup.h"
 #include "monitor/control.h"
+#include "util.h"
 
 struct kvm;
 
 struct dimm {
 	bool used;
-	char id[64];
+	char id[PV_ID_MAX + 1];  /* pv_check_id: never cut */
 	struct mem_backend *backend;
 	uint64_t addr, size;
 	unsigned node;
@@ -68,7 +69,7 @@ struct md_deferred {
 	enum md_deferred_kind kind;
 	unsigned slot;
 	uint32_t source, status; /* MD_EVENT_OST */
-	char id[64];             /* the DIMM's id, "" when the slot is empty */
+	char id[PV_ID_MAX + 1];  /* the DIMM's id, "" when the slot is empty */
 	/* MD_EVENT_DELETED: the ejected DIMM's backend, whose memory goes back to the host
 	 * (and which becomes free for object_del) just before the event is sent. */
 	struct mem_backend *backend;
@@ -76,6 +77,23 @@ struct md_deferred {
 
 /* Beyond this (a guest flooding _OST writes) an event is sent at once. */
 #define MD_DEFERRED_MAX 256
+
+/* The guest may write _OST as often as it likes, and each write is an ACPI_DEVICE_OST
+ * event (QEMU sends one for every _OST): per DIMM slot at most this many a second are
+ * sent as they come. Of the rest only the latest is sent, by the next
+ * memory_devices_tick, which says in one line how many were left out. The two _OSTs
+ * that answer a device_del (the first answer, and a refusal) are always sent at once:
+ * there are at most two per device_del, so the host, not the guest, sets their rate.
+ * Linux sends one to three _OSTs per hot-add or hot-remove. */
+#define MD_OST_EVENTS_PER_SEC 16
+
+struct ost_throttle {
+	uint64_t window_ns;      /* start of the current second */
+	unsigned sent;           /* ACPI_DEVICE_OST events sent in it */
+	unsigned dropped;        /* _OSTs not sent since the last tick */
+	bool held_valid;
+	struct md_deferred held; /* the latest of them, for the next tick */
+};
 
 struct memory_devices {
 	pthread_mutex_t lock;
@@ -106,6 +124,12 @@ struct memory_devices {
 	 * vCPU thread that finds it empty knows nothing is in flight. */
 	struct md_deferred deferred[MD_DEFERRED_MAX];
 	unsigned nr_deferred;
+	struct ost_throttle ost_throttle[PLUGVM_MAX_SLOTS]; /* under lock */
+	/* Main thread, inside device_add, the moment the guest can see the new DIMM in `slot`
+	 * (its slot enabled, before device_add returns): tests act as the guest there. NULL:
+	 * nothing. */
+	void (*dimm_visible)(void *opaque, unsigned slot);
+	void *dimm_visible_opaque;
 };
 
 int memory_devices_init(struct memory_devices *md, const struct plugvm_config *cfg,
@@ -129,7 +153,8 @@ unsigned memory_devices_query_numa(void *opaque, struct numa_node_info *out, uns
 void memory_devices_query_size_summary(void *opaque, uint64_t *base, uint64_t *plugged);
 
 /* Called about once a second by the main loop: withdraws unanswered
- * eject requests (see MEMORY_DEVICES_UNPLUG_TIMEOUT_NS). */
+ * eject requests (see MEMORY_DEVICES_UNPLUG_TIMEOUT_NS) and sends the latest of the
+ * _OST events held back (MD_OST_EVENTS_PER_SEC). */
 void memory_devices_tick(struct memory_devices *md, uint64_t now_ns);
 
 /* Main thread: builds and sends the events the vCPU threads queued, in order. */

@@ -6,6 +6,12 @@
 
 #include "util.h"
 
+/* The monitors' buffers take every id pv_check_id lets in, whole. */
+_Static_assert(sizeof(((struct memory_device_info *)0)->id) > PV_ID_MAX, "DIMM id buffer");
+_Static_assert(sizeof(((struct memory_device_info *)0)->memdev) > PV_ID_MAX, "memdev buffer");
+_Static_assert(sizeof(((struct memdev_info *)0)->id) > PV_ID_MAX, "memdev id buffer");
+_Static_assert(sizeof(((struct ospm_status_info *)0)->device) > PV_ID_MAX, "_OST id buffer");
+
 unsigned memory_devices_query_dimms(void *opaque, struct memory_device_info *out, unsigned max)
 {
 	struct memory_devices *md = opaque;

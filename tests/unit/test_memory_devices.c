@@ -8,8 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -31,6 +33,8 @@ static struct { uint64_t gpa, size; void *hva; } kvm_slots[KVM_BASE + SLOTS];
 static unsigned kvm_calls, ged_pulses;
 static char events[16][40];
 static unsigned nr_events;
+/* Counts by name, past the 16 names events[] keeps. */
+static unsigned nr_ost_events, nr_unplug_errors, nr_deleted;
 
 /* What a test wants to happen inside the next KVM slot change (a guest reading registers
  * meanwhile, or KVM refusing). */
@@ -64,6 +68,46 @@ static void fake_emit(const char *name, json_t *data)
 {
 	(void)data;
 	snprintf(events[nr_events++ % 16], sizeof(events[0]), "%s", name);
+	nr_ost_events += strcmp(name, "ACPI_DEVICE_OST") == 0;
+	nr_unplug_errors += strcmp(name, "DEVICE_UNPLUG_GUEST_ERROR") == 0;
+	nr_deleted += strcmp(name, "DEVICE_DELETED") == 0;
+}
+
+/* The name of the event before the last one sent (back = 1) or the last one (back = 0). */
+static const char *event_back(unsigned back)
+{
+	return events[(nr_events - 1 - back) % 16];
+}
+
+/* stderr of the code under test, captured to count its lines. */
+static FILE *captured_stderr;
+static int saved_stderr = -1;
+
+static void capture_stderr(void)
+{
+	captured_stderr = tmpfile();
+	assert_non_null(captured_stderr);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	dup2(fileno(captured_stderr), 2);
+}
+
+/* Ends the capture: the number of lines written meanwhile, copied to the real stderr. */
+static unsigned end_capture(void)
+{
+	char line[512];
+	unsigned n = 0;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	rewind(captured_stderr);
+	while (fgets(line, sizeof(line), captured_stderr)) {
+		n += strncmp(line, "plugvm: ", 8) == 0;
+		fputs(line, stderr);
+	}
+	fclose(captured_stderr);
+	return n;
 }
 
 static int setup(void **state)
@@ -87,6 +131,7 @@ static int setup(void **state)
 	memory_devices_control_ops(&md, &ops);
 	memset(kvm_slots, 0, sizeof(kvm_slots));
 	kvm_calls = ged_pulses = nr_events = 0;
+	nr_ost_events = nr_unplug_errors = nr_deleted = 0;
 	during_kvm = NULL;
 	kvm_refuses = false;
 	return 0;
@@ -114,17 +159,27 @@ static int run_hmp_style(int (*fn)(void *, const struct keyval_list *, struct co
 	return ret;
 }
 
+static int object_add_e(const char *text, struct control_error *e)
+{
+	return run_hmp_style(ops.object_add, text, "qom-type", e);
+}
+
 static int object_add(const char *text)
 {
 	struct control_error e;
 
-	return run_hmp_style(ops.object_add, text, "qom-type", &e);
+	return object_add_e(text, &e);
+}
+
+static int device_add_e(const char *text, struct control_error *e)
+{
+	return run_hmp_style(ops.device_add, text, "driver", e);
 }
 
 static int device_add(const char *text, char *desc, size_t len)
 {
 	struct control_error e;
-	int ret = run_hmp_style(ops.device_add, text, "driver", &e);
+	int ret = device_add_e(text, &e);
 
 	if (desc)
 		snprintf(desc, len, "%s", e.desc);
@@ -592,6 +647,237 @@ static void test_unanswered_eject_is_withdrawn(void **state)
 	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
 }
 
+/* True when s has a byte outside printable ASCII (an escape sequence, UTF-8, ...). */
+static bool has_raw_bytes(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return true;
+	return false;
+}
+
+/* A refused id: GenericError in QEMU's words, the id not echoed, nothing created. */
+static void expect_id_refused(struct control_error *e, int ret, const char *needle)
+{
+	assert_int_equal(ret, -1);
+	assert_true(e->cls == NULL || strcmp(e->cls, CONTROL_ERR_GENERIC) == 0);
+	if (!strstr(e->desc, "Parameter 'id' expects an identifier") || !strstr(e->desc, needle))
+		fail_msg("error '%s' is not QEMU's or lacks '%s'", e->desc, needle);
+	assert_false(has_raw_bytes(e->desc));
+}
+
+/* Issue 17 finding 8, issue 13 defect 2: device_add took any id and cut it to 63
+ * characters, so device_del of a 100-character id found nothing, and an id with an escape
+ * sequence reached the terminal of 'info memory-devices' raw. Every id that enters
+ * (object_add, device_add, from QMP and HMP alike) is now QEMU's identifier of at most
+ * PV_ID_MAX characters, refused whole otherwise. */
+static void test_ids_are_checked_not_cut(void **state)
+{
+	static const char *const bad[] = {
+		"d\x1b[2J", "d\xc3\xa9", "d\xff", "1d", "_d", "d/1", "d:1",
+	};
+	char id100[101], id64[PV_ID_MAX + 2], id63[PV_ID_MAX + 1], text[512];
+	struct memory_device_info info[SLOTS];
+	struct control_error e;
+	unsigned nr_backends;
+
+	(void)state;
+	memset(id100, 'x', sizeof(id100) - 1);
+	id100[sizeof(id100) - 1] = '\0';
+	memset(id64, 'y', sizeof(id64) - 1);
+	id64[sizeof(id64) - 1] = '\0';
+	memset(id63, 'z', sizeof(id63) - 1);
+	id63[sizeof(id63) - 1] = '\0';
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	nr_backends = backends.count;
+
+	/* device_add: too long (100, and one over the limit) or not an identifier */
+	snprintf(text, sizeof(text), "pc-dimm,id=%s,memdev=m1", id100);
+	expect_id_refused(&e, device_add_e(text, &e), "at most 63 characters");
+	snprintf(text, sizeof(text), "pc-dimm,id=%s,memdev=m1", id64);
+	expect_id_refused(&e, device_add_e(text, &e), "at most 63 characters");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), "pc-dimm,id=%s,memdev=m1", bad[i]);
+		expect_id_refused(&e, device_add_e(text, &e), "");
+	}
+	assert_int_equal(count_devices(), 0);
+	assert_int_equal(kvm_calls, 0);
+	assert_int_equal(ged_pulses, 0);
+	assert_false(backend_registry_find(&backends, "m1")->in_use);
+	/* object_add: the same rule, the same words */
+	snprintf(text, sizeof(text), "memory-backend-ram,id=%s,size=128M", id100);
+	expect_id_refused(&e, object_add_e(text, &e), "at most 63 characters");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), "memory-backend-ram,id=%s,size=128M", bad[i]);
+		expect_id_refused(&e, object_add_e(text, &e), "");
+	}
+	assert_int_equal(backends.count, nr_backends);
+	/* device_del of such an id finds nothing, and says so without echoing it raw */
+	assert_int_equal(ops.device_del(ops.opaque, "d\x1b[2J", &e), -1);
+	assert_string_equal(e.cls, CONTROL_ERR_DEVICE_NOT_FOUND);
+	assert_false(has_raw_bytes(e.desc));
+	assert_int_equal(ops.object_del(ops.opaque, "m\x1b[2J", &e), -1);
+	assert_false(has_raw_bytes(e.desc));
+
+	/* 63 characters, for the memdev and the DIMM: whole, from device_add to DEVICE_DELETED */
+	snprintf(text, sizeof(text), "memory-backend-ram,id=%s,size=128M", id63);
+	assert_int_equal(object_add_e(text, &e), 0);
+	snprintf(text, sizeof(text), "pc-dimm,id=%s,memdev=%s", id63, id63);
+	assert_int_equal(device_add_e(text, &e), 0);
+	assert_int_equal(ops.memory_devices(ops.opaque, info, SLOTS), 1);
+	assert_string_equal(info[0].id, id63);
+	assert_string_equal(info[0].memdev, id63);
+	guest_read(MEMHP_REG_QUEUE);
+	assert_int_equal(ops.device_del(ops.opaque, id63, &e), 0);
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	assert_int_equal(count_devices(), 0);
+	assert_int_equal(nr_deleted, 1);
+	assert_int_equal(ops.object_del(ops.opaque, id63, &e), 0);
+}
+
+/* Issue 17 finding 4: a guest can write _OST as often as it likes. A refusal with no
+ * device_del pending is no answer to anything: no DEVICE_UNPLUG_GUEST_ERROR, no log line;
+ * its ACPI_DEVICE_OST goes out, as in QEMU, but at most MD_OST_EVENTS_PER_SEC a second
+ * per slot, the latest of the rest late, with one line for the lot. A refusal answering a
+ * device_del still gives both events, once, even in the middle of a flood. */
+#define FLOOD_BOUND_PER_SEC 64 /* what this test calls bounded (the limit is below it) */
+
+static void test_ost_flood_is_bounded(void **state)
+{
+	struct ospm_status_info st[SLOTS];
+	struct control_error e;
+	uint64_t t0, secs;
+	unsigned osts, lines;
+
+	(void)state;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	guest_read(MEMHP_REG_QUEUE);
+	md.wake_main = fake_wake_main; /* as in plugvm: the main thread sends the events */
+	nr_events = nr_ost_events = 0;
+	capture_stderr();
+	t0 = pv_now_ns();
+	guest_write(MEMHP_REG_SEL, 0);
+	for (unsigned i = 0; i < 1000; i++) {
+		/* "eject refused", as an answer to a request (3) and as its own (0x103) */
+		guest_write(MEMHP_REG_OST_EV,
+			    i % 2 ? MEMHP_OST_EV_EJECT_REQUEST : MEMHP_OST_EV_OSPM_EJECT);
+		guest_write(MEMHP_REG_OST_ST, i % 2 ? MEMHP_OST_EJECT_BUSY : MEMHP_OST_FAILURE);
+		if (i % 50 == 49)
+			memory_devices_run_deferred(&md);
+	}
+	memory_devices_run_deferred(&md);
+	secs = (pv_now_ns() - t0) / 1000000000ULL;
+	lines = end_capture();
+	assert_int_equal(nr_unplug_errors, 0);
+	assert_int_equal(lines, 0);
+	if (nr_ost_events < 1 || nr_ost_events > FLOOD_BOUND_PER_SEC * (secs + 1))
+		fail_msg("%u ACPI_DEVICE_OST events for 1000 _OST writes in %llu s", nr_ost_events,
+			 (unsigned long long)secs);
+	/* The next tick sends the latest one and says in one line how many were not sent;
+	 * query-acpi-ospm-status has the latest all along. */
+	osts = nr_ost_events;
+	capture_stderr();
+	memory_devices_tick(&md, pv_now_ns());
+	lines = end_capture();
+	assert_int_equal(lines, 1);
+	assert_int_equal(nr_ost_events, osts + 1);
+	assert_string_equal(event_back(0), "ACPI_DEVICE_OST");
+	assert_int_equal(ops.ospm_status(ops.opaque, st, SLOTS), 1);
+	assert_int_equal(st[0].source, MEMHP_OST_EV_EJECT_REQUEST);
+	assert_int_equal(st[0].status, MEMHP_OST_EJECT_BUSY);
+	capture_stderr();
+	memory_devices_tick(&md, pv_now_ns()); /* nothing new: nothing said */
+	assert_int_equal(end_capture(), 0);
+
+	/* A real refusal, right after the flood: "in progress", then "busy". */
+	osts = nr_ost_events;
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	guest_read(MEMHP_REG_QUEUE);
+	capture_stderr();
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_EJECT_REQUEST);
+	guest_write(MEMHP_REG_OST_ST, MEMHP_OST_EJECT_IN_PROGRESS);
+	guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_EJECT_REQUEST);
+	guest_write(MEMHP_REG_OST_ST, MEMHP_OST_EJECT_BUSY);
+	memory_devices_run_deferred(&md);
+	lines = end_capture();
+	assert_int_equal(nr_unplug_errors, 1);
+	assert_int_equal(nr_ost_events, osts + 2);
+	assert_string_equal(event_back(1), "ACPI_DEVICE_OST");
+	assert_string_equal(event_back(0), "DEVICE_UNPLUG_GUEST_ERROR");
+	assert_int_equal(lines, 1);
+	/* Repeating it answers nothing: no second error, no line. */
+	capture_stderr();
+	for (unsigned i = 0; i < 100; i++) {
+		guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_EJECT_REQUEST);
+		guest_write(MEMHP_REG_OST_ST, MEMHP_OST_EJECT_BUSY);
+	}
+	memory_devices_run_deferred(&md);
+	assert_int_equal(end_capture(), 0);
+	assert_int_equal(nr_unplug_errors, 1);
+	/* device_del may be tried again, and the DIMM is still there */
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	assert_int_equal(count_devices(), 1);
+}
+
+/* Issue 17 finding 10: the guest may eject a hot-added DIMM the moment it can see it,
+ * before device_add has returned (md->dimm_visible is that moment). Whether the eject's
+ * memory release runs at once (no main loop, or its FIFO full) or later on the main
+ * thread, no warm-up may populate the DIMM afterwards: it was queued before the guest
+ * could see the DIMM, so the eject's cancel always finds it. */
+static unsigned visible_calls;
+
+static void guest_ejects_when_visible(void *opaque, unsigned slot)
+{
+	(void)opaque;
+	visible_calls++;
+	guest_write(MEMHP_REG_SEL, slot);
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+}
+
+static unsigned two_cpus(void)
+{
+	return 2;
+}
+
+static void test_eject_during_hot_add_leaves_nothing_warmed(void **state)
+{
+	struct memmap_warmup w;
+	struct control_error e;
+	struct mem_backend *b;
+
+	(void)state;
+	assert_int_equal(memmap_warmup_start(&w, 128 * MiB, 2 * MiB, NULL), 0);
+	w.cpus_allowed = two_cpus; /* warm even on a one-CPU test machine */
+	md.warmup = &w;
+	md.dimm_visible = guest_ejects_when_visible;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=256M"), 0);
+	b = backend_registry_find(&backends, "m1");
+	for (unsigned with_main_loop = 0; with_main_loop < 2; with_main_loop++) {
+		md.wake_main = with_main_loop ? fake_wake_main : NULL;
+		visible_calls = nr_deleted = 0;
+		assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+		memory_devices_run_deferred(&md);
+		memmap_warmup_drain(&w);
+		assert_int_equal(visible_calls, 1);
+		assert_int_equal(nr_deleted, 1);
+		assert_int_equal(count_devices(), 0);
+		assert_int_equal(kvm_slots[KVM_BASE].size, 0);
+		assert_int_equal(resident_pages(b->hva, 256 * MiB), 0);
+		assert_false(b->in_use);
+	}
+	md.dimm_visible = NULL;
+	/* Unhindered, the same DIMM is warmed: the test would see a stray warm-up. */
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	memmap_warmup_drain(&w);
+	assert_int_equal(resident_pages(b->hva, 2 * MiB), 512);
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	md.warmup = NULL;
+	memmap_warmup_stop(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +894,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_events_sent_by_main_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ospm_status_and_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unanswered_eject_is_withdrawn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ids_are_checked_not_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ost_flood_is_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eject_during_hot_add_leaves_nothing_warmed,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

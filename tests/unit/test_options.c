@@ -597,6 +597,52 @@ static void test_devices(void **state)
 	BAD("-device|JSON", K, "-device", "{\"driver\":\"pc-dimm\"}");
 }
 
+/* ---- ids ---- */
+
+/* The error for a bad id names it with its escape sequences made visible: an id holding
+ * ESC [ 2 J must not clear the terminal it is reported on (issue 13 defect 2). */
+static void expect_id_error(const char *needles, char **argv)
+{
+	expect_error(needles, argv);
+	for (const char *p = err_text; *p; p++)
+		if ((unsigned char)*p >= 0x7f || ((unsigned char)*p < 0x20 && !strchr("\r\n", *p)))
+			fail_msg("raw byte 0x%02x in '%s'", (unsigned char)*p, err_text);
+}
+
+/* One rule for every id (util.h pv_check_id, shared with object-add and device_add): QEMU's
+ * identifier, at most PV_ID_MAX characters, refused whole rather than cut. */
+static void test_ids(void **state)
+{
+	char id63[PV_ID_MAX + 1], id64[PV_ID_MAX + 2], obj[256], dev[256];
+
+	(void)state;
+	memset(id63, 'a', sizeof(id63) - 1);
+	id63[sizeof(id63) - 1] = '\0';
+	memset(id64, 'b', sizeof(id64) - 1);
+	id64[sizeof(id64) - 1] = '\0';
+	snprintf(obj, sizeof(obj), "memory-backend-ram,id=%s,size=1G", id63);
+	snprintf(dev, sizeof(dev), "pc-dimm,id=%s,memdev=%s", id63, id63);
+	OK(K, HOTPLUG, "-object", obj, "-device", dev);
+	assert_string_equal(keyval_get(&cfg.objects[0], "id"), id63);
+	assert_string_equal(keyval_get(&cfg.devices[0], "id"), id63);
+	OK(K, HOTPLUG, OBJ("A-1.b_2", "1G"), "-device", "pc-dimm,id=Z.9-x_,memdev=A-1.b_2");
+
+	snprintf(obj, sizeof(obj), "memory-backend-ram,id=%s,size=1G", id64);
+	expect_id_error("-object|expects an identifier|at most 63", ARGV(K, "-object", obj));
+	snprintf(dev, sizeof(dev), "pc-dimm,id=%s,memdev=m1", id64);
+	expect_id_error("-device|expects an identifier|at most 63",
+			ARGV(K, HOTPLUG, OBJ("m1", "1G"), "-device", dev));
+	expect_id_error("-device|'id=d\\x1b[2J'|expects an identifier",
+			ARGV(K, HOTPLUG, OBJ("m1", "1G"), "-device",
+			     "pc-dimm,id=d\x1b[2J,memdev=m1"));
+	expect_id_error("-object|'id=m\\xc3\\xa9'|expects an identifier",
+			ARGV(K, "-object", "memory-backend-ram,id=m\xc3\xa9,size=1G"));
+	expect_id_error("-object|'id=m\\xff'",
+			ARGV(K, "-object", "memory-backend-ram,id=m\xff,size=1G"));
+	expect_id_error("-device|'id=_d'", ARGV(K, HOTPLUG, OBJ("m1", "1G"), "-device",
+						  "pc-dimm,id=_d,memdev=m1"));
+}
+
 /* ---- -numa ---- */
 
 #define TWO_NODES OBJ("m0", "1G"), OBJ("m1", "2G")
@@ -752,6 +798,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_name, teardown),
 		cmocka_unit_test_teardown(test_objects, teardown),
 		cmocka_unit_test_teardown(test_devices, teardown),
+		cmocka_unit_test_teardown(test_ids, teardown),
 		cmocka_unit_test_teardown(test_numa_basic, teardown),
 		cmocka_unit_test_teardown(test_numa_unassigned_cpus, teardown),
 		cmocka_unit_test_teardown(test_numa_errors, teardown),

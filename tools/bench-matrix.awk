@@ -19,7 +19,7 @@ function sort_n(a, n,    i, j, t) {
 function stats(key, unit,    n, i, a) {
     n = count[key]
     if (!n) { med = 0; return "–" }
-    for (i = 1; i <= n; i++) a[i] = sample[key, i]
+    for (i = 1; i <= n; i++) a[i] = sample[key, i] + 0
     sort_n(a, n)
     med = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
     if (unit == "s")
@@ -52,5 +52,7 @@ END {
         printf "| %s | %s | %s | %s | %s | %s | ≤ %.1f %s |\n", cfg, op, p, c1, c2, ratio, limit, verdict
         if (count[op SUBSEP "plugvm-warm"])
             printf "| %s | %s, warm-up forced on | %s | | | | |\n", cfg, op, stats(op SUBSEP "plugvm-warm", unit)
+        if (count[op SUBSEP "plugvm-nowarm"])
+            printf "| %s | %s, warm-up off | %s | | | | |\n", cfg, op, stats(op SUBSEP "plugvm-nowarm", unit)
     }
 }

@@ -108,20 +108,24 @@ static const char *fmt_ms(const struct series *s, char *buf, size_t len)
 /* V_GUEST_UNPACK: plugvm with -kernel-unpack guest, the bzImage's own decompressor in the
  * guest as under QEMU; it shows what plugvm's host-side unpacking is worth. Boot only.
  * V_PLUGVM_WARM: plugvm with PLUGVM_MEMMAP_WARMUP=always, the memmap warm-up even where
- * plugvm may use one CPU only (as before issue 12), for a before/after in one run. */
-enum vmm { V_PLUGVM, V_PC, V_Q35, V_GUEST_UNPACK, V_PLUGVM_WARM, NVMM };
+ * plugvm may use one CPU only (as before issue 12), for a before/after in one run;
+ * V_PLUGVM_NOWARM: PLUGVM_MEMMAP_WARMUP=0, what the warm-up is worth where it runs. */
+enum vmm { V_PLUGVM, V_PC, V_Q35, V_GUEST_UNPACK, V_PLUGVM_WARM, V_PLUGVM_NOWARM, NVMM };
 static const char *const vmm_names[NVMM] = {"plugvm", "pc", "q35", "guest-unpack",
-                                            "plugvm-warm"};
+                                            "plugvm-warm", "plugvm-nowarm"};
 static const char *const vmm_long[NVMM] = {"plugvm", "QEMU -machine pc", "QEMU -machine q35",
                                            "plugvm -kernel-unpack guest",
-                                           "plugvm, warm-up forced on"};
-static bool vmm_on[NVMM] = {true, true, true, false, false};
+                                           "plugvm, warm-up forced on", "plugvm, warm-up off"};
+static bool vmm_on[NVMM] = {true, true, true, false, false, false};
+/* PLUGVM_MEMMAP_WARMUP for the variants that set it (a measurement switch). */
+static const char *const vmm_warmup[NVMM] = {[V_PLUGVM_WARM] = "always",
+                                             [V_PLUGVM_NOWARM] = "0"};
 /* --smp: the guest's vCPUs, for every VMM alike. */
 static const char *guest_smp = "2";
 
 static bool is_plugvm(enum vmm v)
 {
-    return v == V_PLUGVM || v == V_GUEST_UNPACK || v == V_PLUGVM_WARM;
+    return v == V_PLUGVM || v == V_GUEST_UNPACK || v == V_PLUGVM_WARM || v == V_PLUGVM_NOWARM;
 }
 
 /* --vmms a,b,c: exact names, so that "plugvm" does not also pick "plugvm-warm". */
@@ -200,8 +204,8 @@ static bool vm_spawn(struct e2e_vm *vm, enum vmm v, const struct boot_opts *o)
         setenv("PLUGVM_TRACE", o->trace, 1);
     const char *warm = getenv("PLUGVM_MEMMAP_WARMUP");
     char *warm_saved = warm ? strdup(warm) : NULL;
-    if (v == V_PLUGVM_WARM)
-        setenv("PLUGVM_MEMMAP_WARMUP", "always", 1);
+    if (vmm_warmup[v])
+        setenv("PLUGVM_MEMMAP_WARMUP", vmm_warmup[v], 1);
     bool ok = e2e_vm_spawn(vm, (char *const *)argv);
     unsetenv("PLUGVM_TRACE");
     if (warm_saved)
@@ -1038,7 +1042,7 @@ static int usage(void)
             "usage: plugvm-bench boot [--runs N] [--mem SIZE]... [--vmms plugvm,pc,q35,guest-unpack]\n"
             "                         [--smp N]\n"
             "       plugvm-bench hotplug|matrix [--runs N] [--sizes 128M,1G,8G] [--slot-runs N]\n"
-            "                            [--fill N] [--vmms plugvm,pc,q35,plugvm-warm]\n"
+            "                            [--fill N] [--vmms plugvm,pc,q35,plugvm-warm,plugvm-nowarm]\n"
             "                            [--append-extra PARAM] [--plugvm-env KEY=VALUE] [--smp N]\n");
     return 2;
 }

@@ -21,6 +21,7 @@
 #include "../e2e.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -704,6 +705,39 @@ static unsigned long long kvm_global_stat(const char *name)
     return v;
 }
 
+/* CPU time the VMM's threads ran and waited runnable (/proc/PID/task/TID/schedstat:
+ * run ns, wait ns, slices), summed over its threads: tells a guest that computes longer
+ * from one whose vCPU is runnable but not running (issue 12). */
+struct sched_sum {
+    double run_ms, wait_ms;
+};
+
+static struct sched_sum sched_sum(pid_t pid)
+{
+    struct sched_sum sum = {0};
+    char path[96];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        unsigned long long run, wait;
+        char stat[sizeof(path) + sizeof(e->d_name) + 16];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(stat, sizeof(stat), "%s/%s/schedstat", path, e->d_name);
+        FILE *f = fopen(stat, "r");
+        if (f && fscanf(f, "%llu %llu", &run, &wait) == 2) {
+            sum.run_ms += run / 1e6;
+            sum.wait_ms += wait / 1e6;
+        }
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return sum;
+}
+
 static void trace_add(struct op_stats *st, const struct trace_sum *t)
 {
     if (!t->valid)
@@ -738,15 +772,18 @@ static bool hot_add(struct hvm *h, uint64_t size, const char *label, char *id, s
              k, k);
     struct seen s = {0};
     unsigned long long pf0 = kvm_global_stat("pf_fixed");
+    struct sched_sum cpu0 = sched_sum(h->vm.pid);
     uint64_t t0 = now_ns();
     if (!e2e_stream_puts(&h->q, cmd) ||
         !wait_for(h, t0, NULL, before + memtotal_growth_kb(size), true, &s, done_add, 300))
         return false;
     unsigned long long npf = kvm_global_stat("pf_fixed") - pf0;
+    struct sched_sum cpu1 = sched_sum(h->vm.pid);
     struct trace_sum tr = h->v == V_PLUGVM ? trace_read(h, t0, true) : (struct trace_sum){0};
     printf("BENCH add vmm=%s dimm=%s id=%s return_ms=%.1f ost_ms=%.1f memtotal_ms=%.1f "
-           "memtotal_kb=%ld npf=%llu",
-           vmm_names[h->v], label, id, s.ret / 1e6, s.ost / 1e6, s.mt / 1e6, h->mt_kb, npf);
+           "memtotal_kb=%ld npf=%llu run_ms=%.1f wait_ms=%.1f",
+           vmm_names[h->v], label, id, s.ret / 1e6, s.ost / 1e6, s.mt / 1e6, h->mt_kb, npf,
+           cpu1.run_ms - cpu0.run_ms, cpu1.wait_ms - cpu0.wait_ms);
     if (tr.valid)
         printf(" trace: recv_ms=%.2f to_ged_ms=%.2f ged_to_first_io_ms=%.2f io_n=%d "
                "io_total_ms=%.3f first_io_to_ost_ms=%.1f kvm_slot_ms=%.3f",

@@ -32,9 +32,10 @@ void aml_buf_free(struct aml_buf *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* Also true while a block is still open: the table would be cut short. */
 bool aml_buf_failed(const struct aml_buf *a)
 {
-	return a->failed;
+	return a->failed || a->depth;
 }
 
 static bool aml_buf_reserve(struct aml_buf *a, size_t extra)
@@ -133,10 +134,11 @@ unsigned aml_pkglen_encode(size_t body_len, uint8_t out[4])
 void aml_end(struct aml_buf *a, aml_mark m)
 {
 	uint8_t pl[4];
-	if (a->failed || m > a->len) {
+	if (a->failed || m > a->len || !a->depth || a->open[a->depth - 1] != m) {
 		a->failed = true;
 		return;
 	}
+	a->depth--;
 	unsigned n = aml_pkglen_encode(a->len - m, pl);
 	if (!n || !aml_buf_reserve(a, n)) {
 		a->failed = true;
@@ -150,6 +152,10 @@ void aml_end(struct aml_buf *a, aml_mark m)
 static aml_mark aml_block_begin(struct aml_buf *a, const uint8_t *op, size_t oplen)
 {
 	aml_buf_bytes(a, op, oplen);
+	if (a->depth == AML_MAX_DEPTH)
+		a->failed = true;
+	else
+		a->open[a->depth++] = a->len;
 	return a->len;
 }
 

@@ -34,10 +34,17 @@ struct aml_expr {
 	uint8_t b[AML_EXPR_MAX];
 };
 
+/* Blocks open at once (Scope > Device > Method > If > While ... ); plugvm nests 6 deep. */
+#define AML_MAX_DEPTH 32
+
 struct aml_buf {
 	uint8_t *data;
 	size_t len, cap;
 	bool failed;
+	/* The marks of the open blocks, innermost last: aml_end() must close the innermost
+	 * one, and a table with a block left open is failed (aml_buf_failed). */
+	size_t open[AML_MAX_DEPTH];
+	unsigned depth;
 };
 
 /* --- the byte stream ------------------------------------------------- */
@@ -65,7 +72,8 @@ aml_mark aml_method_begin(struct aml_buf *a, const char *path, unsigned nargs, b
 aml_mark aml_if_begin(struct aml_buf *a, struct aml_expr predicate);    /* If (p) { */
 aml_mark aml_else_begin(struct aml_buf *a);                             /* Else { */
 aml_mark aml_while_begin(struct aml_buf *a, struct aml_expr predicate); /* While (p) { */
-/* Closes the innermost open block: inserts its PkgLength at the mark. */
+/* Closes the innermost open block: inserts its PkgLength at the mark. A mark that is not
+ * the innermost open block's fails the buffer. */
 void aml_end(struct aml_buf *a, aml_mark m);
 
 /* --- named objects written straight to the stream --------------------- */

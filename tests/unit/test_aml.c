@@ -554,6 +554,41 @@ static void test_expr_overflow_is_sticky(void **state)
 	aml_buf_free(&a);
 }
 
+/* Issue 13 item 7: aml_end() must close the innermost open block; an end without a
+ * begin, the outer mark first, or a block left open all fail the buffer instead of
+ * writing a PkgLength in the wrong place. */
+static void test_unbalanced_blocks_fail(void **state)
+{
+	struct aml_buf a;
+	aml_mark outer, inner;
+
+	(void)state;
+	aml_buf_init(&a);
+	outer = aml_scope_begin(&a, "\\_SB");
+	inner = aml_device_begin(&a, "DEV0");
+	aml_end(&a, inner);
+	aml_end(&a, outer);
+	assert_false(aml_buf_failed(&a));
+	aml_buf_free(&a);
+
+	aml_buf_init(&a);
+	outer = aml_scope_begin(&a, "\\_SB");
+	(void)aml_device_begin(&a, "DEV0");
+	aml_end(&a, outer); /* the outer one while the inner is open */
+	assert_true(aml_buf_failed(&a));
+	aml_buf_free(&a);
+
+	aml_buf_init(&a);
+	aml_end(&a, 0); /* nothing open */
+	assert_true(aml_buf_failed(&a));
+	aml_buf_free(&a);
+
+	aml_buf_init(&a);
+	(void)aml_scope_begin(&a, "\\_SB"); /* never closed */
+	assert_true(aml_buf_failed(&a));
+	aml_buf_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_notify_literal_name),
 		cmocka_unit_test(test_create_qword_field),
 		cmocka_unit_test(test_expr_overflow_is_sticky),
+		cmocka_unit_test(test_unbalanced_blocks_fail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

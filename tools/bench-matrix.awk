@@ -52,6 +52,8 @@ END {
         printf "| %s | %s | %s | %s | %s | %s | ≤ %.1f %s |\n", cfg, op, p, c1, c2, ratio, limit, verdict
         if (count[op SUBSEP "plugvm-warm"])
             printf "| %s | %s, warm-up forced on | %s | | | | |\n", cfg, op, stats(op SUBSEP "plugvm-warm", unit)
+        if (count[op SUBSEP "plugvm-inline"])
+            printf "| %s | %s, warm-up inline on one CPU | %s | | | | |\n", cfg, op, stats(op SUBSEP "plugvm-inline", unit)
         if (count[op SUBSEP "plugvm-nowarm"])
             printf "| %s | %s, warm-up off | %s | | | | |\n", cfg, op, stats(op SUBSEP "plugvm-nowarm", unit)
     }

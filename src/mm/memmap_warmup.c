@@ -218,6 +218,7 @@ int memmap_warmup_start(struct memmap_warmup *w, uint64_t block_size, uint64_t m
 	w->populate = populate ? populate : populate_write;
 	const char *mode = getenv("PLUGVM_MEMMAP_WARMUP");
 	w->ignore_cpus = mode && strcmp(mode, "always") == 0;
+	w->inline_when_alone = mode && strcmp(mode, "inline") == 0;
 	/* Its frames are a few hundred bytes; 64 KiB is plenty (and no huge page). */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
@@ -269,16 +270,26 @@ void memmap_warmup_set_boot_ram(struct memmap_warmup *w, const struct memmap_war
 	w->untouched = untouched ? untouched : mincore_untouched;
 }
 
+static bool job_pending(const struct memmap_warmup *w, unsigned id)
+{
+	for (unsigned i = 0; i < w->nr_jobs; i++)
+		if (w->jobs[i].id == id)
+			return true;
+	return false;
+}
+
 void memmap_warmup_queue(struct memmap_warmup *w, void *hva, uint64_t size, unsigned node,
 			 bool hotplugged)
 {
 	struct memmap_warmup_job job = { .hva = hva, .size = size, .node = node };
-
-	bool spare;
+	bool spare, wait;
 
 	if (!w->started || !hva || size < w->block_size || (w->nr_ram && !hotplugged))
 		return;
 	spare = spare_cpu_allowed(w);
+	/* PLUGVM_MEMMAP_WARMUP=inline (an experiment, docs/benchmarks.md): on a lone CPU the
+	 * caller waits while the thread warms, before the guest may see the DIMM. */
+	wait = !spare && w->inline_when_alone;
 	pthread_mutex_lock(&w->lock);
 	if (w->nr_ram) {
 		uint64_t need = boot_memmap_bytes(w, size);
@@ -291,16 +302,19 @@ void memmap_warmup_queue(struct memmap_warmup *w, void *hva, uint64_t size, unsi
 		job.next_top = size - size % w->block_size;
 	}
 	/* The credit above is spent all the same: the guest reuses the freed memmap first. */
-	if (!spare)
+	if (!spare && !wait)
 		w->skipped_jobs++;
 	else if ((!job.in_boot_ram || job.left) && w->nr_jobs < PLUGVM_MAX_SLOTS) {
 		job.id = ++w->next_id ? w->next_id : ++w->next_id; /* never 0 */
 		w->jobs[w->nr_jobs++] = job;
 		pthread_cond_signal(&w->work);
+		while (wait && job_pending(w, job.id))
+			pthread_cond_wait(&w->progress, &w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
-	pv_trace("memmap-warmup %s %" PRIu64 "%s %" PRIu64, spare ? "queued" : "skipped-one-cpu",
-		 size, job.in_boot_ram ? " boot-ram" : "", job.left);
+	pv_trace("memmap-warmup %s %" PRIu64 "%s %" PRIu64,
+		 spare ? "queued" : wait ? "inline-one-cpu" : "skipped-one-cpu", size,
+		 job.in_boot_ram ? " boot-ram" : "", job.left);
 }
 
 void memmap_warmup_memmap_freed(struct memmap_warmup *w, uint64_t size)

@@ -84,6 +84,7 @@ struct memmap_warmup {
 	 * sched_getaffinity. Tests pass their own. */
 	unsigned (*cpus_allowed)(void);
 	bool ignore_cpus; /* PLUGVM_MEMMAP_WARMUP=always */
+	bool inline_when_alone; /* PLUGVM_MEMMAP_WARMUP=inline: one CPU, queue waits */
 };
 
 /* Starts the thread (before -sandbox on, which forbids creating threads). 0, or -1 with

@@ -168,6 +168,13 @@ static void test_warmup_needs_spare_cpu(void **state)
 	memmap_warmup_drain(&w);
 	assert_int_equal(calls.n, 3);
 	assert_int_equal(w.skipped_jobs, 1);
+
+	/* PLUGVM_MEMMAP_WARMUP=inline: on one CPU the queue returns only once it is warmed. */
+	w.inline_when_alone = true;
+	fake_cpus = 1;
+	memmap_warmup_queue(&w, hva, 12 * MiB, 0, true);
+	assert_int_equal(calls.n, 6);
+	assert_int_equal(w.skipped_jobs, 1);
 	memmap_warmup_stop(&w);
 	munmap(hva, 128 * MiB);
 }

@@ -111,22 +111,26 @@ static const char *fmt_ms(const struct series *s, char *buf, size_t len)
  * V_PLUGVM_WARM: plugvm with PLUGVM_MEMMAP_WARMUP=always, the memmap warm-up even where
  * plugvm may use one CPU only (as before issue 12), for a before/after in one run;
  * V_PLUGVM_NOWARM: PLUGVM_MEMMAP_WARMUP=0, what the warm-up is worth where it runs. */
-enum vmm { V_PLUGVM, V_PC, V_Q35, V_GUEST_UNPACK, V_PLUGVM_WARM, V_PLUGVM_NOWARM, NVMM };
+enum vmm {
+    V_PLUGVM, V_PC, V_Q35, V_GUEST_UNPACK, V_PLUGVM_WARM, V_PLUGVM_NOWARM, V_PLUGVM_INLINE, NVMM
+};
 static const char *const vmm_names[NVMM] = {"plugvm", "pc", "q35", "guest-unpack",
-                                            "plugvm-warm", "plugvm-nowarm"};
+                                            "plugvm-warm", "plugvm-nowarm", "plugvm-inline"};
 static const char *const vmm_long[NVMM] = {"plugvm", "QEMU -machine pc", "QEMU -machine q35",
                                            "plugvm -kernel-unpack guest",
-                                           "plugvm, warm-up forced on", "plugvm, warm-up off"};
-static bool vmm_on[NVMM] = {true, true, true, false, false, false};
+                                           "plugvm, warm-up forced on", "plugvm, warm-up off",
+                                           "plugvm, warm-up inline on one CPU"};
+static bool vmm_on[NVMM] = {true, true, true, false, false, false, false};
 /* PLUGVM_MEMMAP_WARMUP for the variants that set it (a measurement switch). */
 static const char *const vmm_warmup[NVMM] = {[V_PLUGVM_WARM] = "always",
-                                             [V_PLUGVM_NOWARM] = "0"};
+                                             [V_PLUGVM_NOWARM] = "0",
+                                             [V_PLUGVM_INLINE] = "inline"};
 /* --smp: the guest's vCPUs, for every VMM alike. */
 static const char *guest_smp = "2";
 
 static bool is_plugvm(enum vmm v)
 {
-    return v == V_PLUGVM || v == V_GUEST_UNPACK || v == V_PLUGVM_WARM || v == V_PLUGVM_NOWARM;
+    return v == V_PLUGVM || v == V_GUEST_UNPACK || vmm_warmup[v];
 }
 
 /* --vmms a,b,c: exact names, so that "plugvm" does not also pick "plugvm-warm". */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "keyval.h"
+#include "mm/backend.h"
 #include "size.h"
 #include "util.h"
 
@@ -200,38 +201,13 @@ static int parse_chardev(const char *opt, const char *arg, enum chardev_user use
 
 /* ---- -object ------------------------------------------------------------ */
 
-#define BACKEND_COMMON_KEYS "qom-type", "id", "size", "share", "prealloc", "merge", "dump", \
-	"host-nodes", "policy", "reserve"
-
-static const char *const ram_keys[] = {BACKEND_COMMON_KEYS, NULL};
-static const char *const file_keys[] = {BACKEND_COMMON_KEYS, "mem-path", "discard-data", "align",
-					"readonly", "pmem", NULL};
-static const char *const memfd_keys[] = {BACKEND_COMMON_KEYS, "hugetlb", "hugetlbsize", "seal",
-					 NULL};
-static const char *const backend_bool_keys[] = {"share", "prealloc", "merge", "dump", "reserve",
-						"discard-data", "readonly", "pmem", "hugetlb",
-						"seal", NULL};
-
-/* host-nodes=N or N-M (the list form of QEMU's command line is not kept). */
-static bool host_nodes_ok(const char *v)
-{
-	const char *dash = strchr(v, '-');
-	uint64_t a, b;
-	char first[24];
-
-	if (!dash)
-		return parse_uint(v, 1023, &a) == 0;
-	if ((size_t)(dash - v) >= sizeof(first))
-		return false;
-	memcpy(first, v, (size_t)(dash - v));
-	first[dash - v] = '\0';
-	return parse_uint(first, 1023, &a) == 0 && parse_uint(dash + 1, 1023, &b) == 0 && a <= b;
-}
+static const char *const backend_bool_keys[] = {"share", "prealloc", "reserve", "discard-data",
+						"hugetlb", "seal", NULL};
 
 static int check_backend(const char *opt, const struct keyval_list *kv)
 {
 	const char *type = keyval_get(kv, "qom-type");
-	const char *const *allowed;
+	char err[256];
 	uint64_t size;
 	const char *v;
 
@@ -239,18 +215,12 @@ static int check_backend(const char *opt, const struct keyval_list *kv)
 		pv_error("%s: the object type is missing (e.g. memory-backend-ram,id=m0,size=1G)", opt);
 		return -1;
 	}
-	if (strcmp(type, "memory-backend-ram") == 0)
-		allowed = ram_keys;
-	else if (strcmp(type, "memory-backend-file") == 0)
-		allowed = file_keys;
-	else if (strcmp(type, "memory-backend-memfd") == 0)
-		allowed = memfd_keys;
-	else {
-		pv_error("%s: object type '%s' is not supported (use memory-backend-ram, "
-			 "memory-backend-file or memory-backend-memfd)", opt, type);
+	/* mm/backend.c owns which keys each type takes, for object-add and -object alike. */
+	if (backend_check_keys(kv, err, sizeof(err)) < 0) {
+		pv_error("%s: %s: %s", opt, type, err);
 		return -1;
 	}
-	if (reject_unknown_keys(opt, kv, allowed, type) < 0 || check_id(opt, keyval_get(kv, "id")) < 0)
+	if (check_id(opt, keyval_get(kv, "id")) < 0)
 		return -1;
 	for (unsigned i = 0; backend_bool_keys[i]; i++) {
 		bool b;
@@ -274,23 +244,9 @@ static int check_backend(const char *opt, const struct keyval_list *kv)
 		pv_error("%s: can't create backend with size 0", opt);
 		return -1;
 	}
-	static const char *const size_keys[] = {"align", "hugetlbsize", NULL};
-	for (unsigned i = 0; size_keys[i]; i++) {
-		v = keyval_get(kv, size_keys[i]);
-		if (v && keyval_get_size(kv, size_keys[i], 0, &size) < 0) {
-			pv_error("%s: '%s=%s' is not a valid size", opt, size_keys[i], v);
-			return -1;
-		}
-	}
-	v = keyval_get(kv, "policy");
-	if (v && strcmp(v, "default") && strcmp(v, "preferred") && strcmp(v, "bind") &&
-	    strcmp(v, "interleave")) {
-		pv_error("%s: 'policy=%s' is not default, preferred, bind or interleave", opt, v);
-		return -1;
-	}
-	v = keyval_get(kv, "host-nodes");
-	if (v && !host_nodes_ok(v)) {
-		pv_error("%s: 'host-nodes=%s' is not N or N-M", opt, v);
+	v = keyval_get(kv, "hugetlbsize");
+	if (v && keyval_get_size(kv, "hugetlbsize", 0, &size) < 0) {
+		pv_error("%s: 'hugetlbsize=%s' is not a valid size", opt, v);
 		return -1;
 	}
 	if (strcmp(type, "memory-backend-file") == 0 && !keyval_get(kv, "mem-path")) {

@@ -45,6 +45,9 @@ struct mem_backend {
  * failure nothing is left behind (no fd, mapping or temporary file). */
 int backend_create(const struct keyval_list *kv, struct mem_backend **out, char *err,
 		   size_t errlen);
+/* The type and keys alone, no side effect: the command line checks -object with it, so
+ * it refuses what object-add would. 0, or -1 with err. */
+int backend_check_keys(const struct keyval_list *kv, char *err, size_t errlen);
 /* Unmaps, closes and frees (NULL is fine). */
 void backend_destroy(struct mem_backend *b);
 

@@ -488,10 +488,8 @@ static void test_name(void **state)
 static void test_objects(void **state)
 {
 	(void)state;
-	OK(K, "-object", "memory-backend-ram,id=m0,size=1G,share=on,prealloc=off,merge=yes,"
-			 "dump=no,host-nodes=0-1,policy=bind,reserve=true",
-	   "-object", "memory-backend-file,id=m1,size=512M,mem-path=/dev/shm/x,discard-data=on,"
-		      "align=2M,readonly=off,pmem=off",
+	OK(K, "-object", "memory-backend-ram,id=m0,size=1G,share=on,prealloc=off,reserve=true",
+	   "-object", "memory-backend-file,id=m1,size=512M,mem-path=/dev/shm/x,discard-data=on",
 	   "-object", "memory-backend-memfd,id=m2,size=256M,hugetlb=on,hugetlbsize=2M,seal=on",
 	   "-object", "qom-type=memory-backend-ram,id=m3,size=1048576");
 	assert_int_equal(cfg.nr_objects, 4);
@@ -526,13 +524,19 @@ static void test_objects(void **state)
 	BAD("-object|'size=-1'", K, "-object", "memory-backend-ram,id=m0,size=-1");
 	BAD("-object|size 0", K, "-object", "memory-backend-ram,id=m0,size=0");
 	BAD("-object|'share=maybe'", K, "-object", "memory-backend-ram,id=m0,size=1G,share=maybe");
-	BAD("-object|'policy=random'", K, "-object",
-	    "memory-backend-ram,id=m0,size=1G,policy=random");
-	BAD("-object|'host-nodes=x'", K, "-object", "memory-backend-ram,id=m0,size=1G,host-nodes=x");
-	BAD("-object|'host-nodes=3-1'", K, "-object",
-	    "memory-backend-ram,id=m0,size=1G,host-nodes=3-1");
-	BAD("-object|'align=big'", K, "-object",
-	    "memory-backend-file,id=m0,size=1G,mem-path=/x,align=big");
+	/* Issue 13 defect 1: QEMU's properties that plugvm does not implement are refused on
+	 * the command line, by the owner of the rule (mm/backend.c), as object-add refuses
+	 * them; they used to pass here and fail at start-up as unknown. */
+	BAD("-object|'merge'|not implemented", K, "-object", "memory-backend-ram,id=m0,size=1G,merge=on");
+	BAD("-object|'dump'|not implemented", K, "-object", "memory-backend-ram,id=m0,size=1G,dump=off");
+	BAD("-object|'policy'|not implemented", K, "-object",
+	    "memory-backend-ram,id=m0,size=1G,policy=bind");
+	BAD("-object|'host-nodes'|not implemented", K, "-object",
+	    "memory-backend-ram,id=m0,size=1G,host-nodes=0");
+	BAD("-object|'align'|not implemented", K, "-object",
+	    "memory-backend-file,id=m0,size=1G,mem-path=/x,align=2M");
+	BAD("-object|'readonly'|not implemented", K, "-object",
+	    "memory-backend-file,id=m0,size=1G,mem-path=/x,readonly=on");
 	BAD("-object|mem-path", K, "-object", "memory-backend-file,id=m0,size=1G");
 	BAD("-object|'id'|more than once", K, "-object", "memory-backend-ram,id=a,id=b,size=1G");
 	BAD("-object|JSON", K, "-object", "{\"qom-type\":\"memory-backend-ram\"}");

@@ -76,7 +76,6 @@ struct plugvm_config {
 
 	/* Added by options.c. */
 	bool kernel_unpack_guest; /* -kernel-unpack guest: the guest's own decompressor runs */
-	bool no_reboot; /* -no-reboot: a guest reboot makes plugvm exit instead of resetting */
 	bool sandbox;   /* -sandbox on: seccomp allowlist once the VM runs (src/sandbox.h) */
 	bool sandbox_given;
 	/* The NUMA node of every CPU (0 without -numa). numa[n].cpu_first..cpu_last

@@ -226,7 +226,8 @@ static void handle_escape(struct console *c, uint8_t ch)
 	switch (ch) {
 	case 'x':
 		console_print(c, "\r\nplugvm: terminated\r\n", 22);
-		machine_request_stop(c->m, EXIT_GUEST_DONE, "quit from the console (C-a x)");
+		machine_request_shutdown(c->m, STOP_HOST_UI, EXIT_GUEST_DONE,
+					 "quit from the console (C-a x)");
 		break;
 	case 'h':
 		console_print(c, escape_help, sizeof(escape_help) - 1);

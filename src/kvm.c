@@ -49,12 +49,6 @@ static struct kvm_cpuid2 *get_supported_cpuid(int dev_fd)
 	return NULL;
 }
 
-/*
- * KVM's default routing sends GSIs 0-15 to the 8259 PIC as well as to the
- * IOAPIC. A hardware-reduced guest never programs the PIC (Linux uses a
- * null PIC there), so the UART's IRQ 4 would reach the BSP's LINT0 as an
- * ExtINT with a stale vector. Route every GSI to the IOAPIC only.
- */
 /* KVM_X86_QUIRK_SLOT_ZAP_ALL (Linux 6.12+): by default deleting a memory slot throws
  * away every mapping KVM built for the guest, all of which the guest then faults in
  * again; a hot-remove pays for that on every DIMM (docs/benchmarks.md: after a removal
@@ -86,6 +80,12 @@ static void disable_quirks(struct kvm *kvm)
 		pv_debug("KVM_CAP_DISABLE_QUIRKS2 (slot zap-all): %s", strerror(errno));
 }
 
+/*
+ * KVM's default routing sends GSIs 0-15 to the 8259 PIC as well as to the
+ * IOAPIC. A hardware-reduced guest never programs the PIC (Linux uses a
+ * null PIC there), so the UART's IRQ 4 would reach the BSP's LINT0 as an
+ * ExtINT with a stale vector. Route every GSI to the IOAPIC only.
+ */
 static int route_gsis_to_ioapic(int vm_fd)
 {
 	struct {

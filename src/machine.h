@@ -2,6 +2,7 @@
 #ifndef PLUGVM_MACHINE_H
 #define PLUGVM_MACHINE_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -18,6 +19,26 @@
 #define EXIT_VMM_FAILURE   1 /* KVM or host failure, emulation failure */
 #define EXIT_BAD_USAGE     2 /* command line or configuration */
 #define EXIT_GUEST_CRASHED 3 /* triple fault or guest panic */
+
+/*
+ * Why the VM stops, named as QEMU names it (ShutdownCause, qapi/run-state.json): the
+ * SHUTDOWN event carries the name as "reason", so clients written for QEMU (libvirt's
+ * "shutdown by guest or by host") read plugvm's the same way. The code that stops the
+ * VM knows why; nothing guesses it later from the message. QEMU's "none" (no stop),
+ * "subsystem-reset" (an s390 partial reset that emits no event) and "snapshot-load"
+ * (record/replay) have no counterpart in plugvm.
+ */
+enum stop_cause {
+	STOP_HOST_ERROR,            /* host-error: KVM or plugvm failed */
+	STOP_HOST_QMP_QUIT,         /* host-qmp-quit: quit from QMP or HMP */
+	STOP_HOST_QMP_SYSTEM_RESET, /* host-qmp-system-reset: system_reset (plugvm exits) */
+	STOP_HOST_SIGNAL,           /* host-signal: SIGINT, SIGTERM, SIGHUP */
+	STOP_HOST_UI,               /* host-ui: Ctrl-a x on the console */
+	STOP_GUEST_SHUTDOWN,        /* guest-shutdown: ACPI S5, KVM's shutdown event */
+	STOP_GUEST_RESET,           /* guest-reset: reset ports, KVM's reset event, triple fault */
+	STOP_GUEST_PANIC,           /* guest-panic: pvpanic, KVM's crash event */
+	STOP_CAUSE_COUNT
+};
 
 enum machine_state {
 	MACHINE_RUNNING,
@@ -47,16 +68,27 @@ struct machine {
 	int wake_fd;               /* eventfd: vCPU threads wake the main loop */
 	atomic_int state;
 	int exit_status;
+	enum stop_cause stop_cause;
 	pthread_mutex_t stop_lock;
 	char stop_message[256];
 	uint64_t start_ns;
 };
 
-/* Asks the main loop to end the VM with `status`; the first request wins.
- * Callable from any thread. `message` is printed when plugvm exits. */
-void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* A machine with nothing open yet (vm_destroy may follow at once): no KVM, no
+ * wake-up fd, an empty main loop, running. */
+void machine_init(struct machine *m, const struct plugvm_config *cfg);
+
+/* Asks the main loop to end the VM for `cause`, exiting with `status` (README.md's
+ * "Exit status"; the caller decides, as a triple fault is a guest reset that exits 3);
+ * the first request wins. Callable from any thread. The message is printed when
+ * plugvm exits. */
+void machine_request_shutdown(struct machine *m, enum stop_cause cause, int status,
+			      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 bool machine_stopping(const struct machine *m);
+/* The "data" of the SHUTDOWN event for a machine that has stopped: {"guest": bool,
+ * "reason": cause}, "guest" true for a cause the guest brought about, as QEMU sets it.
+ * A new reference (NULL when out of memory). */
+json_t *machine_shutdown_event(const struct machine *m);
 /* One press of the ACPI power button: an edge on POWER_BUTTON_GSI, which the
  * GED turns into Notify(\_SB.PWRB, 0x80). */
 void machine_press_power_button(struct machine *m);

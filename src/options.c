@@ -540,14 +540,6 @@ static int opt_nographic(struct parse_state *st, const struct option_desc *o, co
 	return 0;
 }
 
-static int opt_no_reboot(struct parse_state *st, const struct option_desc *o, const char *arg)
-{
-	(void)o;
-	(void)arg;
-	st->cfg->no_reboot = true;
-	return 0;
-}
-
 /* Options that QEMU needs and plugvm implies: accepted so QEMU command lines
  * run unchanged, refused with any value plugvm cannot honour. */
 static int opt_ignored_flag(struct parse_state *st, const struct option_desc *o, const char *arg)
@@ -627,7 +619,7 @@ static const struct option_desc options[] = {
 	{"-qmp", "unix:PATH,server=on,wait=off", opt_qmp, "QMP monitor (repeatable)"},
 	{"-nographic", NULL, opt_nographic, "console and monitor on stdio (Ctrl-a c switches)"},
 	{"-name", "[guest=]NAME", opt_name, "guest name"},
-	{"-no-reboot", NULL, opt_no_reboot, "exit when the guest reboots"},
+	{"-no-reboot", NULL, opt_ignored_flag, "accepted; plugvm exits on every reboot"},
 	{"-sandbox", "on|off[,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny]",
 	 opt_sandbox, "seccomp allowlist once the VM runs (default off)"},
 	{"-enable-kvm", NULL, opt_ignored_flag, "accepted; plugvm always uses KVM"},

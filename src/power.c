@@ -23,7 +23,8 @@ static void sleep_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, 
 	}
 	if (port == SLEEP_CONTROL_PORT && (data[0] & SLP_EN) &&
 	    ((data[0] & SLP_TYP_MASK) >> SLP_TYP_SHIFT) == S5_TYPE)
-		machine_request_stop(m, EXIT_GUEST_DONE, "guest powered off");
+		machine_request_shutdown(m, STOP_GUEST_SHUTDOWN, EXIT_GUEST_DONE,
+					 "guest powered off");
 	/* SLEEP_STATUS writes (WAK_STS clear) need no state. */
 }
 
@@ -37,7 +38,8 @@ static void reset_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, 
 		return;
 	}
 	if ((data[0] & RESET_VALUE) == RESET_VALUE)
-		machine_request_stop(m, EXIT_GUEST_DONE, "guest rebooted (plugvm exits on reboot)");
+		machine_request_shutdown(m, STOP_GUEST_RESET, EXIT_GUEST_DONE,
+					 "guest rebooted (plugvm exits on reboot)");
 }
 
 static void i8042_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
@@ -51,7 +53,8 @@ static void i8042_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, 
 		return;
 	}
 	if (data[0] == I8042_CMD_RESET)
-		machine_request_stop(m, EXIT_GUEST_DONE, "guest rebooted (plugvm exits on reboot)");
+		machine_request_shutdown(m, STOP_GUEST_RESET, EXIT_GUEST_DONE,
+					 "guest rebooted (plugvm exits on reboot)");
 }
 
 /* pvpanic: reads advertise the events we understand; a write of
@@ -70,7 +73,8 @@ static void pvpanic_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 		return;
 	}
 	if (data[0] & PVPANIC_PANICKED)
-		machine_request_stop(m, EXIT_GUEST_CRASHED, "guest panicked (pvpanic)");
+		machine_request_shutdown(m, STOP_GUEST_PANIC, EXIT_GUEST_CRASHED,
+					 "guest panicked (pvpanic)");
 	/* CRASH_LOADED: a kdump kernel takes over; let it run. */
 }
 

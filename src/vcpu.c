@@ -143,17 +143,18 @@ static void report_internal_error(struct vcpu *v)
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
 		rip = regs.rip;
 	if (v->run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
-		machine_request_stop(v->m, EXIT_VMM_FAILURE,
-				     "vCPU %u: KVM emulation failure at guest RIP 0x%llx%s", v->index,
-				     rip,
-				     v->m->kvm.pvm_host ?
-					     " (expected on a kvm_pvm host: it cannot run an unmodified kernel)" :
-					     "");
+		machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
+					 "vCPU %u: KVM emulation failure at guest RIP 0x%llx%s",
+					 v->index, rip,
+					 v->m->kvm.pvm_host ?
+						 " (expected on a kvm_pvm host: it cannot run an "
+						 "unmodified kernel)" :
+						 "");
 		return;
 	}
-	machine_request_stop(v->m, EXIT_VMM_FAILURE,
-			     "vCPU %u: KVM internal error, suberror %u, at guest RIP 0x%llx", v->index,
-			     v->run->internal.suberror, rip);
+	machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
+				 "vCPU %u: KVM internal error, suberror %u, at guest RIP 0x%llx",
+				 v->index, v->run->internal.suberror, rip);
 }
 
 /* Where the guest was when it triple-faulted: the first clue for its crash. */
@@ -164,10 +165,12 @@ static void report_triple_fault(struct vcpu *v)
 
 	ioctl(v->fd, KVM_GET_REGS, &regs);
 	ioctl(v->fd, KVM_GET_SREGS, &sregs);
-	machine_request_stop(v->m, EXIT_GUEST_CRASHED,
-			     "vCPU %u: guest triple fault (shutdown) at RIP 0x%llx, RSP 0x%llx, "
-			     "CR2 0x%llx; the guest crashed", v->index, (unsigned long long)regs.rip,
-			     (unsigned long long)regs.rsp, (unsigned long long)sregs.cr2);
+	/* QEMU resets the machine on a triple fault (guest-reset); plugvm exits 3. */
+	machine_request_shutdown(v->m, STOP_GUEST_RESET, EXIT_GUEST_CRASHED,
+				 "vCPU %u: guest triple fault (shutdown) at RIP 0x%llx, "
+				 "RSP 0x%llx, CR2 0x%llx; the guest crashed", v->index,
+				 (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+				 (unsigned long long)sregs.cr2);
 }
 
 static void handle_io(struct vcpu *v)
@@ -185,17 +188,21 @@ static void handle_system_event(struct vcpu *v)
 {
 	switch (v->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		machine_request_stop(v->m, EXIT_GUEST_DONE, "guest powered off");
+		machine_request_shutdown(v->m, STOP_GUEST_SHUTDOWN, EXIT_GUEST_DONE,
+					 "guest powered off");
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
-		machine_request_stop(v->m, EXIT_GUEST_DONE, "guest rebooted (plugvm exits on reboot)");
+		machine_request_shutdown(v->m, STOP_GUEST_RESET, EXIT_GUEST_DONE,
+					 "guest rebooted (plugvm exits on reboot)");
 		break;
 	case KVM_SYSTEM_EVENT_CRASH:
-		machine_request_stop(v->m, EXIT_GUEST_CRASHED, "guest crashed");
+		machine_request_shutdown(v->m, STOP_GUEST_PANIC, EXIT_GUEST_CRASHED,
+					 "guest crashed");
 		break;
 	default:
-		machine_request_stop(v->m, EXIT_VMM_FAILURE, "vCPU %u: unknown system event %u",
-				     v->index, v->run->system_event.type);
+		machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
+					 "vCPU %u: unknown system event %u", v->index,
+					 v->run->system_event.type);
 		break;
 	}
 }
@@ -227,13 +234,14 @@ static bool handle_exit(struct vcpu *v)
 		report_internal_error(v);
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
-		machine_request_stop(v->m, EXIT_VMM_FAILURE,
-				     "vCPU %u: KVM entry failed, hardware reason 0x%llx", v->index,
-				     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
+					 "vCPU %u: KVM entry failed, hardware reason 0x%llx", v->index,
+					 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return false;
 	default:
-		machine_request_stop(v->m, EXIT_VMM_FAILURE, "vCPU %u: unexpected KVM exit %u",
-				     v->index, run->exit_reason);
+		machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
+					 "vCPU %u: unexpected KVM exit %u", v->index,
+					 run->exit_reason);
 		return false;
 	}
 }
@@ -252,8 +260,8 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			machine_request_stop(v->m, EXIT_VMM_FAILURE, "vCPU %u: KVM_RUN: %s", v->index,
-					     strerror(errno));
+			machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
+						 "vCPU %u: KVM_RUN: %s", v->index, strerror(errno));
 			break;
 		}
 		if (!handle_exit(v))

@@ -106,7 +106,7 @@ static int check_host_memory(uint64_t ram, char *err, size_t errlen)
 	return 0;
 }
 
-static int create_backends(const struct plugvm_config *cfg, char *err, size_t errlen)
+int vm_create_backends(const struct plugvm_config *cfg, char *err, size_t errlen)
 {
 	backend_registry_init(&backends);
 	for (unsigned i = 0; i < cfg->nr_objects; i++) {
@@ -123,7 +123,7 @@ static int create_backends(const struct plugvm_config *cfg, char *err, size_t er
 }
 
 /* Each node's boot RAM comes from its memdev, or from one implicit
- * anonymous backend when there is no -numa. */
+ * anonymous backend when there is no -numa. 0 or an exit status. */
 static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 {
 	const struct plugvm_config *cfg = m->cfg;
@@ -136,25 +136,31 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 			b = backend_registry_find(&backends, cfg->numa[n].memdev);
 			if (!b) {
 				pv_format(err, errlen, "-numa: memdev '%s' not found", cfg->numa[n].memdev);
-				return -1;
+				return EXIT_BAD_USAGE;
 			}
 		} else {
 			struct keyval_list kv = { 0 };
 			char size[32];
+			int ret;
 
 			snprintf(size, sizeof(size), "%llu", (unsigned long long)cfg->ram_size);
 			if (keyval_set(&kv, "qom-type", "memory-backend-ram") < 0 ||
-			    keyval_set(&kv, "id", "pc.ram") < 0 || keyval_set(&kv, "size", size) < 0 ||
-			    backend_create(&kv, &b, err, errlen) < 0) {
+			    keyval_set(&kv, "id", "pc.ram") < 0 ||
+			    keyval_set(&kv, "size", size) < 0) {
 				keyval_free(&kv);
-				if (!err[0])
-					pv_format(err, errlen, "-m: out of memory");
-				return -1;
+				pv_format(err, errlen, "-m: out of memory");
+				return EXIT_VMM_FAILURE;
 			}
+			/* Fails when the host cannot map -m bytes, as an explicit
+			 * memory-backend-ram would. */
+			ret = backend_create(&kv, &b, err, errlen);
 			keyval_free(&kv);
+			if (ret < 0)
+				return EXIT_BAD_USAGE;
+			/* Fails when an -object already took the id pc.ram. */
 			if (backend_registry_add(&backends, b, err, errlen) < 0) {
 				backend_destroy(b);
-				return -1;
+				return EXIT_BAD_USAGE;
 			}
 		}
 		b->in_use = true;
@@ -172,7 +178,7 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 		if (kvm_set_memory_slot(&m->kvm, i, r->gpa, r->size, m->ram.map[i].hva) < 0) {
 			pv_format(err, errlen, "KVM_SET_USER_MEMORY_REGION for boot RAM at 0x%llx: %s",
 				  (unsigned long long)r->gpa, strerror(errno));
-			return -1;
+			return EXIT_VMM_FAILURE;
 		}
 	}
 	m->ram.nr = m->layout.nr_ram;
@@ -207,7 +213,6 @@ static int set_kvm_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size
 	return kvm_set_memory_slot(opaque, slot, gpa, size, hva);
 }
 
-/* The hotplug controller and the DIMMs given with -device on the command line. */
 /* memory_devices' hook: a vCPU thread hands work to the main loop (wake_ready). */
 static void wake_main_loop(void *opaque)
 {
@@ -236,14 +241,53 @@ static void warm_boot_ram_for_memmap(struct machine *m, struct memmap_warmup *w)
 	memmap_warmup_set_boot_ram(w, ram, n, NULL);
 }
 
-static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
+/* KVM's slot calls while the -device DIMMs are set up: a refusal is the host's failure
+ * (exit 1), every other coldplug error the command line's (exit 2), and the error that
+ * comes back does not say which it was. */
+struct coldplug_kvm {
+	struct kvm *kvm;
+	bool refused;
+};
+
+static int coldplug_set_kvm_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size,
+				 void *hva)
+{
+	struct coldplug_kvm *c = opaque;
+	int ret = kvm_set_memory_slot(c->kvm, slot, gpa, size, hva);
+
+	if (ret < 0)
+		c->refused = true;
+	return ret;
+}
+
+static int coldplug_dimms(struct machine *m, struct memory_devices *md, char *err, size_t errlen)
+{
+	struct coldplug_kvm kvm = { .kvm = &m->kvm };
+	struct control_error cerr;
+	int status = 0;
+
+	md->set_kvm_slot = coldplug_set_kvm_slot;
+	md->kvm_opaque = &kvm;
+	for (unsigned i = 0; i < m->cfg->nr_devices && !status; i++) {
+		memset(&cerr, 0, sizeof(cerr));
+		if (memory_devices_coldplug(md, &m->cfg->devices[i], &cerr) < 0) {
+			pv_format(err, errlen, "-device: %s", cerr.desc);
+			status = kvm.refused ? EXIT_VMM_FAILURE : EXIT_BAD_USAGE;
+		}
+	}
+	md->set_kvm_slot = set_kvm_slot;
+	md->kvm_opaque = &m->kvm;
+	return status;
+}
+
+int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 {
 	struct memory_devices *md = &memory_devices;
-	struct control_error cerr;
 
+	/* options.c bounds slots=, so only the host (pthread_*_init) can fail here. */
 	if (memory_devices_init(md, m->cfg, &m->layout, &backends, m->layout.nr_ram) < 0) {
 		pv_format(err, errlen, "-m slots=%u: hotplug controller setup failed", m->cfg->slots);
-		return -1;
+		return EXIT_VMM_FAILURE;
 	}
 	md->raise_ged = raise_ged;
 	md->raise_ged_opaque = m;
@@ -260,7 +304,7 @@ static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
 
 		if (memmap_warmup_start(&memmap_warmup, block, memmap_on_memory_bytes(block), NULL) < 0) {
 			pv_format(err, errlen, "memmap warm-up thread: %s", strerror(errno));
-			return -1;
+			return EXIT_VMM_FAILURE;
 		}
 		if (!memmap_on_memory_requested(vm_guest_cmdline(m->cfg)))
 			warm_boot_ram_for_memmap(m, &memmap_warmup);
@@ -268,16 +312,9 @@ static int setup_memory_devices(struct machine *m, char *err, size_t errlen)
 	}
 	if (io_bus_register(MEMHP_IO_BASE, MEMHP_IO_LEN, memory_devices_io, md) < 0) {
 		pv_format(err, errlen, "I/O port conflict at the hotplug registers");
-		return -1;
+		return EXIT_VMM_FAILURE;
 	}
-	for (unsigned i = 0; i < m->cfg->nr_devices; i++) {
-		memset(&cerr, 0, sizeof(cerr));
-		if (memory_devices_coldplug(md, &m->cfg->devices[i], &cerr) < 0) {
-			pv_format(err, errlen, "-device: %s", cerr.desc);
-			return -1;
-		}
-	}
-	return 0;
+	return coldplug_dimms(m, md, err, errlen);
 }
 
 static void wake_ready(void *opaque, int fd, short revents)
@@ -301,10 +338,11 @@ static void signal_ready(void *opaque, int fd, short revents)
 
 	(void)revents;
 	if (read(fd, &si, sizeof(si)) == sizeof(si))
-		machine_request_stop(m, EXIT_GUEST_DONE, "terminating on signal %u", si.ssi_signo);
+		machine_request_shutdown(m, STOP_HOST_SIGNAL, EXIT_GUEST_DONE,
+					 "terminating on signal %u", si.ssi_signo);
 }
 
-static int setup_signals(struct machine *m)
+int vm_watch_signals(struct machine *m)
 {
 	sigset_t set;
 
@@ -323,60 +361,67 @@ static int setup_signals(struct machine *m)
 	return event_loop_add(&m->loop, signal_fd, POLLIN, signal_ready, m);
 }
 
+/* vm_create's way out: every step's error decides its own exit status where it is
+ * raised (README.md, "Exit status"): EXIT_BAD_USAGE for a bad command line or a
+ * configuration the host cannot provide, EXIT_VMM_FAILURE for a host or VMM failure. */
+static int setup_failed(const char *err, int status)
+{
+	pv_error("%s", err);
+	return status;
+}
+
 int vm_create(struct machine *m, const struct plugvm_config *cfg)
 {
 	char err[512] = "";
 	struct boot_request boot;
 	struct boot_result booted;
 	unsigned slots_needed;
+	int status;
 
-	memset(m, 0, sizeof(*m));
-	m->cfg = cfg;
-	m->start_ns = pv_now_ns();
-	m->wake_fd = -1;
-	pthread_mutex_init(&m->stop_lock, NULL);
-	event_loop_init(&m->loop);
+	machine_init(m, cfg);
 
 	if (boot_check_kernel(cfg->kernel, err, sizeof(err)) < 0)
-		goto bad_usage;
+		return setup_failed(err, EXIT_BAD_USAGE);
 	if (cfg->initrd && access(cfg->initrd, R_OK) < 0) {
 		pv_format(err, sizeof(err), "-initrd '%s': %s", cfg->initrd, strerror(errno));
-		goto bad_usage;
+		return setup_failed(err, EXIT_BAD_USAGE);
 	}
 	if (check_host_memory(cfg->ram_size, err, sizeof(err)) < 0)
-		goto bad_usage;
+		return setup_failed(err, EXIT_BAD_USAGE);
 	if (cfg->sandbox && sandbox_check(err, sizeof(err)) < 0)
-		goto bad_usage;
+		return setup_failed(err, EXIT_BAD_USAGE);
 
 	if (kvm_host_is_pvm())
 		pv_info("warning: /dev/kvm is kvm_pvm (KVM without VT-x/AMD-V): an unmodified Linux "
 			"guest cannot run here, it needs a PVM-enabled kernel; use real KVM or the "
 			"nested test bed (docs/testing.md)");
 	if (kvm_init(&m->kvm, err, sizeof(err)) < 0)
-		goto failure;
+		return setup_failed(err, EXIT_VMM_FAILURE);
 	pv_trace("boot kvm-vm-created");
 	pv_debug("KVM slot deletion %s", m->kvm.slot_zap_all_off ? "drops only that slot's mappings"
 								 : "zaps all mappings (KVM before Linux 6.12)");
 	if (layout_compute(cfg, kvm_guest_phys_bits(&m->kvm), &m->layout, err, sizeof(err)) < 0)
-		goto bad_usage;
+		return setup_failed(err, EXIT_BAD_USAGE);
 	slots_needed = m->layout.nr_ram + cfg->slots;
 	if (slots_needed > m->kvm.max_memslots) {
 		pv_format(err, sizeof(err), "-m slots=%u: KVM offers %u memory slots, %u are needed",
 			  cfg->slots, m->kvm.max_memslots, slots_needed);
-		goto bad_usage;
+		return setup_failed(err, EXIT_BAD_USAGE);
 	}
 	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m->wake_fd < 0 || event_loop_add(&m->loop, m->wake_fd, POLLIN, wake_ready, m) < 0 ||
-	    setup_signals(m) < 0) {
+	    vm_watch_signals(m) < 0) {
 		pv_format(err, sizeof(err), "eventfd/signalfd: %s", strerror(errno));
-		goto failure;
+		return setup_failed(err, EXIT_VMM_FAILURE);
 	}
-	if (create_backends(cfg, err, sizeof(err)) < 0)
-		goto bad_usage;
-	if (map_boot_ram(m, err, sizeof(err)) < 0)
-		goto failure;
+	/* backend_create's errors are the -object's or the host's lack of what it asks
+	 * for (huge pages, a mem-path, the memory itself). */
+	if (vm_create_backends(cfg, err, sizeof(err)) < 0)
+		return setup_failed(err, EXIT_BAD_USAGE);
+	if ((status = map_boot_ram(m, err, sizeof(err))) != 0)
+		return setup_failed(err, status);
 	if (build_acpi(m, err, sizeof(err)) < 0)
-		goto failure;
+		return setup_failed(err, EXIT_VMM_FAILURE);
 	pv_trace("boot ram-mapped-acpi-built");
 
 	boot = (struct boot_request){
@@ -388,46 +433,42 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		.ram = &m->ram,
 		.unpack_on_host = !cfg->kernel_unpack_guest,
 	};
+	/* Nearly all of boot_load_linux's errors are -kernel, -initrd, -append or -m ones. */
 	if (boot_load_linux(&boot, &booted, err, sizeof(err)) < 0)
-		goto bad_usage;
+		return setup_failed(err, EXIT_BAD_USAGE);
 	pv_trace("boot kernel-initrd-loaded");
 
-	if (setup_memory_devices(m, err, sizeof(err)) < 0)
-		goto bad_usage;
+	if ((status = vm_setup_memory_devices(m, err, sizeof(err))) != 0)
+		return setup_failed(err, status);
 
 	uart_init(&m->com1, &com1_ops, m);
 	if (io_bus_register(COM1_PORT, 8, uart_io, &m->com1) < 0 || power_init(m) < 0) {
 		pv_format(err, sizeof(err), "I/O port conflict while registering devices");
-		goto failure;
+		return setup_failed(err, EXIT_VMM_FAILURE);
 	}
 	m->console = &com1_console;
+	/* A -serial or mon:stdio the host cannot open. */
 	if (console_open(m->console, m, &cfg->serial, &m->com1, err, sizeof(err)) < 0)
-		goto bad_usage;
+		return setup_failed(err, EXIT_BAD_USAGE);
+	/* A -qmp or -monitor socket that cannot be created where it was asked for. */
 	if (vm_open_monitors(m, err, sizeof(err)) < 0)
-		goto bad_usage;
+		return setup_failed(err, EXIT_BAD_USAGE);
 
 	m->nr_vcpus = cfg->nr_cpus;
 	m->vcpus = calloc(m->nr_vcpus, sizeof(*m->vcpus));
 	if (!m->vcpus) {
 		pv_format(err, sizeof(err), "out of memory");
-		goto failure;
+		return setup_failed(err, EXIT_VMM_FAILURE);
 	}
 	for (unsigned i = 0; i < m->nr_vcpus; i++) {
 		m->vcpus[i].fd = -1;
 		if (vcpu_create(m, i, &m->vcpus[i], err, sizeof(err)) < 0)
-			goto failure;
+			return setup_failed(err, EXIT_VMM_FAILURE);
 	}
 	if (boot_setup_bsp(m->vcpus[0].fd, booted.entry_gpa, err, sizeof(err)) < 0)
-		goto failure;
+		return setup_failed(err, EXIT_VMM_FAILURE);
 	pv_trace("boot vcpus-created");
 	return 0;
-
-bad_usage:
-	pv_error("%s", err);
-	return EXIT_BAD_USAGE;
-failure:
-	pv_error("%s", err);
-	return EXIT_VMM_FAILURE;
 }
 
 /*
@@ -463,7 +504,7 @@ int vm_run(struct machine *m)
 
 	for (unsigned i = 0; i < m->nr_vcpus; i++) {
 		if (vcpu_start(&m->vcpus[i], err, sizeof(err)) < 0) {
-			machine_request_stop(m, EXIT_VMM_FAILURE, "%s", err);
+			machine_request_shutdown(m, STOP_HOST_ERROR, EXIT_VMM_FAILURE, "%s", err);
 			break;
 		}
 	}
@@ -473,7 +514,7 @@ int vm_run(struct machine *m)
 	if (m->cfg->sandbox && !machine_stopping(m)) {
 		sandbox_console = m->console;
 		if (sandbox_enter(restore_terminal_on_violation, err, sizeof(err)) < 0)
-			machine_request_stop(m, EXIT_VMM_FAILURE, "%s", err);
+			machine_request_shutdown(m, STOP_HOST_ERROR, EXIT_VMM_FAILURE, "%s", err);
 	}
 	uint64_t last_kick = pv_now_ns();
 
@@ -497,14 +538,12 @@ int vm_run(struct machine *m)
 	}
 	if (m->console)
 		console_restore_terminal(m->console);
-	if (m->exit_status == EXIT_GUEST_DONE) {
-		bool by_guest = strncmp(m->stop_message, "guest", 5) == 0;
-		json_t *data = json_pack("{s:b, s:s}", "guest", by_guest, "reason",
-					 by_guest ? "guest-shutdown" : "host-qmp-quit");
+	/* Every stop, as docs/monitor.md says and QEMU does (host-error and guest-panic
+	 * included): a client learns why before the sockets close. */
+	json_t *data = machine_shutdown_event(m);
 
-		qmp_emit_event("SHUTDOWN", data);
-		json_decref(data);
-	}
+	qmp_emit_event("SHUTDOWN", data);
+	json_decref(data);
 	if (m->stop_message[0])
 		pv_info("%s", m->stop_message);
 	return m->exit_status;
@@ -528,5 +567,6 @@ void vm_destroy(struct machine *m)
 		close(m->wake_fd);
 	if (signal_fd >= 0)
 		close(signal_fd);
+	signal_fd = -1; /* a later machine in this process opens its own */
 	io_bus_reset();
 }

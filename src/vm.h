@@ -12,6 +12,20 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg);
 int vm_run(struct machine *m);
 void vm_destroy(struct machine *m);
 
+/* Steps of vm_create, callable alone so that tests reach them without KVM (only a DIMM
+ * on the command line needs it); vm_destroy undoes them. */
+
+/* SIGINT, SIGTERM and SIGHUP stop m (host-signal) through its main loop: blocks them
+ * in the calling thread (vCPU threads inherit that), ignores SIGPIPE and readies the
+ * vCPUs' kick signal. -1 with errno. */
+int vm_watch_signals(struct machine *m);
+/* The memory backends of the -object options. -1 with err. */
+int vm_create_backends(const struct plugvm_config *cfg, char *err, size_t errlen);
+/* The hotplug controller and its registers, the memmap warm-up thread and the DIMMs
+ * given with -device on the command line, on m->layout and m->ram. 0, or an exit status
+ * with err filled. */
+int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen);
+
 /* Fills the ACPI description of the machine (also used by --dump-acpi). */
 struct acpi_machine;
 void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout *layout,

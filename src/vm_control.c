@@ -32,24 +32,31 @@ static void op_system_powerdown(void *opaque)
 static void op_system_reset(void *opaque)
 {
 	(void)opaque;
-	machine_request_stop(the_machine, EXIT_GUEST_DONE, "system_reset: plugvm exits on reset");
+	machine_request_shutdown(the_machine, STOP_HOST_QMP_SYSTEM_RESET, EXIT_GUEST_DONE,
+				 "system_reset: plugvm exits on reset");
 }
 
 static void op_quit(void *opaque)
 {
 	(void)opaque;
-	machine_request_stop(the_machine, EXIT_GUEST_DONE, "quit from the monitor");
+	machine_request_shutdown(the_machine, STOP_HOST_QMP_QUIT, EXIT_GUEST_DONE,
+				 "quit from the monitor");
+}
+
+void vm_control_machine_ops(struct machine *m, struct control_ops *ops)
+{
+	the_machine = m;
+	ops->running = op_running;
+	ops->system_powerdown = op_system_powerdown;
+	ops->system_reset = op_system_reset;
+	ops->quit = op_quit;
 }
 
 int vm_open_monitors(struct machine *m, char *err, size_t errlen)
 {
-	the_machine = m;
 	memset(&control_ops, 0, sizeof(control_ops));
 	memory_devices_control_ops(m->memory_devices, &control_ops);
-	control_ops.running = op_running;
-	control_ops.system_powerdown = op_system_powerdown;
-	control_ops.system_reset = op_system_reset;
-	control_ops.quit = op_quit;
+	vm_control_machine_ops(m, &control_ops);
 	m->memory_devices->emit = qmp_emit_event;
 	if (monitors_init(&m->loop, m->cfg, &control_ops,
 			  m->cfg->serial.kind == CHARDEV_MON_STDIO ? m->console : NULL, err,

@@ -26,7 +26,6 @@ void e2e_harness_finish(void);
 void e2e_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Logs "FAIL: message" and returns false, so `return e2e_fail(...)` reads naturally. */
 bool e2e_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* True once the current test has called e2e_fail(). */
 /* How many failures this process has logged so far (a VM's own share: compare). */
 unsigned e2e_fail_count(void);
 /* TCG's nested SVM now and then resets an L2 guest (a triple fault at the reset vector,

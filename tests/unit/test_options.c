@@ -120,7 +120,6 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.maxmem, 512 * MiB);
 	assert_int_equal(cfg.nr_cpus, 1);
 	assert_false(cfg.nographic);
-	assert_false(cfg.no_reboot);
 	assert_int_equal(cfg.serial.kind, CHARDEV_STDIO);
 	assert_int_equal(cfg.nr_qmp, 0);
 	assert_int_equal(cfg.nr_monitor, 0);
@@ -241,7 +240,6 @@ static void test_compat_options(void **state)
 	OK(K, "-enable-kvm", "-accel", "kvm", "-cpu", "host", "-display", "none");
 	OK(K, "--enable-kvm", "-accel", "accel=kvm");
 	OK(K, "-no-reboot");
-	assert_true(cfg.no_reboot);
 	BAD("-accel|'tcg'|KVM", K, "-accel", "tcg");
 	BAD("-cpu|'qemu64'", K, "-cpu", "qemu64");
 	BAD("-cpu|'host,+x2apic'", K, "-cpu", "host,+x2apic");

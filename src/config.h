@@ -84,4 +84,16 @@ struct plugvm_config {
 	bool ram_size_given; /* -m size= was given (nonzero), not the 512M default */
 };
 
+/* The guest's NUMA nodes: -numa's, or the one implicit node 0. */
+static inline unsigned config_nr_nodes(const struct plugvm_config *cfg)
+{
+	return cfg->nr_numa ? cfg->nr_numa : 1;
+}
+
+/* The guest's node id of node index idx (command-line order). */
+static inline unsigned config_node_id(const struct plugvm_config *cfg, unsigned idx)
+{
+	return cfg->nr_numa ? cfg->numa[idx].nodeid : 0;
+}
+
 #endif

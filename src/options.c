@@ -1122,7 +1122,7 @@ static int check_dimm(struct parse_state *st, unsigned index, uint64_t *plugged)
 	const char *id = keyval_get(dev, "id"), *memdev = keyval_get(dev, "memdev"), *v;
 	const struct keyval_list *obj;
 	uint64_t n;
-	unsigned nodes = cfg->nr_numa ? cfg->nr_numa : 1;
+	unsigned nodes = config_nr_nodes(cfg);
 
 	if (!cfg->slots) {
 		pv_error("-device: pc-dimm '%s': memory devices (e.g. for memory hotplug) are not "

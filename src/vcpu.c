@@ -111,7 +111,7 @@ int vcpu_create(struct machine *m, unsigned index, struct vcpu *v, char *err, si
 		.index = index,
 		.nr_cpus = m->nr_vcpus,
 		.node = m->cfg->cpu_node[index],
-		.nr_nodes = m->cfg->nr_numa ? m->cfg->nr_numa : 1,
+		.nr_nodes = config_nr_nodes(m->cfg),
 		.tsc_deadline = m->kvm.tsc_deadline,
 	};
 	cpuid = cpuid_for_vcpu(m->kvm.supported_cpuid, &topo);

@@ -127,7 +127,7 @@ int vm_create_backends(const struct plugvm_config *cfg, char *err, size_t errlen
 static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 {
 	const struct plugvm_config *cfg = m->cfg;
-	unsigned nr_nodes = cfg->nr_numa ? cfg->nr_numa : 1;
+	unsigned nr_nodes = config_nr_nodes(cfg);
 
 	for (unsigned n = 0; n < nr_nodes; n++) {
 		struct mem_backend *b;
@@ -235,7 +235,7 @@ static void warm_boot_ram_for_memmap(struct machine *m, struct memmap_warmup *w)
 
 		ram[n++] = (struct memmap_warmup_ram){
 			.hva = m->ram.map[i].hva, .gpa = m->ram.map[i].gpa, .size = m->ram.map[i].size,
-			.node = m->cfg->nr_numa ? m->cfg->numa[idx].nodeid : 0,
+			.node = config_node_id(m->cfg, idx),
 		};
 	}
 	memmap_warmup_set_boot_ram(w, ram, n, NULL);

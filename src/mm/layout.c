@@ -185,7 +185,7 @@ int layout_compute(const struct plugvm_config *cfg, unsigned phys_bits,
 
 	/* Nodes take boot RAM in command-line order, each one contiguous in
 	 * the flat RAM space, so node 0 always owns the memory below 1 MiB. */
-	l->nr_nodes = cfg->nr_numa ? cfg->nr_numa : 1;
+	l->nr_nodes = config_nr_nodes(cfg);
 	if (!cfg->nr_numa) {
 		add_node_ranges(l, 0, 0, cfg->ram_size);
 	} else {

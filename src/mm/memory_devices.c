@@ -427,7 +427,7 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 	const char *driver = keyval_get(props, "driver");
 	const char *memdev = keyval_get(props, "memdev");
 	const char *unknown = keyval_unknown_key(props, dimm_keys);
-	unsigned nr_nodes = md->cfg->nr_numa ? md->cfg->nr_numa : 1;
+	unsigned nr_nodes = config_nr_nodes(md->cfg);
 	uint64_t v;
 	int r;
 

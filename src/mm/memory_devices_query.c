@@ -80,7 +80,7 @@ unsigned memory_devices_query_numa(void *opaque, struct numa_node_info *out, uns
 {
 	struct memory_devices *md = opaque;
 	const struct plugvm_config *cfg = md->cfg;
-	unsigned nr = cfg->nr_numa ? cfg->nr_numa : 1;
+	unsigned nr = config_nr_nodes(cfg);
 
 	if (nr > max)
 		nr = max;
@@ -89,7 +89,7 @@ unsigned memory_devices_query_numa(void *opaque, struct numa_node_info *out, uns
 		struct numa_node_info *o = &out[n];
 
 		memset(o, 0, sizeof(*o));
-		o->nodeid = cfg->nr_numa ? cfg->numa[n].nodeid : 0;
+		o->nodeid = config_node_id(cfg, n);
 		for (unsigned r = 0; r < md->layout->nr_ram; r++)
 			if (md->layout->ram[r].node == o->nodeid)
 				o->mem_size += md->layout->ram[r].size;

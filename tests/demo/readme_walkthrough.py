@@ -18,6 +18,7 @@ import argparse
 import glob
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -42,6 +43,22 @@ def check(cond, what):
 
 class Demo:
     """tools/demo in a pseudo-terminal, followed by `stty -a` as the user's shell would."""
+
+    def stop(self):
+        """After a failure: ends the demo and everything it started (its process group,
+        as closing the terminal would), so that no L1 outlives the test."""
+        if not self.child.isalive():
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.child.pid, sig)
+            except ProcessLookupError:
+                return
+            deadline = time.time() + 10
+            while self.child.isalive() and time.time() < deadline:
+                time.sleep(0.2)
+            if not self.child.isalive():
+                return
 
     def __init__(self, repo, transcript):
         self.repo = repo
@@ -118,8 +135,14 @@ def wait_mem_total(demo, pred, what, timeout=120):
         time.sleep(2)
 
 
+def plugctl_path(repo):
+    # The program by its full path (pexpect looks a relative one up in PATH, not in cwd);
+    # the socket stays relative, as the README types it from the repository's root.
+    return os.path.join(repo, "build/plugctl")
+
+
 def plugctl(repo, *args, timeout=90):
-    r = subprocess.run(["build/plugctl", "build/demo-qmp.sock", *args], cwd=repo,
+    r = subprocess.run([plugctl_path(repo), "build/demo-qmp.sock", *args], cwd=repo,
                        capture_output=True, text=True, timeout=timeout)
     return r.returncode, r.stdout, r.stderr
 
@@ -190,7 +213,7 @@ def walkthrough(repo, transcript):
         rc, out, err = plugctl(repo, "info memory-devices")
         check(rc == 0 and '"dimm1"' in out,
               "plugctl 'info memory-devices' (status %d): %r %r" % (rc, out, err))
-        events = pexpect.spawn("build/plugctl", ["build/demo-qmp.sock", "--events"],
+        events = pexpect.spawn(plugctl_path(repo), ["build/demo-qmp.sock", "--events"],
                                cwd=repo, encoding="utf-8", timeout=60)
         events.logfile_read = transcript
         events.expect("waiting for events", timeout=60)
@@ -216,8 +239,7 @@ def walkthrough(repo, transcript):
     finally:
         if events is not None:
             events.terminate(force=True)
-        if demo.child.isalive():
-            demo.child.terminate(force=True)
+        demo.stop()
 
 
 def quit_with_ctrl_a_x(repo, transcript):
@@ -231,8 +253,7 @@ def quit_with_ctrl_a_x(repo, transcript):
         check_clean_end(repo, status, stty, rundirs)
         print("quit: Ctrl-a x ended the demo with 0, nothing left behind", file=sys.stderr)
     finally:
-        if demo.child.isalive():
-            demo.child.terminate(force=True)
+        demo.stop()
 
 
 def main():

@@ -41,6 +41,13 @@ struct numa_node_config {
 	uint64_t mem_size;            /* from memdev's size (or mem=), filled by options.c */
 };
 
+/* -action panic=...: what plugvm does when the guest panics (docs/options.md). */
+enum panic_action {
+	PANIC_ACTION_SHUTDOWN, /* QEMU's default: end the VM, exit status 3 */
+	PANIC_ACTION_PAUSE,    /* stop the vCPUs, keep the monitors: query-status says so */
+	PANIC_ACTION_NONE,     /* report it and let the guest be */
+};
+
 struct plugvm_config {
 	const char *kernel;
 	const char *initrd;
@@ -78,6 +85,8 @@ struct plugvm_config {
 	bool kernel_unpack_guest; /* -kernel-unpack guest: the guest's own decompressor runs */
 	bool sandbox;   /* -sandbox on: seccomp allowlist once the VM runs (src/sandbox.h) */
 	bool sandbox_given;
+	enum panic_action panic_action;
+	bool action_given;
 	/* The NUMA node of every CPU (0 without -numa). numa[n].cpu_first..cpu_last
 	 * describe the same mapping; CPUs no -numa cpus= named are in node 0. */
 	unsigned char cpu_node[PLUGVM_MAX_CPUS];

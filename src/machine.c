@@ -36,23 +36,45 @@ void machine_init(struct machine *m, const struct plugvm_config *cfg)
 	m->wake_fd = -1;
 	pthread_mutex_init(&m->stop_lock, NULL);
 	event_loop_init(&m->loop);
+	panic_watch_init(&m->serial_panic);
+}
+
+static void wake_main_loop(struct machine *m)
+{
+	uint64_t one = 1;
+
+	if (write(m->wake_fd, &one, sizeof(one)) < 0) {
+		/* The counter cannot overflow with 1 per request; nothing to do. */
+	}
+}
+
+static bool panic_counts(const struct machine *m)
+{
+	return m->cfg->panic_action != PANIC_ACTION_NONE;
 }
 
 static void request_stop(struct machine *m, enum stop_cause cause, int status, const char *message)
 {
-	uint64_t one = 1;
-
 	pthread_mutex_lock(&m->stop_lock);
-	if (atomic_load(&m->state) == MACHINE_RUNNING) {
+	if (atomic_load(&m->state) != MACHINE_STOPPING) {
 		m->exit_status = status;
 		m->stop_cause = cause;
 		snprintf(m->stop_message, sizeof(m->stop_message), "%s", message);
+		/* A guest booted with panic=N resets instead of printing the panic's end:
+		 * the reset is the panic's. */
+		if (cause == STOP_GUEST_RESET && atomic_load(&m->panic_line_seen) && panic_counts(m)) {
+			m->stop_cause = STOP_GUEST_PANIC;
+			snprintf(m->stop_message, sizeof(m->stop_message),
+				 "guest panicked (kernel panic on the serial line), then rebooted");
+		}
+		/* However a panicked guest ends (quit after panic=pause, say), it crashed. */
+		if ((atomic_load(&m->guest_panicked) || m->stop_cause == STOP_GUEST_PANIC) &&
+		    panic_counts(m))
+			m->exit_status = EXIT_GUEST_CRASHED;
 		atomic_store(&m->state, MACHINE_STOPPING);
 	}
 	pthread_mutex_unlock(&m->stop_lock);
-	if (write(m->wake_fd, &one, sizeof(one)) < 0) {
-		/* The counter cannot overflow with 1 per request; nothing to do. */
-	}
+	wake_main_loop(m);
 }
 
 void machine_request_shutdown(struct machine *m, enum stop_cause cause, int status,
@@ -69,7 +91,69 @@ void machine_request_shutdown(struct machine *m, enum stop_cause cause, int stat
 
 bool machine_stopping(const struct machine *m)
 {
-	return atomic_load(&m->state) != MACHINE_RUNNING;
+	return atomic_load(&m->state) == MACHINE_STOPPING;
+}
+
+bool machine_vcpus_may_run(const struct machine *m)
+{
+	return atomic_load(&m->state) == MACHINE_RUNNING;
+}
+
+void machine_guest_panicked(struct machine *m, const char *how)
+{
+	if (atomic_exchange(&m->guest_panicked, true))
+		return;
+	pthread_mutex_lock(&m->stop_lock);
+	snprintf(m->panic_how, sizeof(m->panic_how), "%s", how);
+	if (m->cfg->panic_action == PANIC_ACTION_PAUSE &&
+	    atomic_load(&m->state) == MACHINE_RUNNING)
+		atomic_store(&m->state, MACHINE_PANICKED);
+	pthread_mutex_unlock(&m->stop_lock);
+	atomic_store(&m->panic_event_pending, true);
+	if (m->cfg->panic_action == PANIC_ACTION_SHUTDOWN)
+		machine_request_shutdown(m, STOP_GUEST_PANIC, EXIT_GUEST_CRASHED,
+					 "guest panicked (%s)", how);
+	else
+		wake_main_loop(m);
+}
+
+void machine_watch_serial(struct machine *m, uint8_t byte)
+{
+	switch (panic_watch_feed(&m->serial_panic, byte)) {
+	case PANIC_WATCH_STARTED:
+		atomic_store(&m->panic_line_seen, true);
+		break;
+	case PANIC_WATCH_ENDED:
+		machine_guest_panicked(m, "kernel panic on the serial line");
+		break;
+	case PANIC_WATCH_NOTHING:
+		break;
+	}
+}
+
+const char *machine_run_state(const struct machine *m)
+{
+	switch (atomic_load(&m->state)) {
+	case MACHINE_RUNNING:
+		return "running";
+	case MACHINE_PANICKED:
+		return "guest-panicked";
+	default:
+		return "shutdown";
+	}
+}
+
+const char *machine_take_panic_event(struct machine *m)
+{
+	static const char *const action_names[] = {
+		[PANIC_ACTION_SHUTDOWN] = "poweroff",
+		[PANIC_ACTION_PAUSE] = "pause",
+		[PANIC_ACTION_NONE] = "run",
+	};
+
+	if (!atomic_exchange(&m->panic_event_pending, false))
+		return NULL;
+	return action_names[m->cfg->panic_action];
 }
 
 json_t *machine_shutdown_event(const struct machine *m)

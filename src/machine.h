@@ -12,9 +12,10 @@
 #include "kvm.h"
 #include "mm/boot_ram.h"
 #include "mm/layout.h"
+#include "panic_watch.h"
 #include "uart.h"
 
-/* Exit statuses (docs/usage.md): */
+/* Exit statuses (README.md, "Exit status"): */
 #define EXIT_GUEST_DONE    0 /* poweroff, reboot, quit */
 #define EXIT_VMM_FAILURE   1 /* KVM or host failure, emulation failure */
 #define EXIT_BAD_USAGE     2 /* command line or configuration */
@@ -42,6 +43,7 @@ enum stop_cause {
 
 enum machine_state {
 	MACHINE_RUNNING,
+	MACHINE_PANICKED, /* -action panic=pause: vCPUs stopped, monitors serve on */
 	MACHINE_STOPPING,
 };
 
@@ -72,6 +74,14 @@ struct machine {
 	pthread_mutex_t stop_lock;
 	char stop_message[256];
 	uint64_t start_ns;
+
+	/* A guest panic (docs/options.md, "-action: when the guest panics"). The serial line's
+	 * watch runs in whichever vCPU thread writes COM1, under the UART's lock. */
+	struct panic_watch serial_panic;
+	atomic_bool panic_line_seen;     /* "Kernel panic - not syncing" went by */
+	atomic_bool guest_panicked;      /* reported, once */
+	atomic_bool panic_event_pending; /* GUEST_PANICKED not yet sent (main thread) */
+	char panic_how[64];              /* how plugvm learned it, for the messages */
 };
 
 /* A machine with nothing open yet (vm_destroy may follow at once): no KVM, no
@@ -85,6 +95,19 @@ void machine_init(struct machine *m, const struct plugvm_config *cfg);
 void machine_request_shutdown(struct machine *m, enum stop_cause cause, int status,
 			      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 bool machine_stopping(const struct machine *m);
+/* vCPU threads run while this holds: not stopping, not paused after a panic. */
+bool machine_vcpus_may_run(const struct machine *m);
+/* The guest panicked, as `how` ("pvpanic", "serial line", ...) shows: does what
+ * -action panic= says, once; later reports are ignored. Callable from any thread.
+ * The main loop then calls machine_panic_reaction. */
+void machine_guest_panicked(struct machine *m, const char *how);
+/* One byte the guest wrote to its serial line: a kernel panic there counts. */
+void machine_watch_serial(struct machine *m, uint8_t byte);
+/* QEMU's RunState name for query-status: running, guest-panicked or shutdown. */
+const char *machine_run_state(const struct machine *m);
+/* Main thread: the GUEST_PANICKED event's "action" when one is due (QEMU's names:
+ * poweroff, pause, run), NULL otherwise; due once per panic. */
+const char *machine_take_panic_event(struct machine *m);
 /* The "data" of the SHUTDOWN event for a machine that has stopped: {"guest": bool,
  * "reason": cause}, "guest" true for a cause the guest brought about, as QEMU sets it.
  * A new reference (NULL when out of memory). */

@@ -587,6 +587,55 @@ static int opt_machine(struct parse_state *st, const struct option_desc *o, cons
 }
 
 /* Markers: handled in options_parse itself. */
+/* QEMU's -action: what happens on a guest reboot, shutdown or panic. plugvm never
+ * restarts or pauses a guest that reboots or powers off, so those keys take only the
+ * values that say so; panic= takes all of QEMU's (exit-failure is shutdown: a guest
+ * panic always exits 3, docs/options.md). */
+static int opt_action(struct parse_state *st, const struct option_desc *o, const char *arg)
+{
+	static const char *const allowed[] = {"panic", "reboot", "shutdown", NULL};
+	struct keyval_list kv;
+	const char *panic, *reboot, *shutdown;
+	int ret = -1;
+
+	if (st->cfg->action_given) {
+		pv_error("%s: given more than once", o->name);
+		return -1;
+	}
+	st->cfg->action_given = true;
+	if (parse_keyval(o->name, arg, NULL, &kv) < 0)
+		return -1;
+	if (reject_unknown_keys(o->name, &kv, allowed, "-action") < 0)
+		goto out;
+	reboot = keyval_get(&kv, "reboot");
+	shutdown = keyval_get(&kv, "shutdown");
+	panic = keyval_get(&kv, "panic");
+	if (reboot && strcmp(reboot, "shutdown") != 0) {
+		pv_error("%s: reboot=%s: plugvm ends the VM when the guest reboots (only reboot=shutdown)",
+			 o->name, reboot);
+		goto out;
+	}
+	if (shutdown && strcmp(shutdown, "poweroff") != 0) {
+		pv_error("%s: shutdown=%s: plugvm ends the VM when the guest powers off (only "
+			 "shutdown=poweroff)", o->name, shutdown);
+		goto out;
+	}
+	if (!panic || strcmp(panic, "shutdown") == 0 || strcmp(panic, "exit-failure") == 0) {
+		st->cfg->panic_action = PANIC_ACTION_SHUTDOWN;
+	} else if (strcmp(panic, "pause") == 0) {
+		st->cfg->panic_action = PANIC_ACTION_PAUSE;
+	} else if (strcmp(panic, "none") == 0) {
+		st->cfg->panic_action = PANIC_ACTION_NONE;
+	} else {
+		pv_error("%s: panic=%s: expected shutdown, exit-failure, pause or none", o->name, panic);
+		goto out;
+	}
+	ret = 0;
+out:
+	keyval_free(&kv);
+	return ret;
+}
+
 static int opt_help(struct parse_state *st, const struct option_desc *o, const char *arg)
 {
 	(void)st, (void)o, (void)arg;
@@ -622,6 +671,8 @@ static const struct option_desc options[] = {
 	{"-no-reboot", NULL, opt_ignored_flag, "accepted; plugvm exits on every reboot"},
 	{"-sandbox", "on|off[,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny]",
 	 opt_sandbox, "seccomp allowlist once the VM runs (default off)"},
+	{"-action", "[panic=shutdown|exit-failure|pause|none][,reboot=shutdown][,shutdown=poweroff]",
+	 opt_action, "what a guest panic does (default shutdown: exit 3)"},
 	{"-enable-kvm", NULL, opt_ignored_flag, "accepted; plugvm always uses KVM"},
 	{"-accel", "kvm", opt_accel, "accepted; plugvm always uses KVM"},
 	{"-cpu", "host", opt_cpu, "accepted; the guest always sees the host CPU"},

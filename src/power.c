@@ -73,8 +73,7 @@ static void pvpanic_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 		return;
 	}
 	if (data[0] & PVPANIC_PANICKED)
-		machine_request_shutdown(m, STOP_GUEST_PANIC, EXIT_GUEST_CRASHED,
-					 "guest panicked (pvpanic)");
+		machine_guest_panicked(m, "pvpanic");
 	/* CRASH_LOADED: a kdump kernel takes over; let it run. */
 }
 

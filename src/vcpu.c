@@ -196,8 +196,7 @@ static void handle_system_event(struct vcpu *v)
 					 "guest rebooted (plugvm exits on reboot)");
 		break;
 	case KVM_SYSTEM_EVENT_CRASH:
-		machine_request_shutdown(v->m, STOP_GUEST_PANIC, EXIT_GUEST_CRASHED,
-					 "guest crashed");
+		machine_guest_panicked(v->m, "KVM crash event");
 		break;
 	default:
 		machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
@@ -256,7 +255,7 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	pv_trace("boot vcpu%u-first-run", v->index);
 
-	while (!machine_stopping(v->m)) {
+	while (machine_vcpus_may_run(v->m)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

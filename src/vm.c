@@ -85,6 +85,7 @@ static void uart_transmit_to_console(void *opaque, uint8_t byte)
 	if (!atomic_exchange(&first_seen, true))
 		pv_trace("boot first-console-byte");
 
+	machine_watch_serial(m, byte);
 	uart_transmit(m->console, byte);
 }
 
@@ -498,6 +499,34 @@ static void restore_terminal_on_violation(void)
 		console_restore_terminal(sandbox_console);
 }
 
+/* Main thread, after a guest panic (machine_guest_panicked): QEMU's GUEST_PANICKED
+ * event, and with -action panic=pause the vCPUs stopped and a note on the console. */
+static void react_to_panic(struct machine *m)
+{
+	const char *action = machine_take_panic_event(m);
+	char note[192];
+
+	if (!action)
+		return;
+	json_t *data = json_pack("{s:s}", "action", action);
+
+	qmp_emit_event("GUEST_PANICKED", data);
+	json_decref(data);
+	if (machine_stopping(m))
+		return; /* panic=shutdown: the stop message says it */
+	if (strcmp(machine_run_state(m), "guest-panicked") == 0) {
+		for (unsigned i = 0; i < m->nr_vcpus; i++)
+			vcpu_stop(&m->vcpus[i]);
+		snprintf(note, sizeof(note), "guest panicked (%s); vCPUs stopped, "
+			       "the monitor still answers, quit ends plugvm with status 3",
+			       m->panic_how);
+	} else {
+		snprintf(note, sizeof(note), "guest panicked (%s); -action "
+			       "panic=none: the guest keeps running", m->panic_how);
+	}
+	pv_info("%s", note);
+}
+
 int vm_run(struct machine *m)
 {
 	char err[256];
@@ -520,6 +549,7 @@ int vm_run(struct machine *m)
 
 	while (!machine_stopping(m)) {
 		event_loop_run_once(&m->loop, 1000);
+		react_to_panic(m);
 		/* Once a second, re-pulse the GED for events the guest has not
 		 * popped: an edge sent before its handler existed is lost (brief §4.3). */
 		if (m->memory_devices && pv_now_ns() - last_kick >= 1000000000ULL) {
@@ -540,6 +570,7 @@ int vm_run(struct machine *m)
 		console_restore_terminal(m->console);
 	/* Every stop, as docs/monitor.md says and QEMU does (host-error and guest-panic
 	 * included): a client learns why before the sockets close. */
+	react_to_panic(m); /* a panic that ended the loop at once */
 	json_t *data = machine_shutdown_event(m);
 
 	qmp_emit_event("SHUTDOWN", data);

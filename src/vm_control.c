@@ -13,10 +13,10 @@ static struct control_ops control_ops;
 static struct machine *the_machine;
 static bool monitors_open;
 
-static bool op_running(void *opaque)
+static const char *op_run_state(void *opaque)
 {
 	(void)opaque;
-	return !machine_stopping(the_machine);
+	return machine_run_state(the_machine);
 }
 
 /* As QEMU: press the ACPI power button and let the guest decide. A guest
@@ -46,7 +46,7 @@ static void op_quit(void *opaque)
 void vm_control_machine_ops(struct machine *m, struct control_ops *ops)
 {
 	the_machine = m;
-	ops->running = op_running;
+	ops->run_state = op_run_state;
 	ops->system_powerdown = op_system_powerdown;
 	ops->system_reset = op_system_reset;
 	ops->quit = op_quit;

@@ -75,7 +75,9 @@ struct control_ops {
 	unsigned (*numa_nodes)(void *opaque, struct numa_node_info *out, unsigned max);
 	void (*memory_size_summary)(void *opaque, uint64_t *base_memory, uint64_t *plugged_memory);
 
-	bool (*running)(void *opaque);
+	/* QEMU's RunState name: "running", "guest-panicked" (stopped after a guest
+	 * panic, docs/options.md) or "shutdown" (on the way out). */
+	const char *(*run_state)(void *opaque);
 	void (*system_powerdown)(void *opaque);
 	void (*system_reset)(void *opaque);
 	void (*quit)(void *opaque);

@@ -1,6 +1,7 @@
 /* HMP "info" subcommands, printing exactly what QEMU's do. */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "monitor/hmp_internal.h"
@@ -114,12 +115,13 @@ static void info_memory_size_summary(const struct control_ops *ops, struct strbu
 
 static void info_status(const struct control_ops *ops, struct strbuf *out)
 {
-	/* plugvm cannot pause; not running means shutting down, which QEMU
-	 * shows as "paused (shutdown)". */
-	if (!ops->running || ops->running(ops->opaque))
+	/* QEMU shows every state but "running" as "paused (STATE)". */
+	const char *state = ops->run_state ? ops->run_state(ops->opaque) : "running";
+
+	if (strcmp(state, "running") == 0)
 		strbuf_puts(out, "VM status: running\n");
 	else
-		strbuf_puts(out, "VM status: paused (shutdown)\n");
+		strbuf_printf(out, "VM status: paused (%s)\n", state);
 }
 
 static void info_version(const struct control_ops *ops, struct strbuf *out)

@@ -1,5 +1,6 @@
 /* QMP commands about the machine as a whole and the monitor itself. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "monitor/hmp.h"
 #include "monitor/qmp.h"
@@ -17,12 +18,11 @@ json_t *qmp_cmd_query_version(const struct qmp_context *ctx, json_t *args,
 json_t *qmp_cmd_query_status(const struct qmp_context *ctx, json_t *args,
 			     struct control_error *err)
 {
-	/* plugvm cannot pause: a VM that is not running is shutting down. */
-	bool running = !ctx->ops->running || ctx->ops->running(ctx->ops->opaque);
+	const char *state = ctx->ops->run_state ? ctx->ops->run_state(ctx->ops->opaque) : "running";
 
 	(void)args, (void)err;
-	return json_pack("{s:b, s:b, s:s}", "running", running, "singlestep", 0, "status",
-			 running ? "running" : "shutdown");
+	return json_pack("{s:b, s:b, s:s}", "running", strcmp(state, "running") == 0, "singlestep", 0,
+			 "status", state);
 }
 
 json_t *qmp_cmd_query_name(const struct qmp_context *ctx, json_t *args, struct control_error *err)

@@ -78,6 +78,9 @@ static void test_info_misc(void **state)
 	expect_output("info status", "VM status: running\r\n");
 	fake.running = false;
 	expect_output("  info   status  ", "VM status: paused (shutdown)\r\n");
+	fake.panicked = true; /* -action panic=pause after a guest panic */
+	expect_output("info status", "VM status: paused (guest-panicked)\r\n");
+	fake.panicked = false;
 	expect_output("info memory_size_summary",
 		      "base memory: 1073741824\r\nplugged memory: 1073741824\r\n");
 	expect_output("info version", "7.2.0 (plugvm " PLUGVM_VERSION ")\r\n");

@@ -266,6 +266,11 @@ static void test_negotiation(void **state)
 	r = call(&c, "{\"execute\": \"query-status\"}");
 	assert_reply_json(r, "{\"return\": {\"running\": true, \"singlestep\": false, \"status\": \"running\"}}");
 	json_decref(r);
+	fake.panicked = true; /* -action panic=pause after a guest panic */
+	r = call(&c, "{\"execute\": \"query-status\"}");
+	assert_reply_json(r, "{\"return\": {\"running\": false, \"singlestep\": false, \"status\": \"guest-panicked\"}}");
+	json_decref(r);
+	fake.panicked = false;
 	close_client(&c);
 }
 

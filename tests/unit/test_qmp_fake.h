@@ -14,6 +14,7 @@ struct fake_vm {
 	char last_id[64];
 	int powerdowns, resets, quits;
 	bool running;
+	bool panicked;
 };
 
 static struct fake_vm fake;
@@ -134,10 +135,12 @@ static void fake_summary(void *opaque, uint64_t *base, uint64_t *plugged)
 	*plugged = 1ULL << 30;
 }
 
-static bool fake_running(void *opaque)
+static const char *fake_run_state(void *opaque)
 {
 	(void)opaque;
-	return fake.running;
+	if (fake.panicked)
+		return "guest-panicked";
+	return fake.running ? "running" : "shutdown";
 }
 
 static void fake_powerdown(void *opaque) { (void)opaque; fake.powerdowns++; }
@@ -154,7 +157,7 @@ static const struct control_ops fake_ops = {
 	.ospm_status = fake_ospm_status,
 	.numa_nodes = fake_numa_nodes,
 	.memory_size_summary = fake_summary,
-	.running = fake_running,
+	.run_state = fake_run_state,
 	.system_powerdown = fake_powerdown,
 	.system_reset = fake_reset,
 	.quit = fake_quit,

@@ -187,9 +187,9 @@ static void test_monitor_commands(void **state)
 
 	(void)state;
 	vm_control_machine_ops(&m, &ops);
-	assert_true(ops.running(ops.opaque));
+	assert_string_equal(ops.run_state(ops.opaque), "running");
 	ops.system_reset(ops.opaque);
-	assert_false(ops.running(ops.opaque));
+	assert_string_equal(ops.run_state(ops.opaque), "shutdown");
 	assert_int_equal(m.exit_status, EXIT_GUEST_DONE);
 	assert_shutdown_event("host-qmp-system-reset", false);
 

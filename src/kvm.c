@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cpuid_xstate.h"
 #include "platform.h"
 #include "util.h"
 
@@ -30,6 +31,15 @@ static const struct required_cap required_caps[] = {
 	{ KVM_CAP_NR_MEMSLOTS, "KVM_CAP_NR_MEMSLOTS", "one memory slot per DIMM" },
 	{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING", "IOAPIC-only interrupt routing" },
 };
+
+/* One line per XSAVE component the host offers but the guest must not get
+ * (src/cpuid_xstate.h): rare, and the first clue if a guest's FPU misbehaves. */
+static void report_dropped_xstate(void *opaque, unsigned component, const char *name,
+				  const char *why)
+{
+	(void)opaque;
+	pv_info("CPUID: XSAVE component %u (%s) withheld from the guest: %s", component, name, why);
+}
 
 static struct kvm_cpuid2 *get_supported_cpuid(int dev_fd)
 {
@@ -145,6 +155,7 @@ int kvm_init(struct kvm *kvm, char *err, size_t errlen)
 		pv_format(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 		goto fail;
 	}
+	cpuid_sanitize_xstate(kvm->supported_cpuid, report_dropped_xstate, NULL);
 
 	kvm->vm_fd = ioctl(kvm->dev_fd, KVM_CREATE_VM, 0);
 	if (kvm->vm_fd < 0) {

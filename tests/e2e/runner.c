@@ -1,4 +1,7 @@
 /* e2e-runner [-l] [NAME...]: runs the e2e tests of tests.def (all, or the named ones).
+ * KERNEL.NAME runs test NAME on another guest kernel (docs/testing.md, "Guest kernels"):
+ * E2E_GUEST_KERNEL and E2E_GUEST_INITRD become DIR/vmlinuz and DIR/initramfs.img, where
+ * DIR is $E2E_GUEST_DIR_PREFIX KERNEL (default prefix "/guest-", as in the nested bed).
  *
  * Each test runs in its own child process with a deadline; VMMs it leaves behind are
  * killed.  Output, one block per test:
@@ -44,14 +47,33 @@ static double since(const struct timespec *t0)
     return (double)(ts.tv_sec - t0->tv_sec) + (double)(ts.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* One test to run: a table entry, on the default guest or on guest kernel `kernel`. */
+struct selected {
+    const struct e2e_test *t;
+    char name[96];      /* as reported: NAME or KERNEL.NAME */
+    char kernel[32];    /* "" for the default guest */
+};
+
+static void use_guest_kernel(const char *kernel)
+{
+    char path[256];
+    const char *prefix = e2e_getenv_or("E2E_GUEST_DIR_PREFIX", "/guest-");
+
+    snprintf(path, sizeof(path), "%s%s/vmlinuz", prefix, kernel);
+    setenv("E2E_GUEST_KERNEL", path, 1);
+    snprintf(path, sizeof(path), "%s%s/initramfs.img", prefix, kernel);
+    setenv("E2E_GUEST_INITRD", path, 1);
+}
+
 /* Runs one test in a child; returns true if it passed. `retry`: this is the second run
  * after the bed's known L2 fault (no new E2E-BEGIN, and no third run). */
-static bool run_one(const struct e2e_test *t, bool retry)
+static bool run_one(const struct selected *sel, bool retry)
 {
+    const struct e2e_test *t = sel->t;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!retry)
-        printf("E2E-BEGIN %s\n", t->name);
+        printf("E2E-BEGIN %s\n", sel->name);
     fflush(stdout);
 
     pid_t pid = fork();
@@ -60,7 +82,9 @@ static bool run_one(const struct e2e_test *t, bool retry)
         return false;
     }
     if (pid == 0) {
-        e2e_harness_start(t->name, &t0);
+        if (sel->kernel[0])
+            use_guest_kernel(sel->kernel);
+        e2e_harness_start(sel->name, &t0);
         bool ok = t->fn();
         e2e_harness_finish();
         _exit(ok ? 0 : e2e_bed_fault_seen() ? E2E_EXIT_BED_FAULT : 1);
@@ -79,7 +103,7 @@ static bool run_one(const struct e2e_test *t, bool retry)
         }
         if (!timed_out && since(&t0) > t->timeout_s) {
             timed_out = true;
-            printf("[%s +%.2fs] FAIL: test exceeded its %.0f s limit; killing it\n", t->name,
+            printf("[%s +%.2fs] FAIL: test exceeded its %.0f s limit; killing it\n", sel->name,
                    since(&t0), t->timeout_s);
             fflush(stdout);
             kill(pid, SIGTERM);
@@ -89,7 +113,7 @@ static bool run_one(const struct e2e_test *t, bool retry)
         /* A test may be quiet for minutes (a large copy in the guest); the bed's
          * watchdog must only catch a frozen L1, so say that the runner lives. */
         if (since(&t0) > next_heartbeat) {
-            printf("[%s +%.0fs] still running\n", t->name, since(&t0));
+            printf("[%s +%.0fs] still running\n", sel->name, since(&t0));
             fflush(stdout);
             next_heartbeat += 30;
         }
@@ -99,14 +123,14 @@ static bool run_one(const struct e2e_test *t, bool retry)
     if (!ok && !retry && !timed_out && WIFEXITED(status) &&
         WEXITSTATUS(status) == E2E_EXIT_BED_FAULT) {
         printf("E2E-RETRY %s: failed with the bed's known L2 fault after %.2f s; once more\n",
-               t->name, since(&t0));
+               sel->name, since(&t0));
         fflush(stdout);
-        return run_one(t, true);
+        return run_one(sel, true);
     }
     if (!timed_out && !WIFEXITED(status))
-        printf("[%s +%.2fs] FAIL: test process died with signal %d\n", t->name, since(&t0),
+        printf("[%s +%.2fs] FAIL: test process died with signal %d\n", sel->name, since(&t0),
                WIFSIGNALED(status) ? WTERMSIG(status) : -1);
-    printf("E2E-RESULT %s %s %.2f\n", t->name, ok ? "PASS" : "FAIL", since(&t0));
+    printf("E2E-RESULT %s %s %.2f\n", sel->name, ok ? "PASS" : "FAIL", since(&t0));
     fflush(stdout);
     return ok;
 }
@@ -135,28 +159,37 @@ int main(int argc, char **argv)
     }
 
     printf("E2E-START vmm=%s\n", e2e_vmm_name(E2E_VMM_DEFAULT));
-    const struct e2e_test *sel[NTESTS + 64];
+    static struct selected sel[NTESTS + 128];
     size_t nsel = 0;
     int unknown = 0;
     if (argc == 1) {
         for (size_t i = 0; i < NTESTS; i++)
-            if (strncmp(tests[i].doc, "(manual) ", 9) != 0)
-                sel[nsel++] = &tests[i];
+            if (strncmp(tests[i].doc, "(manual) ", 9) != 0) {
+                sel[nsel].t = &tests[i];
+                snprintf(sel[nsel].name, sizeof(sel[nsel].name), "%s", tests[i].name);
+                nsel++;
+            }
     }
-    for (int i = 1; i < argc && nsel < NTESTS + 64; i++) {
-        const struct e2e_test *t = find(argv[i]);
-        if (!t) {
+    for (int i = 1; i < argc && nsel < sizeof(sel) / sizeof(sel[0]); i++) {
+        const char *dot = strchr(argv[i], '.');
+        const struct e2e_test *t = find(dot ? dot + 1 : argv[i]);
+        size_t klen = dot ? (size_t)(dot - argv[i]) : 0;
+        if (!t || strlen(argv[i]) >= sizeof(sel[0].name) || klen >= sizeof(sel[0].kernel) ||
+            (dot && klen == 0)) {
             printf("E2E-BEGIN %s\n[%s +0.00s] FAIL: no such test\nE2E-RESULT %s FAIL 0.00\n",
                    argv[i], argv[i], argv[i]);
             unknown++;
             continue;
         }
-        sel[nsel++] = t;
+        sel[nsel].t = t;
+        snprintf(sel[nsel].name, sizeof(sel[nsel].name), "%s", argv[i]);
+        snprintf(sel[nsel].kernel, sizeof(sel[nsel].kernel), "%.*s", (int)klen, argv[i]);
+        nsel++;
     }
 
     int passed = 0, failed = unknown;
     for (size_t i = 0; i < nsel; i++) {
-        if (run_one(sel[i], false))
+        if (run_one(&sel[i], false))
             passed++;
         else
             failed++;

@@ -9,5 +9,12 @@
 # -cx16 hides CMPXCHG16B: under this QEMU's multi-threaded TCG, L1's 6.12 kernel (SLUB's
 #   per-CPU freelists use it) died in 3 of 5 boots with a double fault or a NULL pointer in
 #   the allocator, before reaching userspace; without it 8 of 8 booted (docs/testing.md).
-l1_machine=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-cx16 -smp 2 -m 6G -no-reboot)
+# -xsave,-avx,-avx2,-pku: no XSAVE-managed state at all. This QEMU's TCG offers XSAVE
+#   with components (PKRU, AVX) whose emulation is imperfect; guests newer than Linux 6.1
+#   warned in fpu__init_system_xstate and then oopsed or hung, under QEMU-KVM and plugvm
+#   alike. Without XSAVE the guests fall back to FXSAVE; AVX must go too, or a guest still
+#   runs AVX code it cannot save (docs/testing.md, "The L1 CPU").
+# PLUGVM_L1_CPU replaces the -cpu value, to compare against the bed as it was.
+l1_cpu=${PLUGVM_L1_CPU:-max,-cx16,-xsave,-avx,-avx2,-pku}
+l1_machine=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "$l1_cpu" -smp 2 -m 6G -no-reboot)
 l1_append="console=ttyS0 quiet panic=-1 sysrq_always_enabled nokaslr"

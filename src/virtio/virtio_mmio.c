@@ -209,13 +209,11 @@ static void notify_queue(struct virtio_mmio *t, uint32_t index)
 	if (!vq->ready)
 		return;
 	t->ops->queue_notify(t->dev, index, vq);
-	if (vq->broken) {
-		set_needs_reset(t);
-		return;
-	}
+	/* A broken queue raises no used-buffer interrupt (should_interrupt says
+	 * no), only the configuration one that comes with NEEDS_RESET. */
 	if (virtqueue_should_interrupt(vq))
 		raise_irq(t, VIRTIO_MMIO_INT_VRING);
-	if (vq->broken) /* the flags read can break it too */
+	if (vq->broken)
 		set_needs_reset(t);
 }
 

@@ -73,6 +73,34 @@ static void test_guest_mem_bounds(void **state)
 	assert_null(guest_mem_ptr(NULL, FG_BASE, 1));
 }
 
+/* A translate that trusts its input, as a quick one over a region table might:
+ * guest_mem_ptr must never hand it an empty or wrapping range. */
+static void *trusting_translate(void *opaque, uint64_t gpa, uint64_t len)
+{
+	unsigned *calls = opaque;
+
+	(*calls)++;
+	assert_true(len > 0);
+	assert_true(gpa + len - 1 >= gpa);
+	return (void *)(uintptr_t)0x1000;
+}
+
+static void test_guest_mem_shields_translate(void **state)
+{
+	(void)state;
+	unsigned calls = 0;
+	struct guest_mem_view v = { .translate = trusting_translate, .opaque = &calls };
+
+	assert_null(guest_mem_ptr(&v, UINT64_MAX, 2));
+	assert_null(guest_mem_ptr(&v, 2, UINT64_MAX));
+	assert_null(guest_mem_ptr(&v, 0x1000, 0));
+	assert_null(guest_mem_ptr(&v, 0, 0));
+	assert_int_equal(calls, 0);
+	assert_non_null(guest_mem_ptr(&v, UINT64_MAX, 1));
+	assert_non_null(guest_mem_ptr(&v, 1, UINT64_MAX)); /* last byte 2^64 - 1 */
+	assert_int_equal(calls, 2);
+}
+
 /* ---- enabling ---- */
 
 static void test_enable_rejects_bad_layouts(void **state)
@@ -252,7 +280,7 @@ static void test_not_ready_queue_is_left_alone(void **state)
 
 /* ---- hostile rings: each breaks the queue, nothing is consumed, and it stays broken ---- */
 
-enum hostile { HEAD_OUT_OF_RANGE, NEXT_OUT_OF_RANGE, LOOP, SELF_LOOP, AVAIL_JUMP, BUF_OUTSIDE,
+enum hostile { HEAD_OUT_OF_RANGE, NEXT_OUT_OF_RANGE, NEXT_IS_SIZE, LOOP, SELF_LOOP, AVAIL_JUMP, BUF_OUTSIDE,
 	       BUF_STRADDLES_END, BUF_WRAPS, INDIRECT, READ_AFTER_WRITE };
 
 static void build_hostile(struct fake_guest *g, enum hostile h)
@@ -263,6 +291,10 @@ static void build_hostile(struct fake_guest *g, enum hostile h)
 		break;
 	case NEXT_OUT_OF_RANGE:
 		fg_desc(g, 0, FG_BUF, 8, VRING_DESC_F_NEXT, 200);
+		fg_publish(g, 0);
+		break;
+	case NEXT_IS_SIZE:
+		fg_desc(g, 0, FG_BUF, 8, VRING_DESC_F_NEXT, 8);
 		fg_publish(g, 0);
 		break;
 	case LOOP:
@@ -305,7 +337,7 @@ static void build_hostile(struct fake_guest *g, enum hostile h)
 
 static void test_hostile_rings(void **state)
 {
-	static const char *names[] = { "head out of range", "next out of range", "loop", "self loop",
+	static const char *names[] = { "head out of range", "next out of range", "next = size", "loop", "self loop",
 				       "avail jump", "buffer outside RAM", "buffer straddles end",
 				       "buffer wraps", "indirect", "readable after writable" };
 	struct fixture *f = *state;
@@ -375,6 +407,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_guest_mem_bounds, setup, teardown),
+		cmocka_unit_test(test_guest_mem_shields_translate),
 		cmocka_unit_test_setup_teardown(test_enable_rejects_bad_layouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pop_push_one_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_interrupt_flag, setup, teardown),

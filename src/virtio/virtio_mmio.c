@@ -7,8 +7,6 @@
 #include <linux/virtio_mmio.h>
 #include <string.h>
 
-#include "util.h"
-
 #define MAGIC 0x74726976u /* "virt" */
 #define CONFIG_START VIRTIO_MMIO_CONFIG
 

@@ -1,4 +1,5 @@
 /* virtio-mem device model: requests, bitmap edges, host resize, config, chains, end to end. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -693,6 +694,77 @@ static void test_end_to_end_through_mmio(void **state)
 	fg_free(&e.g);
 }
 
+/* Requests on a "vCPU" thread while the "main thread" resizes and another
+ * vCPU reads the configuration: the lock order (transport, device, irq) must
+ * hold up; a deadlock shows as a test timeout, a race under ASan/UBSan. */
+struct race {
+	struct e2e *e;
+	struct virtio_mem *vm;
+	bool stop;        /* __atomic */
+	unsigned errors;  /* counted here, asserted on the test's own thread */
+	unsigned resizes;
+};
+
+static void *resizer(void *arg)
+{
+	struct race *r = arg;
+
+	for (unsigned i = 0; !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE); i++) {
+		r->errors += virtio_mem_set_requested_size(r->vm, (i % 3 ? 16 : 4) * BS) != NULL;
+		(void)mmio_rd(r->e, VIRTIO_MMIO_CONFIG_GENERATION);
+		(void)mmio_rd(r->e, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_mem_config, plugged_size));
+		mmio_wr(r->e, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_CONFIG);
+		r->resizes++;
+	}
+	return NULL;
+}
+
+static void test_concurrent_resize_and_requests(void **state)
+{
+	struct fixture *f = *state;
+	struct e2e e = { 0 };
+
+	fg_init(&e.g, 8);
+	struct virtio_mmio_irq irq = { e2e_level, &e };
+	assert_int_equal(virtio_mmio_init(&e.t, virtio_mem_device_ops(), &f->vm, &e.g.view, irq), 0);
+	virtio_mem_set_link(&f->vm, virtio_mmio_link(&e.t));
+	mmio_wr(&e, VIRTIO_MMIO_STATUS, 3);
+	mmio_wr(&e, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	mmio_wr(&e, VIRTIO_MMIO_DRIVER_FEATURES, 3);
+	mmio_wr(&e, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	mmio_wr(&e, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	mmio_wr(&e, VIRTIO_MMIO_STATUS, 0xb);
+	mmio_wr(&e, VIRTIO_MMIO_QUEUE_NUM, 8);
+	mmio_wr(&e, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)FG_DESC);
+	mmio_wr(&e, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)FG_AVAIL);
+	mmio_wr(&e, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)FG_USED);
+	mmio_wr(&e, VIRTIO_MMIO_QUEUE_READY, 1);
+	mmio_wr(&e, VIRTIO_MMIO_STATUS, 0xf);
+
+	struct race r = { .e = &e, .vm = &f->vm };
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, resizer, &r), 0);
+	unsigned acks = 0;
+	for (unsigned i = 0; i < 3000; i++) {
+		uint16_t t = guest_request(&e, i % 2 ? VIRTIO_MEM_REQ_UNPLUG : VIRTIO_MEM_REQ_PLUG,
+					   BLK(i % 16), 1);
+		assert_true(t == VIRTIO_MEM_RESP_ACK || t == VIRTIO_MEM_RESP_NACK ||
+			    t == VIRTIO_MEM_RESP_ERROR);
+		acks += t == VIRTIO_MEM_RESP_ACK;
+		mmio_wr(&e, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	assert_int_equal(r.errors, 0);
+	assert_true(acks > 0);
+	assert_false(virtio_mmio_needs_reset(&e.t));
+	check_invariants(f);
+
+	virtio_mem_set_link(&f->vm, (struct virtio_transport_link){ h_config_changed, &f->h });
+	virtio_mmio_destroy(&e.t);
+	fg_free(&e.g);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -709,6 +781,7 @@ int main(void)
 		T(test_features),
 		T(test_chain_shapes),
 		T(test_end_to_end_through_mmio),
+		T(test_concurrent_resize_and_requests),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -215,7 +215,7 @@ static void dev_queue_notify(void *dev, unsigned index, struct virtqueue *vq)
 		virtio_mem_process_queue(dev, vq);
 }
 
-/* A virtio reset must not change the state of any block (§5.15.5.1): the
+/* A virtio reset must not change the state of any block (§5.15.5): the
  * driver finds plugged_size and decides (UNPLUG_ALL or STATE). Nothing the
  * driver can set lives in the device, so there is nothing to do. */
 static void dev_reset(void *dev)

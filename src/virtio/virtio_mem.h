@@ -83,8 +83,8 @@ struct virtio_mem {
 	uint64_t requested_size;
 };
 
-/* NULL, or why the parameters are refused (a fixed message). All blocks start
- * unplugged. */
+/* NULL, or why the parameters are refused (a fixed message; then there is
+ * nothing to destroy). All blocks start unplugged. */
 const char *virtio_mem_init(struct virtio_mem *vm, const struct virtio_mem_params *p,
 			    const struct virtio_mem_ops *ops, void *opaque);
 void virtio_mem_destroy(struct virtio_mem *vm);

@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
-# Build plugvm's default guest: Debian's cloud kernel plus a busybox initramfs.
+# Build plugvm's default guest: a Debian kernel plus a busybox initramfs.
 #
-#   guest/build.sh [OUTDIR]            (default: build/guest)
+#   guest/build.sh [--kernel NAME] [OUTDIR]      (default: bookworm, build/guest)
+#
+# NAME picks the Debian kernel (docs/testing.md, "Guest kernels"):
+#   bookworm          Debian 12's linux-image-cloud-amd64 (Linux 6.1): the default guest
+#   bookworm-generic  Debian 12's linux-image-amd64 (6.1, the generic flavour)
+#   backports         bookworm-backports' linux-image-cloud-amd64 (6.12, as trixie's)
+#   sid               sid's linux-image-cloud-amd64 (the newest release)
+# PLUGVM_GUEST_KERNEL=NAME does the same as --kernel NAME.
 #
 # Outputs (OUTDIR):
-#   vmlinuz          the kernel of Debian's current linux-image-*-cloud-amd64
+#   vmlinuz          the kernel
 #   initramfs.img    cpio newc, uncompressed: busybox-static, /init (guest/init), lsmem, chmem,
-#                    and guest/tools/*.c built static (cc -static) as /usr/bin/NAME
-#   kernel/          the unpacked kernel package (dpkg -x), for the L1 kvm modules
+#                    the few modules /init loads (uncompressed), and guest/tools/*.c built
+#                    static (cc -static) as /usr/bin/NAME
+#   kernel/          the unpacked kernel package(s) (dpkg -x), for the L1 kvm modules
 #   kernel-release   e.g. 6.1.0-56-cloud-amd64
+#   kernel-name      NAME
 #
-# The .deb is fetched with `apt-get download` into a cache ($PLUGVM_CACHE_DIR, default
-# build/cache), never installed.  Needs `apt-get update` to have been run once.  Re-runs
-# skip every step whose outputs are newer than its inputs, and work offline once the
-# kernel package is cached.
+# The .debs are fetched with `apt-get download` into a cache ($PLUGVM_CACHE_DIR, default
+# build/cache), never installed. bookworm and bookworm-generic resolve through the host's
+# apt (needs `apt-get update` to have been run once); backports and sid through a package
+# list of that suite kept in the cache. Re-runs skip every step whose outputs are newer
+# than its inputs, and work offline once the kernel packages are cached.
 #
 # Recommended guest command line (design brief §4.4):
 #   console=ttyS0 memhp_default_state=online_movable
@@ -23,6 +33,20 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
+kernel_name=${PLUGVM_GUEST_KERNEL:-bookworm}
+if [ "${1:-}" = --kernel ]; then
+    [ $# -ge 2 ] || { echo "guest/build.sh: --kernel needs a name" >&2; exit 2; }
+    kernel_name=$2
+    shift 2
+fi
+case "$kernel_name" in
+    bookworm) suite="" meta=linux-image-cloud-amd64 ;;
+    bookworm-generic) suite="" meta=linux-image-amd64 ;;
+    backports) suite=bookworm-backports meta=linux-image-cloud-amd64 ;;
+    sid) suite=sid meta=linux-image-cloud-amd64 ;;
+    *) echo "guest/build.sh: unknown kernel '$kernel_name' (bookworm, bookworm-generic, backports or sid)" >&2
+       exit 2 ;;
+esac
 out=${1:-$repo/build/guest}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -34,16 +58,19 @@ mkdir -p "$cache"
 log() { echo "guest/build.sh: $*" >&2; }
 
 # --- kernel ------------------------------------------------------------------------------
-deb=$(ird_kernel_deb "$cache" "$out/kernel-package") || exit 1
-pkg=$(cat "$out/kernel-package")
-release=${pkg#linux-image-}
-ird_unpack_deb "$deb" "$out/kernel"
-vmlinuz=$(find "$out/kernel/boot" -maxdepth 1 -name "vmlinuz-$release" | head -n 1)
-[ -n "$vmlinuz" ] || { log "no boot/vmlinuz-$release in $deb"; exit 1; }
+IRD_APT_OPTS=()
+[ -z "$suite" ] || ird_suite_apt "$suite" "$cache"
+mapfile -t debs < <(ird_kernel_debs "$cache" "$out/kernel-package" "$meta" ${IRD_APT_OPTS[@]+"${IRD_APT_OPTS[@]}"})
+[ ${#debs[@]} -gt 0 ] || exit 1
+ird_unpack_debs "$out/kernel" "${debs[@]}"
+modules_dir=$(ird_kernel_modules_dir "$out/kernel") || exit 1
+release=$(basename "$modules_dir")
+vmlinuz=$(ird_kernel_vmlinuz "$out/kernel" "$release") || exit 1
 if ird_stale "$out/vmlinuz" "$vmlinuz"; then
     cp "$vmlinuz" "$out/vmlinuz.tmp" && mv -f "$out/vmlinuz.tmp" "$out/vmlinuz"
 fi
 echo "$release" > "$out/kernel-release.tmp" && mv -f "$out/kernel-release.tmp" "$out/kernel-release"
+echo "$kernel_name" > "$out/kernel-name.tmp" && mv -f "$out/kernel-name.tmp" "$out/kernel-name"
 
 # --- initramfs ---------------------------------------------------------------------------
 bb=$(command -v busybox)
@@ -52,17 +79,16 @@ chmem=$(command -v chmem || PATH=$PATH:/usr/sbin:/sbin command -v chmem || true)
 [ -n "$lsmem" ] && [ -n "$chmem" ] || { log "lsmem/chmem not found (apt-get install util-linux)"; exit 1; }
 
 # pvpanic-mmio binds to plugvm's QEMU0001 device and reports a kernel panic to the VMM.
-# It needs the pvpanic core module, which Debian builds as a module too.
-pvpanic_dir=$out/kernel/lib/modules/$release/kernel/drivers/misc/pvpanic
-pvpanic=$pvpanic_dir/pvpanic-mmio.ko
-[ -e "$pvpanic" ] && [ -e "$pvpanic_dir/pvpanic.ko" ] || { log "no pvpanic modules in $pkg"; exit 1; }
-
-# The ACPI power button (plugvm's \_SB.PWRB, QEMU's too) and evdev, through which busybox
-# acpid sees the key press that system_powerdown sends.
-moddir=$out/kernel/lib/modules/$release/kernel
-button=$moddir/drivers/acpi/button.ko
-evdev=$moddir/drivers/input/evdev.ko
-[ -e "$button" ] && [ -e "$evdev" ] || { log "no button/evdev modules in $pkg"; exit 1; }
+# It needs the pvpanic core module, which Debian builds as a module too. The ACPI power
+# button (plugvm's \_SB.PWRB, QEMU's too) and evdev, through which busybox acpid sees the
+# key press that system_powerdown sends.
+moddir=$modules_dir/kernel
+modules=()
+for m in drivers/misc/pvpanic/pvpanic.ko drivers/misc/pvpanic/pvpanic-mmio.ko \
+         drivers/acpi/button.ko drivers/input/evdev.ko; do
+    f=$(ird_module_file "$moddir" "$m") || { log "no $m in the $kernel_name kernel"; exit 1; }
+    modules+=("$f")
+done
 
 # Small static test helpers (guest/tools/*.c -> /usr/bin/NAME): hpregs pokes the hotplug
 # registers, pinmem pins a page of a DIMM (e2e tests hostile_registers, unplug_pending).
@@ -80,7 +106,7 @@ for src in "$here"/tools/*.c; do
 done
 
 if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs-lib.sh" \
-        "$bb" "$lsmem" "$chmem" "$pvpanic" "$button" "$evdev" ${tools[@]+"${tools[@]}"}; then
+        "$out/kernel/.unpacked" "$bb" "$lsmem" "$chmem" "${modules[@]}" ${tools[@]+"${tools[@]}"}; then
     log "building initramfs.img"
     root=$out/initramfs.root
     rm -rf "$root"
@@ -93,7 +119,7 @@ if ird_stale "$out/initramfs.img" "$here/init" "$here/build.sh" "$here/initramfs
     done
     install -m 0755 "$here/init" "$root/init"
     mkdir -p "$root/lib/modules"
-    cp "$pvpanic_dir/pvpanic.ko" "$pvpanic" "$button" "$evdev" "$root/lib/modules/"
+    for m in "${modules[@]}"; do ird_install_module "$m" "$root/lib/modules"; done
     # busybox acpid runs /etc/acpi/PWRF/00000080 when the power button is pressed.
     mkdir -p "$root/etc/acpi/PWRF"
     printf '#!/bin/sh\nexec poweroff\n' > "$root/etc/acpi/PWRF/00000080"

@@ -156,8 +156,8 @@ bool test_numa(void)
     }
 
     /* The memory blocks: [0, 512M) is node0's, [512M, 1G) node1's (128 MiB blocks). */
-    if (!e2e_vm_sh(&vm, "cd /sys/devices/system/node && echo $(ls -d node0/memory* | sort) "
-                        "&& echo $(ls -d node1/memory* | sort)",
+    if (!e2e_vm_sh(&vm, "cd /sys/devices/system/node && echo $(ls -d node0/memory[0-9]* | sort) "
+                        "&& echo $(ls -d node1/memory[0-9]* | sort)",
                    &out, 30))
         goto out;
     if (strcmp(out, "node0/memory0 node0/memory1 node0/memory2 node0/memory3\n"

@@ -3,7 +3,11 @@
 # e2e-runner), boot L1 once with the e2e tests, and leave one result per test in
 # BUILD/nested/results for the e2e.<name> tests (show-result.sh).
 #
-#   bed.sh BUILD_DIR EXPECTED_TESTS(comma-separated)
+#   bed.sh BUILD_DIR EXPECTED_TESTS(comma-separated) [RESULTS_NAME]
+#
+# With RESULTS_NAME (the compatibility run: KERNEL.TEST names, docs/testing.md) the results
+# go to BUILD/nested/RESULTS_NAME and exactly the expected tests run, or those of
+# PLUGVM_E2E_COMPAT_TESTS=a.b,c.d; PLUGVM_E2E_TESTS applies to the main run only.
 #
 # Environment: PLUGVM_E2E_TESTS=a,b  run only these (default: all)
 #              E2E_VMM=plugvm|qemu   override the VMM the tests drive
@@ -17,14 +21,18 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$1
 expected=$2
-results=$build/nested/results
+results=$build/nested/${3:-results}
 
 rm -rf "$results"
 mkdir -p "$results"
 echo "bed.sh: building the L1 image (cmake --build $build --target nested-l1)"
 cmake --build "$build" --target nested-l1
 
-tests=${PLUGVM_E2E_TESTS:-}
+if [ -n "${3:-}" ]; then
+    tests=${PLUGVM_E2E_COMPAT_TESTS:-$expected}
+else
+    tests=${PLUGVM_E2E_TESTS:-}
+fi
 args=(--kernel "$build/l1-kernel/vmlinuz" --initrd "$build/nested/l1-initramfs.img" --out "$results"
       --expect "${tests:-$expected}")
 [ -n "$tests" ] && args+=(--tests "$tests")

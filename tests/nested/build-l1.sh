@@ -10,6 +10,8 @@
 #   --plugvm PATH  plugvm; omitted only for a QEMU-only bed
 #   --out FILE     default: DIR/../nested/l1-initramfs.img
 #   --extra PATH   another program for /usr/bin (plugctl, benchmarks); repeatable
+#   --compat-guest NAME=DIR  another guest (guest/build.sh --kernel NAME DIR), copied to
+#                  /guest-NAME for the e2e tests named NAME.TEST; repeatable
 #
 # L1 boots L1-KERNEL-DIR/vmlinuz (run-l1.sh --kernel).  Skips the work when the output is
 # newer than every input.
@@ -20,7 +22,7 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=../../guest/initramfs-lib.sh
 . "$repo/guest/initramfs-lib.sh"
 
-guest="" l1k="" e2e="" plugvm="" out="" extras=()
+guest="" l1k="" e2e="" plugvm="" out="" extras=() compat=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --guest) guest=$2; shift 2 ;;
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
         --plugvm) plugvm=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --extra) extras+=("$2"); shift 2 ;;
+        --compat-guest) compat+=("$2"); shift 2 ;;
         *) echo "build-l1.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -43,13 +46,24 @@ for f in "$guest/vmlinuz" "$guest/initramfs.img" "$l1k/kernel-release" "$e2e" ${
     [ -e "$f" ] || { log "missing $f"; exit 1; }
 done
 release=$(cat "$l1k/kernel-release")
-moddir=$l1k/kernel/lib/modules/$release/kernel
+moddir=$(ird_kernel_modules_dir "$l1k/kernel")/kernel || exit 1
 qemu=$(command -v qemu-system-x86_64) || { log "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"; exit 1; }
 qemu_fw=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/kvmvapic.bin)
 modules=(virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko)
 
 inputs=("$here/build-l1.sh" "$here/l1-init" "$repo/guest/initramfs-lib.sh" "$guest/vmlinuz" "$l1k/kernel-release"
         "$guest/initramfs.img" "$e2e" "$qemu" ${plugvm:+"$plugvm"} ${extras[@]+"${extras[@]}"})
+for c in ${compat[@]+"${compat[@]}"}; do
+    dir=${c#*=}
+    [ -e "$dir/vmlinuz" ] && [ -e "$dir/initramfs.img" ] || { log "missing guest ${c%%=*} in $dir"; exit 1; }
+    inputs+=("$dir/vmlinuz" "$dir/initramfs.img")
+done
+# The list of guests is an input too: a run with fewer must not reuse an image with more.
+compat_list=$(dirname "$out")/l1-compat-guests
+if [ "$(cat "$compat_list" 2>/dev/null)" != "${compat[*]:-}" ]; then
+    echo "${compat[*]:-}" > "$compat_list"
+fi
+inputs+=("$compat_list")
 if ! ird_stale "$out" "${inputs[@]}"; then
     log "up to date: $out"
     exit 0
@@ -62,13 +76,8 @@ mkdir -p "$root"/{dev,proc,sys,tmp,run,root,etc,guest,lib/modules/l1,results}
 ird_busybox "$root"
 
 for m in "${modules[@]}"; do
-    if [ -e "$moddir/$m" ]; then
-        cp "$moddir/$m" "$root/lib/modules/l1/"
-    elif [ -e "$moddir/$m.xz" ]; then
-        xz -dc "$moddir/$m.xz" > "$root/lib/modules/l1/$(basename "$m")"
-    else
-        log "module $m not found under $moddir"; exit 1
-    fi
+    src=$(ird_module_file "$moddir" "$m") || { log "module $m not found under $moddir"; exit 1; }
+    ird_install_module "$src" "$root/lib/modules/l1"
 done
 
 ird_copy_bin "$root" "$e2e" /usr/bin/e2e-runner
@@ -86,12 +95,19 @@ for f in "${qemu_fw[@]}"; do
 done
 
 cp "$guest/vmlinuz" "$guest/initramfs.img" "$root/guest/"
+for c in ${compat[@]+"${compat[@]}"}; do
+    mkdir -p "$root/guest-${c%%=*}"
+    cp "${c#*=}/vmlinuz" "${c#*=}/initramfs.img" "$root/guest-${c%%=*}/"
+done
 install -m 0755 "$here/l1-init" "$root/init"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
 echo 'root:x:0:' > "$root/etc/group"
 {
     echo "kernel $release"
     echo "guest $(cat "$guest/kernel-release")"
+    for c in ${compat[@]+"${compat[@]}"}; do
+        echo "guest-${c%%=*} $(cat "${c#*=}/kernel-release")"
+    done
     echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "plugvm ${plugvm:-none}"
     echo "qemu $("$qemu" --version | head -n 1)"

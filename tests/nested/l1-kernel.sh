@@ -52,24 +52,13 @@ fi
 [ "${PLUGVM_L1_KERNEL:-backports}" = backports ] ||
     { log "PLUGVM_L1_KERNEL must be backports or guest"; exit 2; }
 
-suite=bookworm-backports
-apt_dir=$cache/apt-$suite
-mkdir -p "$apt_dir/lists/partial"
-echo "deb http://deb.debian.org/debian $suite main" > "$apt_dir/sources.list"
-apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
-          -o "Dir::State::Lists=$apt_dir/lists")
-
-# The suite's package list, private to the cache, is fetched once; later runs (and runs
-# without network) use it as it is.
-if [ -z "$(find "$apt_dir/lists" -maxdepth 1 -name '*Packages*' -print -quit)" ]; then
-    log "fetching the package list of $suite (private to $apt_dir)"
-    apt-get "${apt_opts[@]}" -q update >&2 || true
-fi
-deb=$(ird_kernel_deb "$cache" "$out/kernel-package" "${apt_opts[@]}") || exit 1
+ird_suite_apt bookworm-backports "$cache"
+mapfile -t debs < <(ird_kernel_debs "$cache" "$out/kernel-package" linux-image-cloud-amd64 \
+                    "${IRD_APT_OPTS[@]}")
+[ ${#debs[@]} -gt 0 ] || exit 1
 tree=$out/kernel-tree
-ird_unpack_deb "$deb" "$tree"
-release=$(ls "$tree/lib/modules")
-vmlinuz=$tree/boot/vmlinuz-$release
-[ -e "$vmlinuz" ] || { log "no boot/vmlinuz-$release in $deb"; exit 1; }
+ird_unpack_debs "$tree" "${debs[@]}"
+release=$(basename "$(ird_kernel_modules_dir "$tree")") || exit 1
+vmlinuz=$(ird_kernel_vmlinuz "$tree" "$release") || exit 1
 publish "$vmlinuz" "$release" "$tree"
 log "ready: $out/vmlinuz ($release)"

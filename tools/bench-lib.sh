@@ -6,7 +6,10 @@
 # seconds, default 3000), PLUGVM_BENCH_SILENCE (watchdog seconds, default 300),
 # PLUGVM_BENCH_NODOC=1 (do not touch docs/benchmarks.md), PLUGVM_BENCH_THP (L1's transparent
 # huge pages, never, madvise or always; default never), PLUGVM_BENCH_CPUS (the L1 CPUs that
-# plugvm-bench and every VMM it starts may use, as taskset -c takes them; default all).
+# plugvm-bench and every VMM it starts may use, as taskset -c takes them; default all),
+# PLUGVM_BENCH_GUEST (the guest kernel: bookworm, the default guest, or one of
+# PLUGVM_E2E_COMPAT_KERNELS: bookworm-generic, backports, sid; when set, the results go to
+# their own section, "SECTION --guest KERNEL").
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../tests/nested/l1-machine.sh
@@ -36,7 +39,7 @@ bench_l1() {
         "${l1_machine[@]}" -nographic -nodefaults \
             -serial stdio -kernel "$build/l1-kernel/vmlinuz" \
             -initrd "$build/nested/l1-initramfs.img" \
-            -append "$l1_append plugvm.kvm_amd=npt=1 plugvm.cpus=${PLUGVM_BENCH_CPUS:-all} plugvm.thp=${PLUGVM_BENCH_THP:-never} plugvm.bench=$mode plugvm.benchargs=$args" \
+            -append "$l1_append plugvm.kvm_amd=npt=1 plugvm.cpus=${PLUGVM_BENCH_CPUS:-all} plugvm.thp=${PLUGVM_BENCH_THP:-never} ${PLUGVM_BENCH_GUEST:+plugvm.guest=$PLUGVM_BENCH_GUEST} plugvm.bench=$mode plugvm.benchargs=$args" \
             < /dev/null > "$log" 2>&1 &
         qpid=$!
         last_size=0 last_change=$(date +%s)
@@ -67,7 +70,11 @@ bench_l1() {
 # bench_doc SECTION LOG TITLE: replaces the block between "<!-- BEGIN SECTION -->" and
 # "<!-- END SECTION -->" in docs/benchmarks.md with the run's facts and its BENCH-MD lines.
 bench_doc() {
-    local section=$1 log=$2 title=$3 doc=$repo/docs/benchmarks.md block
+    local section=$1 log=$2 title=$3 doc=$repo/docs/benchmarks.md block guest_dir=$build/guest
+    if [ -n "${PLUGVM_BENCH_GUEST:-}" ]; then
+        section="$section --guest $PLUGVM_BENCH_GUEST" title="$title, guest kernel $PLUGVM_BENCH_GUEST"
+        [ "$PLUGVM_BENCH_GUEST" = bookworm ] || guest_dir=$build/guest-$PLUGVM_BENCH_GUEST
+    fi
     block=$(mktemp)
     {
         echo "<!-- BEGIN $section -->"
@@ -78,7 +85,7 @@ bench_doc() {
         echo "Host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) CPUs," \
              "load average at the end $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' test beds share" \
              "the machine). L1: QEMU $(qemu-system-x86_64 --version | head -n1 | awk '{print $4}') TCG," \
-             "2 vCPUs, 6 GiB, kernel $(cat "$build/l1-kernel/kernel-release") (guest: $(cat "$build/guest/kernel-release")), /dev/kvm = kvm-amd (nested SVM, nested paging), VMMs on L1 CPUs ${PLUGVM_BENCH_CPUS:-all}, THP ${PLUGVM_BENCH_THP:-never};" \
+             "2 vCPUs, 6 GiB, kernel $(cat "$build/l1-kernel/kernel-release") (guest: $(cat "$guest_dir/kernel-release")), /dev/kvm = kvm-amd (nested SVM, nested paging), VMMs on L1 CPUs ${PLUGVM_BENCH_CPUS:-all}, THP ${PLUGVM_BENCH_THP:-never};" \
              "L2 VMMs inside L1: plugvm and the same QEMU with -enable-kvm."
         echo "Raw log: \`$(realpath --relative-to="$repo" "$log")\` (not committed); every \`BENCH\` line is one measurement."
         echo

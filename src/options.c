@@ -1054,11 +1054,7 @@ static int assign_cpus(struct parse_state *st)
 		node0->cpu_first = first;
 		node0->cpu_last = last;
 		node0->cpus_set = true;
-		for (unsigned c = lo; c <= hi; c++)
-			owner[c] = 0;
 	}
-	for (unsigned c = 0; c < cfg->nr_cpus; c++)
-		cfg->cpu_node[c] = (unsigned char)owner[c];
 	return 0;
 }
 
@@ -1265,8 +1261,6 @@ static int finish(struct parse_state *st)
 		pv_error("-kernel: no kernel given (plugvm boots a Linux bzImage: -kernel PATH)");
 		return -1;
 	}
-	if (!cfg->nr_numa)
-		memset(cfg->cpu_node, 0, sizeof(cfg->cpu_node));
 	for (unsigned i = 0; i < cfg->nr_devices; i++)
 		if (check_dimm(st, i, &plugged) < 0)
 			return -1;

@@ -49,13 +49,8 @@ void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout
 	out->layout = layout;
 	if (cfg->slots && memmap_on_memory_requested(vm_guest_cmdline(cfg)))
 		out->dimm_piece_size = layout->block_size;
-	for (unsigned n = 0; n < cfg->nr_numa; n++) {
-		const struct numa_node_config *node = &cfg->numa[n];
-
-		for (unsigned c = node->cpu_first; node->cpus_set && c <= node->cpu_last &&
-						   c < PLUGVM_MAX_CPUS; c++)
-			out->cpu_node[c] = node->nodeid;
-	}
+	for (unsigned c = 0; c < cfg->nr_cpus && c < PLUGVM_MAX_CPUS; c++)
+		out->cpu_node[c] = config_cpu_node(cfg, c);
 }
 
 static void uart_transmit(void *opaque, uint8_t byte)
@@ -170,7 +165,7 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 
 	for (unsigned i = 0; i < m->layout.nr_ram; i++) {
 		const struct ram_range *r = &m->layout.ram[i];
-		unsigned idx = r->node; /* index into cfg->numa[] (layout.h) */
+		unsigned idx = r->node; /* node id = index into cfg->numa[] (config.h) */
 
 		m->ram.map[i].gpa = r->gpa;
 		m->ram.map[i].size = r->size;

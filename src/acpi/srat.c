@@ -44,18 +44,13 @@ static void srat_mem(struct aml_buf *t, uint32_t pxm, uint64_t base, uint64_t le
 	aml_buf_le(t, 0, 8);
 }
 
-static unsigned srat_nr_nodes(const struct guest_layout *l)
-{
-	return l->nr_nodes ? l->nr_nodes : 1; /* no -numa: one implicit node 0 */
-}
-
 /* The hotplug window, one piece per node in node order, the last to the window's end.
  * A piece is a whole number of memory blocks (Linux hot-adds memory in blocks), or of
  * 4 KiB pages when the window holds fewer blocks than there are nodes; an empty piece
  * (a window of less than a page per node) is left out. */
 static void srat_window(struct aml_buf *t, const struct guest_layout *l)
 {
-	unsigned nodes = srat_nr_nodes(l);
+	unsigned nodes = l->nr_nodes;
 	uint64_t grain = l->block_size && l->hotplug_size / nodes >= l->block_size ? l->block_size
 										  : 4096;
 	uint64_t piece = align_down(l->hotplug_size / nodes, grain), base = l->hotplug_base;
@@ -74,8 +69,8 @@ static void srat_window(struct aml_buf *t, const struct guest_layout *l)
 static int srat_check(const struct acpi_machine *m, char *err, size_t errlen)
 {
 	const struct guest_layout *l = m->layout;
-	unsigned nodes = srat_nr_nodes(l);
-	if (nodes > PLUGVM_MAX_NUMA_NODES || l->nr_ram > LAYOUT_MAX_RAM_RANGES) {
+	unsigned nodes = l->nr_nodes;
+	if (nodes == 0 || nodes > PLUGVM_MAX_NUMA_NODES || l->nr_ram > LAYOUT_MAX_RAM_RANGES) {
 		pv_format(err, errlen, "SRAT: bad layout (%u nodes, %u RAM ranges)", nodes, l->nr_ram);
 		return -1;
 	}

@@ -19,6 +19,7 @@
 
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
+#include "options.h"
 #include "platform.h"
 #include "util.h"
 
@@ -1047,6 +1048,53 @@ static void test_backend_work_outside_lock(void **state)
 	assert_non_null(strstr(e.desc, "not found"));
 }
 
+/* query-numa (and info numa) by node id: with the nodes given out of order on the command
+ * line, each node still shows its own boot RAM, DIMMs and vCPUs (code review defect 9:
+ * a layout RAM range's node was compared with a node id). */
+static void test_numa_query_by_node_id(void **state)
+{
+	char *argv[] = { "plugvm", "-kernel", "bzImage", "-smp", "3", "-m", "slots=4,maxmem=2G",
+			 "-object", "memory-backend-ram,id=n1,size=256M",
+			 "-object", "memory-backend-ram,id=n0,size=512M",
+			 "-numa", "node,nodeid=1,cpus=2,memdev=n1",
+			 "-numa", "node,nodeid=0,cpus=0-1,memdev=n0", NULL };
+	struct plugvm_config parsed;
+	struct numa_node_info info[PLUGVM_MAX_NUMA_NODES];
+	char err[256];
+
+	(void)state;
+	memory_devices_destroy(&md);
+	assert_int_equal(options_parse(ARRAY_SIZE(argv) - 1, argv, &parsed), 0);
+	assert_int_equal(layout_compute(&parsed, 46, &layout, err, sizeof(err)), 0);
+	assert_int_equal(memory_devices_init(&md, &parsed, &layout, &backends, KVM_BASE), 0);
+	md.set_kvm_slot = fake_set_slot;
+	md.raise_ged = fake_ged;
+	md.emit = fake_emit;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1,node=1", NULL, 0), 0);
+
+	assert_int_equal(ops.numa_nodes(ops.opaque, info, PLUGVM_MAX_NUMA_NODES), 2);
+	assert_int_equal(info[0].nodeid, 0);
+	assert_int_equal(info[0].mem_size, 512 * MiB);
+	assert_int_equal(info[0].nr_cpus, 2);
+	assert_int_equal(info[0].cpus[0], 0);
+	assert_int_equal(info[0].cpus[1], 1);
+	assert_int_equal(info[1].nodeid, 1);
+	assert_int_equal(info[1].mem_size, 256 * MiB + 128 * MiB);
+	assert_int_equal(info[1].nr_cpus, 1);
+	assert_int_equal(info[1].cpus[0], 2);
+	/* Boot RAM in node id order: node 0's first. */
+	assert_int_equal(layout.ram[0].node, 0);
+	assert_int_equal(layout.ram[0].size, 512 * MiB);
+	assert_int_equal(layout.ram[1].node, 1);
+
+	memory_devices_destroy(&md);
+	backend_registry_clear(&backends);
+	options_free(&parsed);
+	/* teardown destroys md once more */
+	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends, KVM_BASE), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1068,6 +1116,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_eject_during_hot_add_leaves_nothing_warmed,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backend_work_outside_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_numa_query_by_node_id, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,7 +71,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 #include "monitor/unix_listen.h"
 #include "util.h"
 

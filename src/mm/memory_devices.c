@@ -401,14 +401,16 @@ void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 	}
 }
 
-static int parse_uint(const struct keyval_list *props, const char *key, uint64_t *out,
-		      struct control_error *err)
+/* A number property of -device/device_add: 1 and *out when given, 0 when absent, -1 with
+ * err when it is not a number. */
+static int get_number_prop(const struct keyval_list *props, const char *key, uint64_t *out,
+			   struct control_error *err)
 {
 	const char *text = keyval_get(props, key);
 
 	if (!text)
 		return 0;
-	if (pv_parse_number(text, UINT64_MAX, out) < 0) {
+	if (pv_parse_uint(text, 0, UINT64_MAX, out) < 0) {
 		set_err(err, NULL, "pc-dimm: '%s' is not a valid value for '%s'", text, key);
 		return -1;
 	}
@@ -475,7 +477,7 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 		set_err(err, NULL, "pc-dimm: memdev '%s' is already in use", memdev);
 		return -1;
 	}
-	if ((r = parse_uint(props, "node", &v, err)) < 0)
+	if ((r = get_number_prop(props, "node", &v, err)) < 0)
 		return -1;
 	if (r && v >= nr_nodes) {
 		set_err(err, NULL, "pc-dimm: node %" PRIu64 " does not exist (the machine has %u)", v,
@@ -483,11 +485,11 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 		return -1;
 	}
 	p->node = r ? (unsigned)v : 0;
-	if ((r = parse_uint(props, "slot", &v, err)) < 0)
+	if ((r = get_number_prop(props, "slot", &v, err)) < 0)
 		return -1;
 	if (r)
 		p->req.slot = v >= PLUGVM_MAX_SLOTS ? PLUGVM_MAX_SLOTS : (int)v;
-	if ((r = parse_uint(props, "addr", &v, err)) < 0)
+	if ((r = get_number_prop(props, "addr", &v, err)) < 0)
 		return -1;
 	if (r)
 		p->req.addr = v;

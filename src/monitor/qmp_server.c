@@ -25,11 +25,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "monitor/client_io.h"
 #include "monitor/conn_limit.h"
 #include "monitor/json_frame.h"
 #include "monitor/qmp.h"
 #include "monitor/qmp_internal.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 #include "monitor/unix_listen.h"
 #include "trace.h"
 #include "util.h"
@@ -66,19 +67,9 @@ static struct {
 
 static void flush_locked(struct qmp_client *c)
 {
-	while (c->out.len && !c->dead) {
-		ssize_t n = send(c->fd, c->out.buf, c->out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n > 0) {
-			strbuf_consume(&c->out, (size_t)n);
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			return;
-		} else {
-			c->dead = true; /* the peer is gone; the main loop reaps it */
-			strbuf_free(&c->out);
-		}
+	if (!c->dead && client_io_flush(c->fd, &c->out) < 0) {
+		c->dead = true; /* the peer is gone; the main loop reaps it */
+		strbuf_free(&c->out);
 	}
 }
 
@@ -235,28 +226,25 @@ static bool handle_input(struct qmp_client *c)
 static void client_ready(void *opaque, int fd, short revents)
 {
 	struct qmp_client *c = opaque;
+	char buf[4096];
+	ssize_t n = client_io_read(fd, revents, buf, sizeof(buf));
 
-	if (revents & (POLLIN | POLLHUP | POLLERR)) {
-		char buf[4096];
-		ssize_t n = read(fd, buf, sizeof(buf));
+	if (n < 0) {
+		close_client(c);
+		return;
+	}
+	if (n > 0) {
+		bool keep;
 
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			close_client(c);
+		/* The trace of a command's steps is written once it is done. */
+		pv_trace_hold();
+		pv_trace("qmp-recv %zd", n);
+		strbuf_append(&c->in, buf, (size_t)n);
+		keep = handle_input(c);
+		pv_trace_release();
+		if (!keep) {
+			close_client(c); /* the error reply was sent without blocking */
 			return;
-		}
-		if (n > 0) {
-			bool keep;
-
-			/* The trace of a command's steps is written once it is done. */
-			pv_trace_hold();
-			pv_trace("qmp-recv %zd", n);
-			strbuf_append(&c->in, buf, (size_t)n);
-			keep = handle_input(c);
-			pv_trace_release();
-			if (!keep) {
-				close_client(c); /* the error reply was sent without blocking */
-				return;
-			}
 		}
 	}
 	update_client(c);
@@ -275,12 +263,11 @@ static void refuse(int fd)
 	err = generic_error(desc);
 	text = serialize(err, &len);
 	json_decref(err);
-	/* Nothing was sent on this socket yet, so one short line fits. */
-	if (text && send(fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-		/* It hung up already: nothing to tell it. */
-	}
+	if (text)
+		client_io_refuse(fd, text, len);
+	else
+		close(fd);
 	free(text);
-	close(fd);
 }
 
 int qmp_attach_fd(int fd)

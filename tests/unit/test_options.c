@@ -360,6 +360,13 @@ static void test_smp(void **state)
 	BAD("-smp|CPU hotplug", K, "-smp", "4,maxcpus=8");
 	BAD("-smp|maxcpus (4) must be at least cpus (8)", K, "-smp", "8,maxcpus=4");
 	BAD("-smp|'cpus=abc'", K, "-smp", "abc");
+	/* The command line's counts are decimal only (pv_parse_uint base 10). */
+	BAD("-smp|'cpus=0x4'", K, "-smp", "0x4");
+	BAD("-smp|'cpus= 4'", K, "-smp", " 4");
+	BAD("-smp|'cpus=+4'", K, "-smp", "+4");
+	BAD("-smp|'cpus=4294967296'", K, "-smp", "4294967296");
+	OK(K, "-smp", "010");
+	assert_int_equal(cfg.nr_cpus, 10);
 	BAD("-smp|'cpus=-2'", K, "-smp", "-2");
 	BAD("-smp|'foo'", K, "-smp", "4,foo=1");
 	BAD("-smp|more than once", K, "-smp", "2", "-smp", "4");

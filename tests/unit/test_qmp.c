@@ -21,7 +21,7 @@
 #include "monitor/hmp.h"
 #include "monitor/json_frame.h"
 #include "monitor/qmp.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 #include "test_qmp_fake.h"
 #include "util.h"
 

@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 #include "monitor/unix_listen.h"
 
 #define TIMEOUT_MS 5000

@@ -41,8 +41,10 @@ struct mem_backend {
 	bool in_use;              /* a DIMM or NUMA node uses it: not removable */
 };
 
-/* Creates and maps a backend. 0, or -1 with a one-line message in err; on
- * failure nothing is left behind (no fd, mapping or temporary file). */
+/* Creates and maps a backend. 0, or -1 with a one-line message in err for what the
+ * options ask (including what the host cannot provide of it: memory to map, huge pages,
+ * a mem-path), or -ENOMEM with one when plugvm itself ran out of memory. On failure
+ * nothing is left behind (no fd, mapping or temporary file). */
 int backend_create(const struct keyval_list *kv, struct mem_backend **out, char *err,
 		   size_t errlen);
 /* The type and keys alone, no side effect: the command line checks -object with it, so

@@ -14,11 +14,12 @@
 
 #include "config.h"
 #include "console.h"
+#include "exit_status.h"
 #include "monitor/client_io.h"
 #include "monitor/conn_limit.h"
 #include "monitor/hmp.h"
-#include "strbuf.h"
 #include "monitor/unix_listen.h"
+#include "strbuf.h"
 #include "util.h"
 
 #define HMP_CLIENT_OUTBUF_MAX (1u << 20)
@@ -168,15 +169,15 @@ int hmp_listen(struct event_loop *loop, const struct control_ops *ops, const cha
 	remember(loop, ops);
 	if (hmp.nr_listeners == ARRAY_SIZE(hmp.listeners)) {
 		pv_format(err, errlen, "-monitor unix:%s: too many monitor sockets", path);
-		return -1;
+		return EXIT_BAD_USAGE;
 	}
 	l = &hmp.listeners[hmp.nr_listeners];
 	if (unix_listener_open(l, "-monitor", path, err, errlen) < 0)
-		return -1;
+		return EXIT_BAD_USAGE; /* no socket can be made at path */
 	if (unix_listener_watch(l, loop, listener_ready, l) < 0) {
 		pv_format(err, errlen, "-monitor unix:%s: the main loop has no room for it", path);
 		unix_listener_close(l);
-		return -1;
+		return EXIT_VMM_FAILURE;
 	}
 	hmp.nr_listeners++;
 	return 0;
@@ -221,7 +222,7 @@ int hmp_attach_stdio(struct event_loop *loop, const struct control_ops *ops, cha
 	remember(loop, ops);
 	if (hmp.stdio) {
 		pv_format(err, errlen, "-monitor stdio: given twice");
-		return -1;
+		return EXIT_BAD_USAGE;
 	}
 	/* A terminal in its normal (cooked) mode echoes and edits lines
 	 * itself; a pipe does not, so echo there as QEMU's readline does. */
@@ -230,7 +231,7 @@ int hmp_attach_stdio(struct event_loop *loop, const struct control_ops *ops, cha
 		pv_format(err, errlen, "-monitor stdio: out of resources");
 		hmp_session_free(hmp.stdio);
 		hmp.stdio = NULL;
-		return -1;
+		return EXIT_VMM_FAILURE;
 	}
 	hmp.stdin_registered = true;
 	hmp_session_start(hmp.stdio);

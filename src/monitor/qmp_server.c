@@ -25,13 +25,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "exit_status.h"
 #include "monitor/client_io.h"
 #include "monitor/conn_limit.h"
 #include "monitor/json_frame.h"
 #include "monitor/qmp.h"
 #include "monitor/qmp_internal.h"
-#include "strbuf.h"
 #include "monitor/unix_listen.h"
+#include "strbuf.h"
 #include "trace.h"
 #include "util.h"
 
@@ -343,12 +344,12 @@ int qmp_init(struct event_loop *loop, const struct control_ops *ops, const char 
 
 	if (fd < 0) {
 		pv_format(err, errlen, "QMP: eventfd: %s", strerror(errno));
-		return -1;
+		return EXIT_VMM_FAILURE;
 	}
 	if (event_loop_add(loop, fd, POLLIN, wake_ready, NULL) < 0) {
 		pv_format(err, errlen, "QMP: the main loop has no room for another descriptor");
 		close(fd);
-		return -1;
+		return EXIT_VMM_FAILURE;
 	}
 	qmp.loop = loop;
 	qmp.ctx.ops = ops;
@@ -362,17 +363,21 @@ int qmp_listen(const char *path, char *err, size_t errlen)
 {
 	struct unix_listener *l;
 
-	if (!qmp.ready || qmp.nr_listeners == ARRAY_SIZE(qmp.listeners)) {
+	if (!qmp.ready) {
+		pv_format(err, errlen, "-qmp unix:%s: QMP is not set up (qmp_init)", path);
+		return EXIT_VMM_FAILURE;
+	}
+	if (qmp.nr_listeners == ARRAY_SIZE(qmp.listeners)) {
 		pv_format(err, errlen, "-qmp unix:%s: too many QMP sockets", path);
-		return -1;
+		return EXIT_BAD_USAGE;
 	}
 	l = &qmp.listeners[qmp.nr_listeners];
 	if (unix_listener_open(l, "-qmp", path, err, errlen) < 0)
-		return -1;
+		return EXIT_BAD_USAGE; /* no socket can be made at path */
 	if (unix_listener_watch(l, qmp.loop, listener_ready, l) < 0) {
 		pv_format(err, errlen, "-qmp unix:%s: the main loop has no room for it", path);
 		unix_listener_close(l);
-		return -1;
+		return EXIT_VMM_FAILURE;
 	}
 	qmp.nr_listeners++;
 	return 0;

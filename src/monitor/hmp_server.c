@@ -164,21 +164,17 @@ static void remember(struct event_loop *loop, const struct control_ops *ops)
 int hmp_listen(struct event_loop *loop, const struct control_ops *ops, const char *path,
 	       char *err, size_t errlen)
 {
-	struct unix_listener *l;
+	int status;
 
 	remember(loop, ops);
 	if (hmp.nr_listeners == ARRAY_SIZE(hmp.listeners)) {
 		pv_format(err, errlen, "-monitor unix:%s: too many monitor sockets", path);
 		return EXIT_BAD_USAGE;
 	}
-	l = &hmp.listeners[hmp.nr_listeners];
-	if (unix_listener_open(l, "-monitor", path, err, errlen) < 0)
-		return EXIT_BAD_USAGE; /* no socket can be made at path */
-	if (unix_listener_watch(l, loop, listener_ready, l) < 0) {
-		pv_format(err, errlen, "-monitor unix:%s: the main loop has no room for it", path);
-		unix_listener_close(l);
-		return EXIT_VMM_FAILURE;
-	}
+	status = unix_listener_start(&hmp.listeners[hmp.nr_listeners], "-monitor", path, loop,
+				     listener_ready, err, errlen);
+	if (status != 0)
+		return status;
 	hmp.nr_listeners++;
 	return 0;
 }

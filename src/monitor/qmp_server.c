@@ -361,7 +361,7 @@ int qmp_init(struct event_loop *loop, const struct control_ops *ops, const char 
 
 int qmp_listen(const char *path, char *err, size_t errlen)
 {
-	struct unix_listener *l;
+	int status;
 
 	if (!qmp.ready) {
 		pv_format(err, errlen, "-qmp unix:%s: QMP is not set up (qmp_init)", path);
@@ -371,14 +371,10 @@ int qmp_listen(const char *path, char *err, size_t errlen)
 		pv_format(err, errlen, "-qmp unix:%s: too many QMP sockets", path);
 		return EXIT_BAD_USAGE;
 	}
-	l = &qmp.listeners[qmp.nr_listeners];
-	if (unix_listener_open(l, "-qmp", path, err, errlen) < 0)
-		return EXIT_BAD_USAGE; /* no socket can be made at path */
-	if (unix_listener_watch(l, qmp.loop, listener_ready, l) < 0) {
-		pv_format(err, errlen, "-qmp unix:%s: the main loop has no room for it", path);
-		unix_listener_close(l);
-		return EXIT_VMM_FAILURE;
-	}
+	status = unix_listener_start(&qmp.listeners[qmp.nr_listeners], "-qmp", path, qmp.loop,
+				     listener_ready, err, errlen);
+	if (status != 0)
+		return status;
 	qmp.nr_listeners++;
 	return 0;
 }

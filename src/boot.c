@@ -12,6 +12,7 @@
 #include <linux/kvm.h>
 
 #include "bzimage.h"
+#include "exit_status.h"
 #include "kernel_elf.h"
 #include "kernel_unpack.h"
 #include "mm/e820.h"
@@ -241,7 +242,7 @@ static int unpack_kernel(const struct boot_request *req, const struct bzimage *b
 
 	if (!elf) {
 		pv_format(err, errlen, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	kernel_elf_init(elf, req->ram, KERNEL_LOAD_GPA, KERNEL_LOAD_GPA + bz->init_size);
 	ret = kernel_payload_unpack(format, bz->file + bz->payload_offset, bz->payload_length,
@@ -266,10 +267,11 @@ int boot_load_linux(const struct boot_request *req, struct boot_result *res, cha
 	size_t cmdline_len = strlen(req->cmdline);
 	char why[200];
 	uint8_t *dst;
-	int ret = -1;
+	/* Most failures are the -kernel, -initrd, -append or -m given. */
+	int status = EXIT_BAD_USAGE, ret;
 
 	if (map_file(req->kernel_path, "-kernel", &kernel, err, errlen) < 0)
-		return -1;
+		return EXIT_BAD_USAGE;
 	if (bzimage_parse(kernel.data, kernel.size, &bz, why, sizeof(why)) < 0) {
 		pv_format(err, errlen, "-kernel '%s': %s", req->kernel_path, why);
 		goto out;
@@ -287,8 +289,11 @@ int boot_load_linux(const struct boot_request *req, struct boot_result *res, cha
 	format = host_unpack_format(req, &bz);
 	res->unpacked = format != KERNEL_PAYLOAD_UNKNOWN;
 	if (res->unpacked) {
-		if (unpack_kernel(req, &bz, format, &res->entry_gpa, why, sizeof(why)) < 0) {
+		ret = unpack_kernel(req, &bz, format, &res->entry_gpa, why, sizeof(why));
+		if (ret < 0) {
 			pv_format(err, errlen, "-kernel '%s': %s", req->kernel_path, why);
+			if (ret == -ENOMEM) /* plugvm's, not the kernel file's */
+				status = EXIT_VMM_FAILURE;
 			goto out;
 		}
 	} else {
@@ -320,15 +325,17 @@ int boot_load_linux(const struct boot_request *req, struct boot_result *res, cha
 	if (!dst || write_page_tables(req->ram) < 0 || write_gdt(req->ram) < 0 ||
 	    write_reset_stub(req->ram) < 0 ||
 	    write_zero_page(req, &bz, initrd_gpa, initrd.size) < 0) {
+		/* Every layout maps the first MiB (docs/memory.md): plugvm's own failure. */
 		pv_format(err, errlen, "boot RAM below 1 MiB is not mapped");
+		status = EXIT_VMM_FAILURE;
 		goto out;
 	}
 	memcpy(dst, req->cmdline, cmdline_len + 1);
-	ret = 0;
+	status = 0;
 out:
 	unmap_file(&initrd);
 	unmap_file(&kernel);
-	return ret;
+	return status;
 }
 
 static void set_segment(struct kvm_segment *s, uint16_t selector, int code)

@@ -27,7 +27,9 @@ struct boot_result {
 };
 
 /* Places the kernel, initrd, command line, zero page, GDT and identity page
- * tables in guest RAM. -1 with a one-line error naming the file or limit. */
+ * tables in guest RAM. 0, or an exit status (exit_status.h) with a one-line error:
+ * EXIT_BAD_USAGE naming the file or limit of the command line, EXIT_VMM_FAILURE when
+ * plugvm ran out of memory or its boot RAM lacks the first MiB. */
 int boot_load_linux(const struct boot_request *req, struct boot_result *res, char *err,
 		    size_t errlen);
 

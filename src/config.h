@@ -87,9 +87,6 @@ struct plugvm_config {
 	bool sandbox_given;
 	enum panic_action panic_action;
 	bool action_given;
-	/* The NUMA node of every CPU (0 without -numa). numa[n].cpu_first..cpu_last
-	 * describe the same mapping; CPUs no -numa cpus= named are in node 0. */
-	unsigned char cpu_node[PLUGVM_MAX_CPUS];
 	bool ram_size_given; /* -m size= was given (nonzero), not the 512M default */
 };
 
@@ -99,10 +96,25 @@ static inline unsigned config_nr_nodes(const struct plugvm_config *cfg)
 	return cfg->nr_numa ? cfg->nr_numa : 1;
 }
 
-/* The guest's node id of node index idx (command-line order). */
+/* The guest's node id of node index idx. options.c sorts numa[] by id and refuses gaps,
+ * so this is idx; the layout, the SRAT and the monitors rely on it. */
 static inline unsigned config_node_id(const struct plugvm_config *cfg, unsigned idx)
 {
 	return cfg->nr_numa ? cfg->numa[idx].nodeid : 0;
+}
+
+/* The node id of vCPU cpu: the one place that maps CPUs to nodes. options.c gives every
+ * CPU exactly one node's cpus= range (the CPUs no -numa names join node 0's); without
+ * -numa, node 0. */
+static inline unsigned config_cpu_node(const struct plugvm_config *cfg, unsigned cpu)
+{
+	for (unsigned i = 0; i < cfg->nr_numa; i++) {
+		const struct numa_node_config *node = &cfg->numa[i];
+
+		if (node->cpus_set && cpu >= node->cpu_first && cpu <= node->cpu_last)
+			return node->nodeid;
+	}
+	return 0;
 }
 
 #endif

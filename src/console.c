@@ -340,7 +340,7 @@ static void client_connected(void *opaque, int fd, short revents)
 static int open_unix_server(struct console *c, char *err, size_t errlen)
 {
 	if (unix_listener_open(&c->listener, "-serial", c->cfg.path, err, errlen) < 0)
-		return -1;
+		return EXIT_BAD_USAGE; /* no socket can be made at the path */
 	c->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->kick_fd < 0) {
 		pv_format(err, errlen, "-serial unix:%s: eventfd: %s", c->cfg.path, strerror(errno));
@@ -360,7 +360,7 @@ fail:
 		c->kick_fd = -1;
 	}
 	unix_listener_close(&c->listener);
-	return -1;
+	return EXIT_VMM_FAILURE;
 }
 
 static void enter_raw_mode(struct console *c)
@@ -399,12 +399,16 @@ int console_open(struct console *c, struct machine *m, const struct chardev_conf
 		c->in_fd = STDIN_FILENO;
 		c->out_fd = STDOUT_FILENO;
 		enter_raw_mode(c);
-		return event_loop_add(&m->loop, c->in_fd, POLLIN, input_ready, c);
+		if (event_loop_add(&m->loop, c->in_fd, POLLIN, input_ready, c) < 0) {
+			pv_format(err, errlen, "-serial stdio: the event loop is full");
+			return EXIT_VMM_FAILURE;
+		}
+		return 0;
 	case CHARDEV_FILE:
 		c->out_fd = open(cfg->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (c->out_fd < 0) {
 			pv_format(err, errlen, "-serial file:%s: %s", cfg->path, strerror(errno));
-			return -1;
+			return EXIT_BAD_USAGE;
 		}
 		return 0;
 	case CHARDEV_UNIX:

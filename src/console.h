@@ -61,7 +61,9 @@ struct console {
 	uint64_t out_dropped; /* bytes lost since the last report */
 };
 
-/* Opens the backend and registers its fds in the main loop. -1 with err. */
+/* Opens the backend and registers its fds in the main loop. 0, or an exit status
+ * (exit_status.h) with err: EXIT_BAD_USAGE when the -serial file or socket cannot be
+ * made, EXIT_VMM_FAILURE when plugvm runs out of descriptors or loop entries. */
 int console_open(struct console *c, struct machine *m, const struct chardev_config *cfg,
 		 struct uart *uart, char *err, size_t errlen);
 void console_close(struct console *c);

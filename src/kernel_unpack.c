@@ -1,5 +1,7 @@
 #include "kernel_unpack.h"
 
+#include <errno.h>
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +89,7 @@ static int unpack_lz4(const uint8_t *p, size_t len, struct unpack_out *o, char *
 
 	if (!block) {
 		pv_format(err, errlen, "out of memory for LZ4 decompression");
-		return -1;
+		return -ENOMEM;
 	}
 	while (len - pos > 4) {
 		uint32_t csize = rd32(p + pos);
@@ -130,7 +132,7 @@ static int unpack_gzip(const uint8_t *p, size_t len, struct unpack_out *o, char 
 	if (!buf || inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
 		pv_format(err, errlen, "out of memory for gzip decompression");
 		free(buf);
-		return -1;
+		return -ENOMEM;
 	}
 	zs.next_in = (Bytef *)p;
 	zs.avail_in = len > UINT32_MAX ? UINT32_MAX : (uInt)len;
@@ -163,6 +165,7 @@ static int unpack_zstd(const uint8_t *p, size_t len, struct unpack_out *o, char 
 
 	if (!d || !buf) {
 		pv_format(err, errlen, "out of memory for zstd decompression");
+		ret = -ENOMEM;
 		goto out;
 	}
 	/* The kernel is compressed with zstd -22 --ultra: a 128 MiB window (log 27). */
@@ -202,7 +205,7 @@ static int unpack_xz(const uint8_t *p, size_t len, struct unpack_out *o, char *e
 	if (!buf || lzma_stream_decoder(&xs, UINT64_MAX, 0) != LZMA_OK) {
 		pv_format(err, errlen, "out of memory for xz decompression");
 		free(buf);
-		return -1;
+		return -ENOMEM;
 	}
 	xs.next_in = p;
 	xs.avail_in = len;

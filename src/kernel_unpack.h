@@ -24,7 +24,8 @@ const char *kernel_payload_name(enum kernel_payload_format format);
 
 /* Decompresses the payload into sink. The kernel's build appends the decompressed size to
  * every format but gzip; when present it must match. More than max_out decompressed bytes
- * is an error. -1 with a one-line reason. */
+ * is an error. -1 with a one-line reason; -ENOMEM (with one) when plugvm ran out of
+ * memory, not the payload's fault. */
 int kernel_payload_unpack(enum kernel_payload_format format, const uint8_t *payload, size_t len,
 			  uint64_t max_out, kernel_unpack_sink sink, void *ctx, char *err,
 			  size_t errlen);

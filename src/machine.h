@@ -9,17 +9,12 @@
 
 #include "config.h"
 #include "event_loop.h"
+#include "exit_status.h"
 #include "kvm.h"
 #include "mm/boot_ram.h"
 #include "mm/layout.h"
 #include "panic_watch.h"
 #include "uart.h"
-
-/* Exit statuses (README.md, "Exit status"): */
-#define EXIT_GUEST_DONE    0 /* poweroff, reboot, quit */
-#define EXIT_VMM_FAILURE   1 /* KVM or host failure, emulation failure */
-#define EXIT_BAD_USAGE     2 /* command line or configuration */
-#define EXIT_GUEST_CRASHED 3 /* triple fault or guest panic */
 
 /*
  * Why the VM stops, named as QEMU names it (ShutdownCause, qapi/run-state.json): the

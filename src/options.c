@@ -42,24 +42,6 @@ struct parse_state {
 
 /* ---- small parsers ---------------------------------------------------- */
 
-/* Decimal unsigned integer, no sign, no blanks, at most max. */
-static int parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!s || !*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 /* numa_node_config.memdev holds an object's id, copied without a length check. */
 _Static_assert(sizeof(((struct numa_node_config *)0)->memdev) > PV_ID_MAX,
 	       "numa_node_config.memdev must hold any id pv_check_id accepts");
@@ -766,7 +748,7 @@ static int finish_memory_args(struct parse_state *st)
 	}
 	v = keyval_get(&kv, "slots");
 	if (v) {
-		if (parse_uint(v, UINT32_MAX, &n) < 0) {
+		if (pv_parse_uint(v, 10, UINT32_MAX, &n) < 0) {
 			pv_error("-m: 'slots=%s' is not a number", v);
 			goto out;
 		}
@@ -851,7 +833,7 @@ static int finish_smp(struct parse_state *st)
 
 		if (!s)
 			continue;
-		if (parse_uint(s, UINT32_MAX, &v[i]) < 0) {
+		if (pv_parse_uint(s, 10, UINT32_MAX, &v[i]) < 0) {
 			pv_error("-smp: '%s=%s' is not a number", keys[i], s);
 			goto out;
 		}
@@ -947,9 +929,10 @@ static int parse_cpu_range(const char *s, unsigned nr_cpus, struct numa_node_con
 	if (dash && (size_t)(dash - s) < sizeof(first)) {
 		memcpy(first, s, (size_t)(dash - s));
 		first[dash - s] = '\0';
-		if (parse_uint(first, UINT32_MAX, &a) < 0 || parse_uint(dash + 1, UINT32_MAX, &b) < 0)
+		if (pv_parse_uint(first, 10, UINT32_MAX, &a) < 0 ||
+		    pv_parse_uint(dash + 1, 10, UINT32_MAX, &b) < 0)
 			goto bad;
-	} else if (dash || parse_uint(s, UINT32_MAX, &a) < 0) {
+	} else if (dash || pv_parse_uint(s, 10, UINT32_MAX, &a) < 0) {
 		goto bad;
 	} else {
 		b = a;
@@ -995,7 +978,7 @@ static int parse_numa_node(struct parse_state *st, const struct keyval_list *kv,
 	/* Without nodeid=, QEMU numbers the nodes in command-line order. */
 	n = index;
 	v = keyval_get(kv, "nodeid");
-	if (v && parse_uint(v, UINT32_MAX, &n) < 0) {
+	if (v && pv_parse_uint(v, 10, UINT32_MAX, &n) < 0) {
 		pv_error("-numa: 'nodeid=%s' is not a number", v);
 		return -1;
 	}
@@ -1105,11 +1088,7 @@ static int assign_cpus(struct parse_state *st)
 		node0->cpu_first = first;
 		node0->cpu_last = last;
 		node0->cpus_set = true;
-		for (unsigned c = lo; c <= hi; c++)
-			owner[c] = 0;
 	}
-	for (unsigned c = 0; c < cfg->nr_cpus; c++)
-		cfg->cpu_node[c] = (unsigned char)owner[c];
 	return 0;
 }
 
@@ -1208,14 +1187,14 @@ static int check_dimm(struct parse_state *st, unsigned index, uint64_t *plugged)
 		}
 	}
 	v = keyval_get(dev, "node");
-	if (v && (pv_parse_number(v, UINT32_MAX, &n) < 0 || n >= nodes)) {
+	if (v && (pv_parse_uint(v, 0, UINT32_MAX, &n) < 0 || n >= nodes)) {
 		pv_error("-device: pc-dimm '%s': 'node=%s' is not a NUMA node (there %s %u)", id, v,
 			 nodes == 1 ? "is" : "are", nodes);
 		return -1;
 	}
 	v = keyval_get(dev, "slot");
 	if (v) {
-		if (pv_parse_number(v, UINT32_MAX, &n) < 0 || n >= cfg->slots) {
+		if (pv_parse_uint(v, 0, UINT32_MAX, &n) < 0 || n >= cfg->slots) {
 			pv_error("-device: pc-dimm '%s': 'slot=%s' is not a slot number below %u", id,
 				 v, cfg->slots);
 			return -1;
@@ -1224,14 +1203,14 @@ static int check_dimm(struct parse_state *st, unsigned index, uint64_t *plugged)
 			const char *other = keyval_get(&cfg->devices[i], "slot");
 			uint64_t m;
 
-			if (other && pv_parse_number(other, UINT32_MAX, &m) == 0 && m == n) {
+			if (other && pv_parse_uint(other, 0, UINT32_MAX, &m) == 0 && m == n) {
 				pv_error("-device: pc-dimm '%s': slot %s is already taken", id, v);
 				return -1;
 			}
 		}
 	}
 	v = keyval_get(dev, "addr");
-	if (v && pv_parse_number(v, UINT64_MAX, &n) < 0) {
+	if (v && pv_parse_uint(v, 0, UINT64_MAX, &n) < 0) {
 		pv_error("-device: pc-dimm '%s': 'addr=%s' is not a number", id, v);
 		return -1;
 	}
@@ -1316,8 +1295,6 @@ static int finish(struct parse_state *st)
 		pv_error("-kernel: no kernel given (plugvm boots a Linux bzImage: -kernel PATH)");
 		return -1;
 	}
-	if (!cfg->nr_numa)
-		memset(cfg->cpu_node, 0, sizeof(cfg->cpu_node));
 	for (unsigned i = 0; i < cfg->nr_devices; i++)
 		if (check_dimm(st, i, &plugged) < 0)
 			return -1;

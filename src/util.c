@@ -75,7 +75,7 @@ uint64_t pv_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-int pv_parse_number(const char *s, uint64_t max, uint64_t *out)
+int pv_parse_uint(const char *s, int base, uint64_t max, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -84,7 +84,7 @@ int pv_parse_number(const char *s, uint64_t max, uint64_t *out)
 	if (!s || !(*s >= '0' && *s <= '9'))
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, base);
 	if (errno || *end || v > max)
 		return -1;
 	*out = v;

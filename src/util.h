@@ -32,11 +32,13 @@ void pv_format(char *buf, size_t len, const char *fmt, ...) __attribute__((forma
 /* Monotonic clock in nanoseconds. */
 uint64_t pv_now_ns(void);
 
-/* QEMU's grammar for a number property (slot=, node=, addr= of a device, given as text):
- * decimal, 0x hexadecimal or 0 octal, no sign or blanks, the whole string, at most max.
- * 0, or -1 when s is not such a number. The command line and the monitors both use it,
- * so "slot=010" means slot 8 everywhere, as in QEMU. */
-int pv_parse_number(const char *s, uint64_t max, uint64_t *out);
+/* plugvm's one parser of unsigned integers: the whole string, no sign or blanks, at most
+ * max; 0, or -1 when s is not such a number.
+ * base 0: QEMU's grammar for a number property (slot=, node=, addr= of a device, given
+ * as text): decimal, 0x hexadecimal or 0 octal. The command line and the monitors both
+ * use it, so "slot=010" means slot 8 everywhere, as in QEMU.
+ * base 10: decimal digits only (the command line's counts, CPU lists and node ids). */
+int pv_parse_uint(const char *s, int base, uint64_t max, uint64_t *out);
 
 /* The longest id plugvm keeps. QEMU has no limit, but plugvm stores the ids of objects and
  * devices in fixed buffers of PV_ID_MAX + 1 bytes (DIMMs, backends, NUMA nodes, the

@@ -110,7 +110,7 @@ int vcpu_create(struct machine *m, unsigned index, struct vcpu *v, char *err, si
 	topo = (struct cpuid_topology){
 		.index = index,
 		.nr_cpus = m->nr_vcpus,
-		.node = m->cfg->cpu_node[index],
+		.node = config_cpu_node(m->cfg, index),
 		.nr_nodes = config_nr_nodes(m->cfg),
 		.tsc_deadline = m->kvm.tsc_deadline,
 	};

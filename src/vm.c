@@ -49,13 +49,8 @@ void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout
 	out->layout = layout;
 	if (cfg->slots && memmap_on_memory_requested(vm_guest_cmdline(cfg)))
 		out->dimm_piece_size = layout->block_size;
-	for (unsigned n = 0; n < cfg->nr_numa; n++) {
-		const struct numa_node_config *node = &cfg->numa[n];
-
-		for (unsigned c = node->cpu_first; node->cpus_set && c <= node->cpu_last &&
-						   c < PLUGVM_MAX_CPUS; c++)
-			out->cpu_node[c] = node->nodeid;
-	}
+	for (unsigned c = 0; c < cfg->nr_cpus && c < PLUGVM_MAX_CPUS; c++)
+		out->cpu_node[c] = config_cpu_node(cfg, c);
 }
 
 static void uart_transmit(void *opaque, uint8_t byte)
@@ -107,17 +102,26 @@ static int check_host_memory(uint64_t ram, char *err, size_t errlen)
 	return 0;
 }
 
+/* backend_create's errors are the -object's or the host's lack of what it asks for (huge
+ * pages, a mem-path, the memory itself), except plugvm running out of memory. */
+static int backend_status(int ret)
+{
+	return ret == -ENOMEM ? EXIT_VMM_FAILURE : EXIT_BAD_USAGE;
+}
+
 int vm_create_backends(const struct plugvm_config *cfg, char *err, size_t errlen)
 {
 	backend_registry_init(&backends);
 	for (unsigned i = 0; i < cfg->nr_objects; i++) {
 		struct mem_backend *b;
+		int ret = backend_create(&cfg->objects[i], &b, err, errlen);
 
-		if (backend_create(&cfg->objects[i], &b, err, errlen) < 0)
-			return -1;
+		if (ret < 0)
+			return backend_status(ret);
+		/* A duplicate id (options.c refuses those first) or more than the limit. */
 		if (backend_registry_add(&backends, b, err, errlen) < 0) {
 			backend_destroy(b);
-			return -1;
+			return EXIT_BAD_USAGE;
 		}
 	}
 	return 0;
@@ -157,7 +161,7 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 			ret = backend_create(&kv, &b, err, errlen);
 			keyval_free(&kv);
 			if (ret < 0)
-				return EXIT_BAD_USAGE;
+				return backend_status(ret);
 			/* Fails when an -object already took the id pc.ram. */
 			if (backend_registry_add(&backends, b, err, errlen) < 0) {
 				backend_destroy(b);
@@ -171,7 +175,7 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 
 	for (unsigned i = 0; i < m->layout.nr_ram; i++) {
 		const struct ram_range *r = &m->layout.ram[i];
-		unsigned idx = r->node; /* index into cfg->numa[] (layout.h) */
+		unsigned idx = r->node; /* node id = index into cfg->numa[] (config.h) */
 
 		m->ram.map[i].gpa = r->gpa;
 		m->ram.map[i].size = r->size;
@@ -363,8 +367,10 @@ int vm_watch_signals(struct machine *m)
 }
 
 /* vm_create's way out: every step's error decides its own exit status where it is
- * raised (README.md, "Exit status"): EXIT_BAD_USAGE for a bad command line or a
- * configuration the host cannot provide, EXIT_VMM_FAILURE for a host or VMM failure. */
+ * raised (README.md, "Exit status"; src/exit_status.h): EXIT_BAD_USAGE only for a bad
+ * command line or a configuration the host cannot provide, EXIT_VMM_FAILURE for a host or
+ * VMM failure (out of memory or descriptors, an internal limit). A step that can fail
+ * both ways returns the status itself. */
 static int setup_failed(const char *err, int status)
 {
 	pv_error("%s", err);
@@ -415,10 +421,8 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		pv_format(err, sizeof(err), "eventfd/signalfd: %s", strerror(errno));
 		return setup_failed(err, EXIT_VMM_FAILURE);
 	}
-	/* backend_create's errors are the -object's or the host's lack of what it asks
-	 * for (huge pages, a mem-path, the memory itself). */
-	if (vm_create_backends(cfg, err, sizeof(err)) < 0)
-		return setup_failed(err, EXIT_BAD_USAGE);
+	if ((status = vm_create_backends(cfg, err, sizeof(err))) != 0)
+		return setup_failed(err, status);
 	if ((status = map_boot_ram(m, err, sizeof(err))) != 0)
 		return setup_failed(err, status);
 	if (build_acpi(m, err, sizeof(err)) < 0)
@@ -434,9 +438,8 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		.ram = &m->ram,
 		.unpack_on_host = !cfg->kernel_unpack_guest,
 	};
-	/* Nearly all of boot_load_linux's errors are -kernel, -initrd, -append or -m ones. */
-	if (boot_load_linux(&boot, &booted, err, sizeof(err)) < 0)
-		return setup_failed(err, EXIT_BAD_USAGE);
+	if ((status = boot_load_linux(&boot, &booted, err, sizeof(err))) != 0)
+		return setup_failed(err, status);
 	pv_trace("boot kernel-initrd-loaded");
 
 	if ((status = vm_setup_memory_devices(m, err, sizeof(err))) != 0)
@@ -448,12 +451,10 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		return setup_failed(err, EXIT_VMM_FAILURE);
 	}
 	m->console = &com1_console;
-	/* A -serial or mon:stdio the host cannot open. */
-	if (console_open(m->console, m, &cfg->serial, &m->com1, err, sizeof(err)) < 0)
-		return setup_failed(err, EXIT_BAD_USAGE);
-	/* A -qmp or -monitor socket that cannot be created where it was asked for. */
-	if (vm_open_monitors(m, err, sizeof(err)) < 0)
-		return setup_failed(err, EXIT_BAD_USAGE);
+	if ((status = console_open(m->console, m, &cfg->serial, &m->com1, err, sizeof(err))) != 0)
+		return setup_failed(err, status);
+	if ((status = vm_open_monitors(m, err, sizeof(err))) != 0)
+		return setup_failed(err, status);
 
 	m->nr_vcpus = cfg->nr_cpus;
 	m->vcpus = calloc(m->nr_vcpus, sizeof(*m->vcpus));

@@ -58,10 +58,12 @@ int vm_open_monitors(struct machine *m, char *err, size_t errlen)
 	memory_devices_control_ops(m->memory_devices, &control_ops);
 	vm_control_machine_ops(m, &control_ops);
 	m->memory_devices->emit = qmp_emit_event;
-	if (monitors_init(&m->loop, m->cfg, &control_ops,
-			  m->cfg->serial.kind == CHARDEV_MON_STDIO ? m->console : NULL, err,
-			  errlen) < 0)
-		return -1;
+	int status = monitors_init(&m->loop, m->cfg, &control_ops,
+				   m->cfg->serial.kind == CHARDEV_MON_STDIO ? m->console : NULL,
+				   err, errlen);
+
+	if (status != 0)
+		return status;
 	monitors_open = true;
 	return 0;
 }

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "monitor/json_frame.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 
 enum {
 	EXIT_OK = 0,

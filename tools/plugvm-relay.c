@@ -71,8 +71,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "monitor/strbuf.h"
 #include "monitor/unix_listen.h"
+#include "strbuf.h"
 #include "util.h"
 
 #define HDR_LEN 8

@@ -59,7 +59,7 @@ static int acpi_set_build(const struct acpi_machine *m, uint64_t gpa, struct acp
 		int i = order[k];
 		pos = align_up(pos, ACPI_TABLE_ALIGN);
 		s->off[i] = pos;
-		pos += fixed_len[i] ? fixed_len[i] : s->t[i].len;
+		pos += fixed_len[i] ? fixed_len[i] : aml_buf_len(&s->t[i]);
 	}
 	s->total = pos;
 
@@ -70,7 +70,7 @@ static int acpi_set_build(const struct acpi_machine *m, uint64_t gpa, struct acp
 
 	for (int i = 0; i < T_COUNT; i++) {
 		bool fixed = fixed_len[i] != 0;
-		if (aml_buf_failed(&s->t[i]) || (fixed && s->t[i].len != fixed_len[i])) {
+		if (aml_buf_failed(&s->t[i]) || (fixed && aml_buf_len(&s->t[i]) != fixed_len[i])) {
 			pv_format(err, errlen, "ACPI: building %s failed", acpi_file_names[i]);
 			return -1;
 		}
@@ -91,7 +91,7 @@ int acpi_build(const struct acpi_machine *m, uint8_t *buf, uint64_t gpa, size_t 
 	}
 	memset(buf, 0, s.total); /* alignment padding */
 	for (int i = 0; i < T_COUNT; i++)
-		memcpy(buf + s.off[i], s.t[i].data, s.t[i].len);
+		memcpy(buf + s.off[i], aml_buf_data(&s.t[i]), aml_buf_len(&s.t[i]));
 	if (used)
 		*used = s.total;
 	ret = 0;
@@ -110,8 +110,8 @@ static int acpi_write_file(const char *dir, const char *name, const struct aml_b
 		pv_format(err, errlen, "cannot create %s: %s", path, strerror(errno));
 		return -1;
 	}
-	size_t n = fwrite(t->data, 1, t->len, f);
-	if (fclose(f) != 0 || n != t->len) {
+	size_t n = fwrite(aml_buf_data(t), 1, aml_buf_len(t), f);
+	if (fclose(f) != 0 || n != aml_buf_len(t)) {
 		pv_format(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}

@@ -28,41 +28,26 @@ void aml_buf_init(struct aml_buf *a)
 
 void aml_buf_free(struct aml_buf *a)
 {
-	free(a->data);
+	strbuf_free(&a->bytes);
 	memset(a, 0, sizeof(*a));
 }
 
 /* Also true while a block is still open: the table would be cut short. */
 bool aml_buf_failed(const struct aml_buf *a)
 {
-	return a->failed || a->depth;
+	return a->failed || a->bytes.oom || a->depth;
 }
 
-static bool aml_buf_reserve(struct aml_buf *a, size_t extra)
+/* Failed for good (unlike aml_buf_failed, an open block does not count). */
+static bool broken(const struct aml_buf *a)
 {
-	if (a->failed)
-		return false;
-	if (a->len + extra <= a->cap)
-		return true;
-	size_t cap = a->cap ? a->cap : 256;
-	while (cap < a->len + extra)
-		cap *= 2;
-	uint8_t *p = realloc(a->data, cap);
-	if (!p) {
-		a->failed = true;
-		return false;
-	}
-	a->data = p;
-	a->cap = cap;
-	return true;
+	return a->failed || a->bytes.oom;
 }
 
 void aml_buf_bytes(struct aml_buf *a, const void *p, size_t n)
 {
-	if (!n || !aml_buf_reserve(a, n))
-		return;
-	memcpy(a->data + a->len, p, n);
-	a->len += n;
+	if (n && !broken(a))
+		strbuf_append(&a->bytes, p, n);
 }
 
 void aml_buf_byte(struct aml_buf *a, uint8_t v)
@@ -80,20 +65,18 @@ void aml_buf_le(struct aml_buf *a, uint64_t v, unsigned nbytes)
 
 void aml_buf_zeros(struct aml_buf *a, size_t n)
 {
-	if (!n || !aml_buf_reserve(a, n))
-		return;
-	memset(a->data + a->len, 0, n);
-	a->len += n;
+	if (n && !broken(a))
+		strbuf_append_zeros(&a->bytes, n);
 }
 
 void aml_buf_patch_le(struct aml_buf *a, size_t off, uint64_t v, unsigned nbytes)
 {
-	if (a->failed || off + nbytes > a->len) {
+	if (broken(a) || off + nbytes > a->bytes.len) {
 		a->failed = true;
 		return;
 	}
 	for (unsigned i = 0; i < nbytes; i++)
-		a->data[off + i] = (uint8_t)(v >> (8 * i));
+		a->bytes.buf[off + i] = (char)(uint8_t)(v >> (8 * i));
 }
 
 void aml_put(struct aml_buf *a, struct aml_expr e)
@@ -134,19 +117,17 @@ unsigned aml_pkglen_encode(size_t body_len, uint8_t out[4])
 void aml_end(struct aml_buf *a, aml_mark m)
 {
 	uint8_t pl[4];
-	if (a->failed || m > a->len || !a->depth || a->open[a->depth - 1] != m) {
+	if (broken(a) || m > a->bytes.len || !a->depth || a->open[a->depth - 1] != m) {
 		a->failed = true;
 		return;
 	}
 	a->depth--;
-	unsigned n = aml_pkglen_encode(a->len - m, pl);
-	if (!n || !aml_buf_reserve(a, n)) {
+	unsigned n = aml_pkglen_encode(a->bytes.len - m, pl);
+	if (!n) {
 		a->failed = true;
 		return;
 	}
-	memmove(a->data + m + n, a->data + m, a->len - m);
-	memcpy(a->data + m, pl, n);
-	a->len += n;
+	strbuf_insert(&a->bytes, m, pl, n);
 }
 
 static aml_mark aml_block_begin(struct aml_buf *a, const uint8_t *op, size_t oplen)
@@ -155,8 +136,8 @@ static aml_mark aml_block_begin(struct aml_buf *a, const uint8_t *op, size_t opl
 	if (a->depth == AML_MAX_DEPTH)
 		a->failed = true;
 	else
-		a->open[a->depth++] = a->len;
-	return a->len;
+		a->open[a->depth++] = a->bytes.len;
+	return a->bytes.len;
 }
 
 aml_mark aml_scope_begin(struct aml_buf *a, const char *path)

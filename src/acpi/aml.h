@@ -8,7 +8,7 @@
  *    operator with its operands, a resource template) built by value, so
  *    nested ASL expressions read like nested C calls:
  *        aml_store(aml_arg(0), aml_name("RSEL"))       Store (Arg0, RSEL)
- *  - struct aml_buf: a growable byte stream for the open-ended objects
+ *  - struct aml_buf: a growable byte stream (a struct strbuf) for the open-ended objects
  *    (Scope, Device, Method, If, Else, While, Field, whole tables).  Their
  *    PkgLength can only be encoded once the body is known, so
  *    aml_*_begin() returns a mark and aml_end() inserts the PkgLength there.
@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strbuf.h"
+
 /* Big enough for the largest single term plugvm emits (a QWordMemory
  * resource template is 52 bytes). */
 #define AML_EXPR_MAX 192
@@ -38,9 +40,8 @@ struct aml_expr {
 #define AML_MAX_DEPTH 32
 
 struct aml_buf {
-	uint8_t *data;
-	size_t len, cap;
-	bool failed;
+	struct strbuf bytes; /* the stream (src/strbuf.h); bytes.oom: out of memory */
+	bool failed;         /* a malformed object: the table cannot be used */
 	/* The marks of the open blocks, innermost last: aml_end() must close the innermost
 	 * one, and a table with a block left open is failed (aml_buf_failed). */
 	size_t open[AML_MAX_DEPTH];
@@ -51,6 +52,14 @@ struct aml_buf {
 void aml_buf_init(struct aml_buf *a);
 void aml_buf_free(struct aml_buf *a);
 bool aml_buf_failed(const struct aml_buf *a);
+static inline const uint8_t *aml_buf_data(const struct aml_buf *a)
+{
+	return (const uint8_t *)a->bytes.buf;
+}
+static inline size_t aml_buf_len(const struct aml_buf *a)
+{
+	return a->bytes.len;
+}
 void aml_buf_bytes(struct aml_buf *a, const void *p, size_t n);
 void aml_buf_byte(struct aml_buf *a, uint8_t v);
 void aml_buf_le(struct aml_buf *a, uint64_t v, unsigned nbytes); /* little endian */

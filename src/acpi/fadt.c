@@ -26,10 +26,10 @@
 
 static void fadt_pad_to(struct aml_buf *t, size_t off)
 {
-	if (t->len > off)
+	if (aml_buf_len(t) > off)
 		t->failed = true; /* a field overran its slot: layout bug */
 	else
-		aml_buf_zeros(t, off - t->len);
+		aml_buf_zeros(t, off - aml_buf_len(t));
 }
 
 void fadt_build(struct aml_buf *t, uint64_t dsdt_gpa)
@@ -54,7 +54,7 @@ void fadt_build(struct aml_buf *t, uint64_t dsdt_gpa)
 	acpi_gas(t, ACPI_GAS_SYSTEM_IO, 8, ACPI_GAS_ACCESS_BYTE, SLEEP_CONTROL_PORT);
 	acpi_gas(t, ACPI_GAS_SYSTEM_IO, 8, ACPI_GAS_ACCESS_BYTE, SLEEP_STATUS_PORT);
 	aml_buf_le(t, 0, 8);  /* hypervisor vendor identity */
-	if (t->len != ACPI_FADT_LEN)
+	if (aml_buf_len(t) != ACPI_FADT_LEN)
 		t->failed = true;
 	acpi_table_finish(t);
 }

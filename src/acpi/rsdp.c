@@ -17,8 +17,8 @@ void rsdp_build(struct aml_buf *t, uint64_t xsdt_gpa)
 	aml_buf_zeros(t, 3);
 	if (aml_buf_failed(t))
 		return;
-	aml_buf_patch_le(t, 8, acpi_checksum(t->data, 20), 1);
-	aml_buf_patch_le(t, 32, acpi_checksum(t->data, ACPI_RSDP_LEN), 1);
+	aml_buf_patch_le(t, 8, acpi_checksum(aml_buf_data(t), 20), 1);
+	aml_buf_patch_le(t, 32, acpi_checksum(aml_buf_data(t), ACPI_RSDP_LEN), 1);
 }
 
 void xsdt_build(struct aml_buf *t, const uint64_t *table_gpas, size_t n)

@@ -3,18 +3,12 @@
  * PXM = plugvm node id) each vCPU and each boot RAM range belongs to, plus
  * the hotplug window marked hot-pluggable.
  *
- * The hotplug window is emitted once per node, every entry spanning the
- * whole window [hotplug_base, hotplug_base + hotplug_size). Why this shape
- * is safe and useful for Linux 6.1 (arch/x86/mm/numa.c, drivers/acpi/numa/srat.c):
- *  - Each entry maps its PXM to a node, so a DIMM whose _PXM names node N
- *    lands on node N even when node N has no boot RAM and no vCPU.
- *  - numa_cleanup_meminfo() first moves every range that holds no e820 RAM
- *    to numa_reserved_meminfo, before it checks for overlaps between
- *    nodes; the window is never e820 RAM, so the overlapping entries are
- *    not an error and do not count towards "nodes only cover ... RAM".
- *  - Splitting the window per node would promise an address-to-node
- *    mapping that the DIMM allocator does not keep; the node comes from
- *    _PXM instead.
+ * No two memory affinity ranges overlap. The window is split between the
+ * nodes, one piece each in node order, whole memory blocks; docs/acpi.md
+ * ("SRAT layout") says why, and why not QEMU's single range on the last node:
+ * a node's DIMM finds its node through its _PXM, which Linux honours only for
+ * PXMs the SRAT names, and a node without boot RAM or vCPUs is named only by
+ * its piece of the window.
  */
 #include "acpi/tables.h"
 
@@ -50,16 +44,33 @@ static void srat_mem(struct aml_buf *t, uint32_t pxm, uint64_t base, uint64_t le
 	aml_buf_le(t, 0, 8);
 }
 
-static unsigned srat_nr_nodes(const struct guest_layout *l)
+/* The hotplug window, one piece per node in node order, the last to the window's end.
+ * A piece is a whole number of memory blocks (Linux hot-adds memory in blocks), or of
+ * 4 KiB pages when the window holds fewer blocks than there are nodes; an empty piece
+ * (a window of less than a page per node) is left out. */
+static void srat_window(struct aml_buf *t, const struct guest_layout *l)
 {
-	return l->nr_nodes ? l->nr_nodes : 1; /* no -numa: one implicit node 0 */
+	unsigned nodes = l->nr_nodes;
+	uint64_t grain = l->block_size && l->hotplug_size / nodes >= l->block_size ? l->block_size
+										  : 4096;
+	uint64_t piece = align_down(l->hotplug_size / nodes, grain), base = l->hotplug_base;
+
+	if (!l->hotplug_size)
+		return;
+	for (unsigned n = 0; n < nodes; n++) {
+		uint64_t len = n + 1 < nodes ? piece : l->hotplug_base + l->hotplug_size - base;
+
+		if (len)
+			srat_mem(t, n, base, len, SRAT_MEM_ENABLED | SRAT_MEM_HOTPLUGGABLE);
+		base += len;
+	}
 }
 
 static int srat_check(const struct acpi_machine *m, char *err, size_t errlen)
 {
 	const struct guest_layout *l = m->layout;
-	unsigned nodes = srat_nr_nodes(l);
-	if (nodes > PLUGVM_MAX_NUMA_NODES || l->nr_ram > LAYOUT_MAX_RAM_RANGES) {
+	unsigned nodes = l->nr_nodes;
+	if (nodes == 0 || nodes > PLUGVM_MAX_NUMA_NODES || l->nr_ram > LAYOUT_MAX_RAM_RANGES) {
 		pv_format(err, errlen, "SRAT: bad layout (%u nodes, %u RAM ranges)", nodes, l->nr_ram);
 		return -1;
 	}
@@ -93,10 +104,7 @@ int srat_build(struct aml_buf *t, const struct acpi_machine *m, char *err, size_
 	for (unsigned i = 0; i < l->nr_ram; i++)
 		if (l->ram[i].size)
 			srat_mem(t, l->ram[i].node, l->ram[i].gpa, l->ram[i].size, SRAT_MEM_ENABLED);
-	if (l->hotplug_size)
-		for (unsigned n = 0; n < srat_nr_nodes(l); n++)
-			srat_mem(t, n, l->hotplug_base, l->hotplug_size,
-				 SRAT_MEM_ENABLED | SRAT_MEM_HOTPLUGGABLE);
+	srat_window(t, l);
 	acpi_table_finish(t);
 	return 0;
 }

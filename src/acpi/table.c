@@ -33,11 +33,11 @@ uint8_t acpi_checksum(const uint8_t *p, size_t n)
 
 void acpi_table_finish(struct aml_buf *t)
 {
-	if (aml_buf_failed(t) || t->len < ACPI_HEADER_LEN)
+	if (aml_buf_failed(t) || aml_buf_len(t) < ACPI_HEADER_LEN)
 		return;
-	aml_buf_patch_le(t, 4, t->len, 4);
+	aml_buf_patch_le(t, 4, aml_buf_len(t), 4);
 	aml_buf_patch_le(t, 9, 0, 1);
-	aml_buf_patch_le(t, 9, acpi_checksum(t->data, t->len), 1);
+	aml_buf_patch_le(t, 9, acpi_checksum(aml_buf_data(t), aml_buf_len(t)), 1);
 }
 
 void acpi_gas(struct aml_buf *t, uint8_t space, uint8_t bit_width, uint8_t access_size, uint64_t address)

@@ -250,7 +250,7 @@ int backend_create(const struct keyval_list *kv, struct mem_backend **out, char 
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		pv_format(err, errlen, "%s: out of memory", t->name);
-		return -1;
+		return -ENOMEM;
 	}
 	b->fd = -1;
 	b->page_size = (uint64_t)sysconf(_SC_PAGESIZE);

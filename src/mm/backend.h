@@ -41,8 +41,10 @@ struct mem_backend {
 	bool in_use;              /* a DIMM or NUMA node uses it: not removable */
 };
 
-/* Creates and maps a backend. 0, or -1 with a one-line message in err; on
- * failure nothing is left behind (no fd, mapping or temporary file). */
+/* Creates and maps a backend. 0, or -1 with a one-line message in err for what the
+ * options ask (including what the host cannot provide of it: memory to map, huge pages,
+ * a mem-path), or -ENOMEM with one when plugvm itself ran out of memory. On failure
+ * nothing is left behind (no fd, mapping or temporary file). */
 int backend_create(const struct keyval_list *kv, struct mem_backend **out, char *err,
 		   size_t errlen);
 /* The type and keys alone, no side effect: the command line checks -object with it, so
@@ -61,10 +63,17 @@ uint64_t backend_default_huge_page_size(void);
 /* size must be a non-zero multiple of page_size; 0 or -1 with err. */
 int backend_check_size(uint64_t size, uint64_t page_size, char *err, size_t errlen);
 
-/* Backends by id. Not locked: the caller serialises monitor commands. */
+/* object-adds whose backend is being created at once (each has its id reserved). */
+#define BACKEND_REGISTRY_MAX_RESERVED 8
+
+/* Backends by id. Not locked: the caller serialises (memory_devices under md->lock). */
 struct backend_registry {
 	struct mem_backend *items[PLUGVM_MAX_BACKENDS];
 	unsigned count;
+	/* Ids claimed by backend_registry_reserve for backends still being created: taken
+	 * for every other add, and counted against PLUGVM_MAX_BACKENDS. */
+	char reserved[BACKEND_REGISTRY_MAX_RESERVED][PV_ID_MAX + 1];
+	unsigned nr_reserved;
 };
 
 void backend_registry_init(struct backend_registry *r);
@@ -75,6 +84,23 @@ struct mem_backend *backend_registry_find(const struct backend_registry *r, cons
 /* Destroys the backend. -ENOENT (no such id) or -EBUSY (in use), with err. */
 int backend_registry_remove(struct backend_registry *r, const char *id, char *err,
 			    size_t errlen);
+
+/* Creating a backend can take seconds (prealloc=on of a large one), too long to hold the
+ * caller's lock; these split an add and a remove around that work.
+ *
+ * Claims id (pv_check_id's rules) for a backend about to be created: until
+ * backend_registry_fill or backend_registry_unreserve it is taken for every other add or
+ * claim, and its place counts. -EEXIST (the id exists or is claimed) or -ENOSPC, with err. */
+int backend_registry_reserve(struct backend_registry *r, const char *id, char *err,
+			     size_t errlen);
+/* Drops the claim on id: a creation that failed leaves no id behind. */
+void backend_registry_unreserve(struct backend_registry *r, const char *id);
+/* Adds b under the id claimed for it (b->id), ending the claim; cannot fail. */
+void backend_registry_fill(struct backend_registry *r, struct mem_backend *b);
+/* Takes the backend out without destroying it: the caller destroys it (backend_destroy)
+ * once its lock is released. -ENOENT or -EBUSY, with err, as backend_registry_remove. */
+int backend_registry_detach(struct backend_registry *r, const char *id, struct mem_backend **out,
+			    char *err, size_t errlen);
 /* Destroys every backend, in use or not (shutdown). */
 void backend_registry_clear(struct backend_registry *r);
 

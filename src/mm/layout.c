@@ -183,14 +183,14 @@ int layout_compute(const struct plugvm_config *cfg, unsigned phys_bits,
 	if (cfg->ram_size > l->low_ram_end)
 		l->high_ram_end = HIGH_RAM_START + (cfg->ram_size - l->low_ram_end);
 
-	/* Nodes take boot RAM in command-line order, each one contiguous in
-	 * the flat RAM space, so node 0 always owns the memory below 1 MiB. */
+	/* Nodes take boot RAM in node id order, each one contiguous in the flat
+	 * RAM space, so the first node with memory owns the memory below 1 MiB. */
 	l->nr_nodes = config_nr_nodes(cfg);
 	if (!cfg->nr_numa) {
 		add_node_ranges(l, 0, 0, cfg->ram_size);
 	} else {
 		for (unsigned i = 0; i < cfg->nr_numa; i++) {
-			add_node_ranges(l, i, offset, cfg->numa[i].mem_size);
+			add_node_ranges(l, config_node_id(cfg, i), offset, cfg->numa[i].mem_size);
 			offset += cfg->numa[i].mem_size;
 		}
 	}

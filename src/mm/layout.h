@@ -18,7 +18,7 @@
 struct ram_range {
 	uint64_t gpa;
 	uint64_t size;
-	unsigned node;          /* NUMA node id (index into config numa[], or 0) */
+	unsigned node;          /* NUMA node id, also its index into config numa[] (config.h) */
 	uint64_t backend_offset; /* offset of gpa into the node's backing memory */
 };
 
@@ -32,7 +32,7 @@ struct guest_layout {
 	uint64_t hotplug_size;  /* maxmem - ram_size (0 without slots) */
 	uint64_t block_size;    /* the guest's memory block size (brief 4.1) */
 	unsigned phys_bits;     /* guest physical address bits */
-	unsigned nr_nodes;
+	unsigned nr_nodes;      /* config_nr_nodes: at least 1 */
 };
 
 /* Computes the layout; -1 with a one-line error when the memory sizes do

@@ -365,6 +365,8 @@ int memory_devices_init(struct memory_devices *md, const struct plugvm_config *c
 	md->layout = layout;
 	md->backends = backends;
 	md->kvm_slot_base = kvm_slot_base;
+	md->create_backend = backend_create;
+	md->destroy_backend = backend_destroy;
 	dimm_alloc_init(&md->alloc, layout, cfg->slots);
 	return memhp_init(&md->hp, cfg->slots, &memhp_callbacks, md);
 }
@@ -399,14 +401,16 @@ void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 	}
 }
 
-static int parse_uint(const struct keyval_list *props, const char *key, uint64_t *out,
-		      struct control_error *err)
+/* A number property of -device/device_add: 1 and *out when given, 0 when absent, -1 with
+ * err when it is not a number. */
+static int get_number_prop(const struct keyval_list *props, const char *key, uint64_t *out,
+			   struct control_error *err)
 {
 	const char *text = keyval_get(props, key);
 
 	if (!text)
 		return 0;
-	if (pv_parse_number(text, UINT64_MAX, out) < 0) {
+	if (pv_parse_uint(text, 0, UINT64_MAX, out) < 0) {
 		set_err(err, NULL, "pc-dimm: '%s' is not a valid value for '%s'", text, key);
 		return -1;
 	}
@@ -473,7 +477,7 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 		set_err(err, NULL, "pc-dimm: memdev '%s' is already in use", memdev);
 		return -1;
 	}
-	if ((r = parse_uint(props, "node", &v, err)) < 0)
+	if ((r = get_number_prop(props, "node", &v, err)) < 0)
 		return -1;
 	if (r && v >= nr_nodes) {
 		set_err(err, NULL, "pc-dimm: node %" PRIu64 " does not exist (the machine has %u)", v,
@@ -481,11 +485,11 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 		return -1;
 	}
 	p->node = r ? (unsigned)v : 0;
-	if ((r = parse_uint(props, "slot", &v, err)) < 0)
+	if ((r = get_number_prop(props, "slot", &v, err)) < 0)
 		return -1;
 	if (r)
 		p->req.slot = v >= PLUGVM_MAX_SLOTS ? PLUGVM_MAX_SLOTS : (int)v;
-	if ((r = parse_uint(props, "addr", &v, err)) < 0)
+	if ((r = get_number_prop(props, "addr", &v, err)) < 0)
 		return -1;
 	if (r)
 		p->req.addr = v;
@@ -695,12 +699,17 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 	}
 }
 
+/* The backend is created and destroyed without md->lock: creating can take seconds (a
+ * large prealloc=on backend), and the guest's _OST and _EJ0 take md->lock inside their
+ * exit, so the guest would wait that long (docs/architecture.md, "Threads and locks"). The id is reserved
+ * under the lock first, so a second object_add of it is refused meanwhile, and a creation
+ * that fails leaves it free again. */
 static int op_object_add(void *opaque, const struct keyval_list *props, struct control_error *err)
 {
 	struct memory_devices *md = opaque;
 	struct mem_backend *b;
 	const char *id = keyval_get(props, "id");
-	int ret = -1;
+	int ret;
 
 	/* Before anything quotes the id (backend_create checks it too, for -object). */
 	if (pv_check_id(id, err->desc, sizeof(err->desc)) < 0) {
@@ -708,46 +717,56 @@ static int op_object_add(void *opaque, const struct keyval_list *props, struct c
 		return -1;
 	}
 	pthread_mutex_lock(&md->lock);
-	if (backend_registry_find(md->backends, id)) {
-		set_err(err, NULL, "object '%s' already exists", id);
-		goto out;
-	}
-	if (backend_create(props, &b, err->desc, sizeof(err->desc)) < 0) {
-		err->cls = NULL;
-		goto out;
-	}
-	if (backend_registry_add(md->backends, b, err->desc, sizeof(err->desc)) < 0) {
-		err->cls = NULL;
-		backend_destroy(b);
-		goto out;
-	}
-	ret = 0;
-out:
+	ret = backend_registry_reserve(md->backends, id, err->desc, sizeof(err->desc));
 	pthread_mutex_unlock(&md->lock);
-	return ret;
+	if (ret == -EEXIST) {
+		set_err(err, NULL, "object '%s' already exists", id);
+		return -1;
+	}
+	if (ret < 0) {
+		err->cls = NULL;
+		return -1;
+	}
+
+	ret = md->create_backend(props, &b, err->desc, sizeof(err->desc));
+
+	pthread_mutex_lock(&md->lock);
+	if (ret < 0)
+		backend_registry_unreserve(md->backends, id);
+	else
+		backend_registry_fill(md->backends, b);
+	pthread_mutex_unlock(&md->lock);
+	if (ret < 0) {
+		err->cls = NULL;
+		return -1;
+	}
+	return 0;
 }
 
+/* Out of the registry under md->lock (refused while a DIMM or a node uses it), unmapped
+ * after it, for the reason op_object_add gives. */
 static int op_object_del(void *opaque, const char *id, struct control_error *err)
 {
 	struct memory_devices *md = opaque;
 	struct mem_backend *b;
-	int ret = -1;
+	int ret;
 
 	pthread_mutex_lock(&md->lock);
-	b = backend_registry_find(md->backends, id);
-	if (!b) {
+	ret = backend_registry_detach(md->backends, id, &b, err->desc, sizeof(err->desc));
+	pthread_mutex_unlock(&md->lock);
+	if (ret == -ENOENT) {
 		char shown[128];
 
 		/* Any string may come here: an id that was refused, escape sequences and all. */
 		set_err(err, NULL, "object '%s' not found", pv_printable(id, shown, sizeof(shown)));
-	} else if (b->in_use) {
-		set_err(err, NULL, "object '%s' is in use, can not be deleted", id);
-	} else {
-		ret = backend_registry_remove(md->backends, id, err->desc, sizeof(err->desc));
-		err->cls = NULL;
+		return -1;
 	}
-	pthread_mutex_unlock(&md->lock);
-	return ret < 0 ? -1 : 0;
+	if (ret == -EBUSY) {
+		set_err(err, NULL, "object '%s' is in use, can not be deleted", id);
+		return -1;
+	}
+	md->destroy_backend(b);
+	return 0;
 }
 
 void memory_devices_control_ops(struct memory_devices *md, struct control_ops *ops)

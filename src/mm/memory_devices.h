@@ -3,9 +3,11 @@
  * hot-remove request meets the backend, the slot/address allocator, KVM and
  * the hotplug controller. It implements struct control_ops for the monitors.
  *
- * Locking: md->lock guards the DIMM table and the allocator. It is never
- * held while calling into memhp, because memhp calls back (eject, _OST)
- * with its own lock held and those callbacks take md->lock.
+ * Locking: md->lock guards the DIMM table, the allocator and the backend
+ * registry. It is never held while calling into memhp, because memhp calls
+ * back (eject, _OST) with its own lock held and those callbacks take md->lock;
+ * nor while a backend is created or destroyed, which can take seconds the
+ * guest would wait in its exit (object_add, object_del).
  */
 #ifndef PLUGVM_MEMORY_DEVICES_H
 #define PLUGVM_MEMORY_DEVICES_H
@@ -125,6 +127,11 @@ struct memory_devices {
 	struct md_deferred deferred[MD_DEFERRED_MAX];
 	unsigned nr_deferred;
 	struct ost_throttle ost_throttle[PLUGVM_MAX_SLOTS]; /* under lock */
+	/* Create and destroy the backends of object_add and object_del (backend_create,
+	 * backend_destroy); hooks so tests can act while a backend is being created. */
+	int (*create_backend)(const struct keyval_list *kv, struct mem_backend **out, char *err,
+			      size_t errlen);
+	void (*destroy_backend)(struct mem_backend *b);
 	/* Main thread, inside device_add, the moment the guest can see the new DIMM in `slot`
 	 * (its slot enabled, before device_add returns): tests act as the guest there. NULL:
 	 * nothing. */

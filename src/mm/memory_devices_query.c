@@ -96,16 +96,9 @@ unsigned memory_devices_query_numa(void *opaque, struct numa_node_info *out, uns
 		for (unsigned s = 0; s < md->alloc.nr_slots; s++)
 			if (md->dimm[s].used && md->dimm[s].node == o->nodeid)
 				o->mem_size += md->dimm[s].size;
-		for (unsigned c = 0; c < cfg->nr_cpus && o->nr_cpus < ARRAY_SIZE(o->cpus); c++) {
-			unsigned node = 0;
-
-			for (unsigned k = 0; k < cfg->nr_numa; k++)
-				if (cfg->numa[k].cpus_set && c >= cfg->numa[k].cpu_first &&
-				    c <= cfg->numa[k].cpu_last)
-					node = cfg->numa[k].nodeid;
-			if (node == o->nodeid)
+		for (unsigned c = 0; c < cfg->nr_cpus && o->nr_cpus < ARRAY_SIZE(o->cpus); c++)
+			if (config_cpu_node(cfg, c) == o->nodeid)
 				o->cpus[o->nr_cpus++] = c;
-		}
 	}
 	pthread_mutex_unlock(&md->lock);
 	return nr;

@@ -51,7 +51,10 @@ void hmp_session_free(struct hmp_session *s);
 
 /* ---- front ends (hmp_server.c), main thread ---- */
 
-/* -monitor unix:PATH,server=on,wait=off: up to HMP_MAX_CLIENTS clients. */
+/* The front ends return 0, or an exit status (exit_status.h) with err. */
+
+/* -monitor unix:PATH,server=on,wait=off: up to HMP_MAX_CLIENTS clients. EXIT_BAD_USAGE
+ * when the socket cannot be made at path. */
 int hmp_listen(struct event_loop *loop, const struct control_ops *ops, const char *path,
 	       char *err, size_t errlen);
 /* -monitor stdio: reads stdin, writes stdout. Only valid when the serial

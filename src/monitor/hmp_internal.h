@@ -3,7 +3,7 @@
 #define PLUGVM_MONITOR_HMP_INTERNAL_H
 
 #include "monitor/control.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 
 /* "Error: <desc>\n", QEMU's hmp_handle_error. */
 void hmp_print_error(struct strbuf *out, const struct control_error *err);

@@ -14,10 +14,12 @@
 
 #include "config.h"
 #include "console.h"
+#include "exit_status.h"
+#include "monitor/client_io.h"
 #include "monitor/conn_limit.h"
 #include "monitor/hmp.h"
-#include "monitor/strbuf.h"
 #include "monitor/unix_listen.h"
+#include "strbuf.h"
 #include "util.h"
 
 #define HMP_CLIENT_OUTBUF_MAX (1u << 20)
@@ -48,18 +50,8 @@ static struct {
 
 static void client_flush(struct hmp_client *c)
 {
-	while (c->out.len && !c->dead) {
-		ssize_t n = send(c->fd, c->out.buf, c->out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n > 0)
-			strbuf_consume(&c->out, (size_t)n);
-		else if (n < 0 && errno == EINTR)
-			continue;
-		else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		else
-			c->dead = true;
-	}
+	if (!c->dead && client_io_flush(c->fd, &c->out) < 0)
+		c->dead = true;
 	if (c->out.len > HMP_CLIENT_OUTBUF_MAX || c->out.oom)
 		c->dead = true;
 }
@@ -105,19 +97,18 @@ static void client_ready(void *opaque, int fd, short revents)
 {
 	struct hmp_client *c = opaque;
 
+	uint8_t buf[1024];
+	ssize_t n;
+
 	if (revents & POLLOUT)
 		client_flush(c);
-	if (revents & (POLLIN | POLLHUP | POLLERR)) {
-		uint8_t buf[1024];
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			client_close(c);
-			return;
-		}
-		if (n > 0)
-			hmp_session_input(c->session, buf, (size_t)n);
+	n = client_io_read(fd, revents, buf, sizeof(buf));
+	if (n < 0) {
+		client_close(c);
+		return;
 	}
+	if (n > 0)
+		hmp_session_input(c->session, buf, (size_t)n);
 	client_update(c);
 }
 
@@ -130,11 +121,7 @@ static void refuse(int fd)
 			   "Error: too many monitor connections: the limit is %u\r\n",
 			   HMP_MAX_CLIENTS);
 
-	/* Nothing was sent on this socket yet, so one short line fits. */
-	if (send(fd, line, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-		/* It hung up already: nothing to tell it. */
-	}
-	close(fd);
+	client_io_refuse(fd, line, (size_t)len);
 }
 
 static void listener_ready(void *opaque, int fd, short revents)
@@ -177,21 +164,17 @@ static void remember(struct event_loop *loop, const struct control_ops *ops)
 int hmp_listen(struct event_loop *loop, const struct control_ops *ops, const char *path,
 	       char *err, size_t errlen)
 {
-	struct unix_listener *l;
+	int status;
 
 	remember(loop, ops);
 	if (hmp.nr_listeners == ARRAY_SIZE(hmp.listeners)) {
 		pv_format(err, errlen, "-monitor unix:%s: too many monitor sockets", path);
-		return -1;
+		return EXIT_BAD_USAGE;
 	}
-	l = &hmp.listeners[hmp.nr_listeners];
-	if (unix_listener_open(l, "-monitor", path, err, errlen) < 0)
-		return -1;
-	if (unix_listener_watch(l, loop, listener_ready, l) < 0) {
-		pv_format(err, errlen, "-monitor unix:%s: the main loop has no room for it", path);
-		unix_listener_close(l);
-		return -1;
-	}
+	status = unix_listener_start(&hmp.listeners[hmp.nr_listeners], "-monitor", path, loop,
+				     listener_ready, err, errlen);
+	if (status != 0)
+		return status;
 	hmp.nr_listeners++;
 	return 0;
 }
@@ -216,12 +199,13 @@ static void stdio_write(void *opaque, const char *text, size_t len)
 static void stdin_ready(void *opaque, int fd, short revents)
 {
 	uint8_t buf[1024];
-	ssize_t n = read(fd, buf, sizeof(buf));
+	/* Whatever woke us, read: input, or its end (0 bytes). */
+	ssize_t n = client_io_read(fd, POLLIN, buf, sizeof(buf));
 
 	(void)opaque, (void)revents;
 	if (n > 0) {
 		hmp_session_input(hmp.stdio, buf, (size_t)n);
-	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+	} else if (n < 0) {
 		/* End of input ends the monitor, not the VM. */
 		event_loop_remove(hmp.loop, fd);
 		hmp.stdin_registered = false;
@@ -234,7 +218,7 @@ int hmp_attach_stdio(struct event_loop *loop, const struct control_ops *ops, cha
 	remember(loop, ops);
 	if (hmp.stdio) {
 		pv_format(err, errlen, "-monitor stdio: given twice");
-		return -1;
+		return EXIT_BAD_USAGE;
 	}
 	/* A terminal in its normal (cooked) mode echoes and edits lines
 	 * itself; a pipe does not, so echo there as QEMU's readline does. */
@@ -243,7 +227,7 @@ int hmp_attach_stdio(struct event_loop *loop, const struct control_ops *ops, cha
 		pv_format(err, errlen, "-monitor stdio: out of resources");
 		hmp_session_free(hmp.stdio);
 		hmp.stdio = NULL;
-		return -1;
+		return EXIT_VMM_FAILURE;
 	}
 	hmp.stdin_registered = true;
 	hmp_session_start(hmp.stdio);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "monitor/hmp.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 
 #define HMP_LINE_MAX 4096
 

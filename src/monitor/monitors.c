@@ -1,5 +1,6 @@
 #include "monitor/monitors.h"
 
+#include "exit_status.h"
 #include "monitor/hmp.h"
 #include "monitor/qmp.h"
 #include "util.h"
@@ -24,7 +25,7 @@ static int open_hmp(struct event_loop *loop, const struct chardev_config *m,
 		return 0;
 	default:
 		pv_format(err, errlen, "-monitor: this kind of character device is not supported");
-		return -1;
+		return EXIT_BAD_USAGE;
 	}
 }
 
@@ -32,28 +33,31 @@ int monitors_init(struct event_loop *loop, const struct plugvm_config *cfg,
 		  const struct control_ops *ops, struct console *mux_console, char *err,
 		  size_t errlen)
 {
+	int status;
+
 	/* The QMP core also carries qmp_emit_event, so it is set up even
 	 * without -qmp (events then go nowhere). */
-	if (qmp_init(loop, ops, cfg->name, err, errlen) < 0)
-		return -1;
+	if ((status = qmp_init(loop, ops, cfg->name, err, errlen)) != 0)
+		return status;
 	hmp_set_vm_name(cfg->name);
 	for (unsigned i = 0; i < cfg->nr_qmp; i++) {
 		if (cfg->qmp[i].kind != CHARDEV_UNIX) {
 			pv_format(err, errlen, "-qmp: only unix:PATH,server=on,wait=off is supported");
+			status = EXIT_BAD_USAGE;
 			goto fail;
 		}
-		if (qmp_listen(cfg->qmp[i].path, err, errlen) < 0)
+		if ((status = qmp_listen(cfg->qmp[i].path, err, errlen)) != 0)
 			goto fail;
 	}
 	for (unsigned i = 0; i < cfg->nr_monitor; i++)
-		if (open_hmp(loop, &cfg->monitor[i], ops, err, errlen) < 0)
+		if ((status = open_hmp(loop, &cfg->monitor[i], ops, err, errlen)) != 0)
 			goto fail;
 	if (mux_console)
 		hmp_attach_mux(mux_console, ops);
 	return 0;
 fail:
 	monitors_close();
-	return -1;
+	return status;
 }
 
 void monitors_close(void)

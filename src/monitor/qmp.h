@@ -38,11 +38,13 @@
 #define QMP_NESTING_MAX 64
 
 /* Sets up the shared state (the wake-up eventfd in loop). name is
- * -name (NULL: none) for query-name; ops must outlive qmp_close. -1 with err. */
+ * -name (NULL: none) for query-name; ops must outlive qmp_close. 0, or an exit status
+ * (exit_status.h) with err. */
 int qmp_init(struct event_loop *loop, const struct control_ops *ops, const char *name, char *err,
 	     size_t errlen);
 /* Listens on a unix socket (mode 0600; a stale socket is replaced, a live
- * one is an error). Up to QMP_MAX_CLIENTS clients, each negotiates on its own. */
+ * one is an error). Up to QMP_MAX_CLIENTS clients, each negotiates on its own. 0, or an
+ * exit status with err: EXIT_BAD_USAGE when the socket cannot be made at path. */
 int qmp_listen(const char *path, char *err, size_t errlen);
 /* Serves QMP on an already connected stream fd (taken over; closed by
  * qmp_close or when the peer hangs up). Greets it at once; over

@@ -25,12 +25,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "exit_status.h"
+#include "monitor/client_io.h"
 #include "monitor/conn_limit.h"
 #include "monitor/json_frame.h"
 #include "monitor/qmp.h"
 #include "monitor/qmp_internal.h"
-#include "monitor/strbuf.h"
 #include "monitor/unix_listen.h"
+#include "strbuf.h"
 #include "trace.h"
 #include "util.h"
 
@@ -66,19 +68,9 @@ static struct {
 
 static void flush_locked(struct qmp_client *c)
 {
-	while (c->out.len && !c->dead) {
-		ssize_t n = send(c->fd, c->out.buf, c->out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n > 0) {
-			strbuf_consume(&c->out, (size_t)n);
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			return;
-		} else {
-			c->dead = true; /* the peer is gone; the main loop reaps it */
-			strbuf_free(&c->out);
-		}
+	if (!c->dead && client_io_flush(c->fd, &c->out) < 0) {
+		c->dead = true; /* the peer is gone; the main loop reaps it */
+		strbuf_free(&c->out);
 	}
 }
 
@@ -235,28 +227,25 @@ static bool handle_input(struct qmp_client *c)
 static void client_ready(void *opaque, int fd, short revents)
 {
 	struct qmp_client *c = opaque;
+	char buf[4096];
+	ssize_t n = client_io_read(fd, revents, buf, sizeof(buf));
 
-	if (revents & (POLLIN | POLLHUP | POLLERR)) {
-		char buf[4096];
-		ssize_t n = read(fd, buf, sizeof(buf));
+	if (n < 0) {
+		close_client(c);
+		return;
+	}
+	if (n > 0) {
+		bool keep;
 
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			close_client(c);
+		/* The trace of a command's steps is written once it is done. */
+		pv_trace_hold();
+		pv_trace("qmp-recv %zd", n);
+		strbuf_append(&c->in, buf, (size_t)n);
+		keep = handle_input(c);
+		pv_trace_release();
+		if (!keep) {
+			close_client(c); /* the error reply was sent without blocking */
 			return;
-		}
-		if (n > 0) {
-			bool keep;
-
-			/* The trace of a command's steps is written once it is done. */
-			pv_trace_hold();
-			pv_trace("qmp-recv %zd", n);
-			strbuf_append(&c->in, buf, (size_t)n);
-			keep = handle_input(c);
-			pv_trace_release();
-			if (!keep) {
-				close_client(c); /* the error reply was sent without blocking */
-				return;
-			}
 		}
 	}
 	update_client(c);
@@ -275,12 +264,11 @@ static void refuse(int fd)
 	err = generic_error(desc);
 	text = serialize(err, &len);
 	json_decref(err);
-	/* Nothing was sent on this socket yet, so one short line fits. */
-	if (text && send(fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-		/* It hung up already: nothing to tell it. */
-	}
+	if (text)
+		client_io_refuse(fd, text, len);
+	else
+		close(fd);
 	free(text);
-	close(fd);
 }
 
 int qmp_attach_fd(int fd)
@@ -356,12 +344,12 @@ int qmp_init(struct event_loop *loop, const struct control_ops *ops, const char 
 
 	if (fd < 0) {
 		pv_format(err, errlen, "QMP: eventfd: %s", strerror(errno));
-		return -1;
+		return EXIT_VMM_FAILURE;
 	}
 	if (event_loop_add(loop, fd, POLLIN, wake_ready, NULL) < 0) {
 		pv_format(err, errlen, "QMP: the main loop has no room for another descriptor");
 		close(fd);
-		return -1;
+		return EXIT_VMM_FAILURE;
 	}
 	qmp.loop = loop;
 	qmp.ctx.ops = ops;
@@ -373,20 +361,20 @@ int qmp_init(struct event_loop *loop, const struct control_ops *ops, const char 
 
 int qmp_listen(const char *path, char *err, size_t errlen)
 {
-	struct unix_listener *l;
+	int status;
 
-	if (!qmp.ready || qmp.nr_listeners == ARRAY_SIZE(qmp.listeners)) {
+	if (!qmp.ready) {
+		pv_format(err, errlen, "-qmp unix:%s: QMP is not set up (qmp_init)", path);
+		return EXIT_VMM_FAILURE;
+	}
+	if (qmp.nr_listeners == ARRAY_SIZE(qmp.listeners)) {
 		pv_format(err, errlen, "-qmp unix:%s: too many QMP sockets", path);
-		return -1;
+		return EXIT_BAD_USAGE;
 	}
-	l = &qmp.listeners[qmp.nr_listeners];
-	if (unix_listener_open(l, "-qmp", path, err, errlen) < 0)
-		return -1;
-	if (unix_listener_watch(l, qmp.loop, listener_ready, l) < 0) {
-		pv_format(err, errlen, "-qmp unix:%s: the main loop has no room for it", path);
-		unix_listener_close(l);
-		return -1;
-	}
+	status = unix_listener_start(&qmp.listeners[qmp.nr_listeners], "-qmp", path, qmp.loop,
+				     listener_ready, err, errlen);
+	if (status != 0)
+		return status;
 	qmp.nr_listeners++;
 	return 0;
 }

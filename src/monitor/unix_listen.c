@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "exit_status.h"
 #include "util.h"
 
 /* True when something accepts connections at addr. */
@@ -108,6 +109,19 @@ int unix_listener_watch(struct unix_listener *l, struct event_loop *loop, event_
 	if (event_loop_add(loop, l->fd, POLLIN, fn, opaque) < 0)
 		return -1;
 	l->loop = loop;
+	return 0;
+}
+
+int unix_listener_start(struct unix_listener *l, const char *what, const char *path,
+			struct event_loop *loop, event_fn fn, char *err, size_t errlen)
+{
+	if (unix_listener_open(l, what, path, err, errlen) < 0)
+		return EXIT_BAD_USAGE;
+	if (unix_listener_watch(l, loop, fn, l) < 0) {
+		pv_format(err, errlen, "%s unix:%s: the main loop has no room for it", what, path);
+		unix_listener_close(l);
+		return EXIT_VMM_FAILURE;
+	}
 	return 0;
 }
 

@@ -35,6 +35,12 @@ int unix_listener_open(struct unix_listener *l, const char *what, const char *pa
  * loop's table is full. */
 int unix_listener_watch(struct unix_listener *l, struct event_loop *loop, event_fn fn,
 			void *opaque);
+/* A monitor's listener: unix_listener_open, then unix_listener_watch(l, loop, fn, l).
+ * 0, or an exit status (exit_status.h) with err: EXIT_BAD_USAGE when no socket can be
+ * made at path, EXIT_VMM_FAILURE when the loop's table is full (the socket is closed
+ * again). */
+int unix_listener_start(struct unix_listener *l, const char *what, const char *path,
+			struct event_loop *loop, event_fn fn, char *err, size_t errlen);
 /* Stops watching, closes the fd and removes the socket file (if still ours). */
 void unix_listener_close(struct unix_listener *l);
 /* accept4 wrapper: non-blocking, close-on-exec client fd, or -1. When the

@@ -5,7 +5,8 @@
 #     the disassembly has no "Incorrect checksum"/"Invalid"/"terminates" complaints;
 #   - the disassembled DSDT compiles again with 0 errors and 0 warnings;
 #   - the DSDT has one PNP0C80 memory device per slot, the MADT one local APIC per CPU,
-#     the SRAT the NUMA nodes' memory and a hot-pluggable range covering the DIMM window;
+#     the SRAT the NUMA nodes' memory, no two memory ranges overlapping, and the DIMM window
+#     split into one hot-pluggable range per node;
 #   - the DSDT's hotplug AML runs in acpiexec (check-dsdt.sh) when there are slots.
 #
 # usage: check-dump.sh PLUGVM
@@ -98,9 +99,25 @@ variant() {
 			awk -v n="$n" '$1 == n && $4 == 0' "$d/srat.mem" | grep -q . ||
 				fail "SRAT has no boot memory for node $n: $(cat "$d/srat.mem")"
 		done
+		# No two memory ranges overlap (docs/acpi.md, "SRAT layout").
+		end=0
+		for r in $(awk '{print $2 ":" $3}' "$d/srat.mem" | sort); do
+			b=$((0x${r%%:*})) l=$((0x${r#*:}))
+			[ "$b" -ge "$end" ] || fail "SRAT memory ranges overlap: $(cat "$d/srat.mem")"
+			end=$((b + l))
+		done
+		# The window is split between the nodes: one hot-pluggable piece each, in node
+		# order, the pieces following each other from its base to its end.
 		if [ "$slots" -gt 0 ]; then
-			grep -q "^[0-9]* $wbase $wlen 1\$" "$d/srat.mem" ||
-				fail "SRAT has no hot-pluggable range $wbase+$wlen: $(cat "$d/srat.mem")"
+			next=$((0x$wbase)) pieces=0
+			for r in $(awk '$4 == 1 {print $2 ":" $3 ":" $1}' "$d/srat.mem" | sort); do
+				b=${r%%:*} rest=${r#*:}
+				[ "$((0x$b))" = "$next" ] && [ "${rest#*:}" = "$pieces" ] ||
+					fail "SRAT's hot-pluggable range $r is out of place: $(cat "$d/srat.mem")"
+				next=$((0x$b + 0x${rest%%:*})) pieces=$((pieces + 1))
+			done
+			[ "$next" = "$((0x$wbase + 0x$wlen))" ] && [ "$pieces" = "$nodes" ] ||
+				fail "SRAT's hot-pluggable ranges are not the window $wbase+$wlen in $nodes pieces: $(cat "$d/srat.mem")"
 		fi
 		n=$(grep -c 'Subtable Type : 00 \[Processor Local APIC/SAPIC Affinity\]' "$d/srat.dsl")
 		[ "$n" = "$cpus" ] || fail "SRAT has $n CPU affinities, expected $cpus"

@@ -6,6 +6,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -203,7 +204,7 @@ static void test_srat_two_nodes(void **state)
 	build(&m, img);
 	walk(img, &c);
 	const uint8_t *t = c.srat;
-	/* 4 CPUs, 3 boot RAM ranges, one hotplug entry per node. */
+	/* 4 CPUs, 3 boot RAM ranges, one piece of the window per node. */
 	assert_int_equal(rd(t + 4, 4), 48 + 4 * 16 + (3 + 2) * 40);
 	assert_int_equal(rd(t + 36, 4), 1); /* table revision */
 	const uint8_t *e = t + 48;
@@ -224,11 +225,104 @@ static void test_srat_two_nodes(void **state)
 	}
 	for (unsigned n = 0; n < 2; n++, e += 40) {
 		assert_int_equal(rd(e + 2, 4), n);
-		assert_int_equal(rd(e + 8, 8), 6 * GiB);
-		assert_int_equal(rd(e + 16, 8), 16 * GiB);
+		assert_int_equal(rd(e + 8, 8), 6 * GiB + n * 8 * GiB);
+		assert_int_equal(rd(e + 16, 8), 8 * GiB);
 		assert_int_equal(rd(e + 28, 4), 3); /* enabled | hot-pluggable */
 	}
 	free(img);
+}
+
+/* nodes NUMA nodes of 1 GiB boot RAM each (node 3 of 4 has none), one vCPU per node but
+ * the last of 4, and a 15 GiB window: node 3 of 4 is known only from the window. */
+static void machine_nodes(struct acpi_machine *m, struct guest_layout *l, unsigned nodes)
+{
+	unsigned with_ram = nodes == 4 ? 3 : nodes;
+
+	machine_small(m, l);
+	l->ram_size = with_ram * GiB;
+	l->low_ram_end = with_ram * GiB;
+	l->nr_ram = 0;
+	for (unsigned n = 0; n < with_ram; n++)
+		l->ram[l->nr_ram++] = (struct ram_range){ .gpa = n * GiB, .size = GiB, .node = n };
+	l->hotplug_base = 4 * GiB;
+	l->hotplug_size = 15 * GiB;
+	l->nr_nodes = nodes;
+	m->nr_cpus = nodes == 4 ? 3 : nodes;
+	for (unsigned c = 0; c < m->nr_cpus; c++)
+		m->cpu_node[c] = c;
+}
+
+struct srat_mem {
+	uint32_t pxm, flags;
+	uint64_t base, len;
+};
+
+static unsigned srat_memory(const uint8_t *t, struct srat_mem *out, unsigned max, bool *cpu_pxm)
+{
+	unsigned n = 0;
+
+	for (const uint8_t *e = t + 48; e < t + rd(t + 4, 4); e += e[1]) {
+		assert_true(e[1] > 0);
+		if (e[0] == 0 && (rd(e + 4, 4) & 1))
+			cpu_pxm[e[2] | rd(e + 9, 3) << 8] = true;
+		if (e[0] != 1)
+			continue;
+		assert_true(n < max);
+		out[n++] = (struct srat_mem){ .pxm = (uint32_t)rd(e + 2, 4), .base = rd(e + 8, 8),
+					      .len = rd(e + 16, 8), .flags = (uint32_t)rd(e + 28, 4) };
+	}
+	return n;
+}
+
+/* Code review defect 8: every memory affinity range has its own addresses (no two
+ * overlap), the hot-pluggable ones make up the window exactly, and every node is in the
+ * SRAT, so a DIMM's _PXM maps to it even on a node without boot RAM or vCPUs
+ * (docs/acpi.md, "SRAT layout"). */
+static void test_srat_ranges_do_not_overlap(void **state)
+{
+	static const unsigned node_counts[] = { 1, 2, 4 };
+
+	(void)state;
+	for (unsigned k = 0; k < ARRAY_SIZE(node_counts); k++) {
+		unsigned nodes = node_counts[k];
+		struct acpi_machine m;
+		struct guest_layout l;
+		static struct image img_store;
+		struct image *img = &img_store;
+		struct srat_mem mem[32];
+		bool known[PLUGVM_MAX_NUMA_NODES] = { false };
+		uint64_t window_next = 4 * GiB;
+		unsigned n, hotplug = 0;
+		struct chain c;
+
+		machine_nodes(&m, &l, nodes);
+		build(&m, img);
+		walk(img, &c);
+		n = srat_memory(c.srat, mem, ARRAY_SIZE(mem), known);
+		for (unsigned i = 0; i < n; i++) {
+			assert_true(mem[i].pxm < nodes);
+			assert_true(mem[i].len > 0);
+			assert_true(mem[i].flags & 1);
+			known[mem[i].pxm] = true;
+			for (unsigned j = 0; j < i; j++)
+				if (mem[i].base < mem[j].base + mem[j].len &&
+				    mem[j].base < mem[i].base + mem[i].len)
+					fail_msg("%u nodes: SRAT memory ranges %u (PXM %u) and %u (PXM %u) "
+						 "overlap", nodes, j, mem[j].pxm, i, mem[i].pxm);
+			if (!(mem[i].flags & 2))
+				continue;
+			/* the window's pieces, in address order, each a whole number of blocks */
+			hotplug++;
+			assert_int_equal(mem[i].base, window_next);
+			assert_int_equal(mem[i].len % l.block_size, 0);
+			window_next += mem[i].len;
+		}
+		assert_int_equal(window_next, 4 * GiB + 15 * GiB);
+		assert_true(hotplug >= 1 && hotplug <= nodes);
+		for (unsigned node = 0; node < nodes; node++)
+			if (!known[node])
+				fail_msg("%u nodes: node %u is not in the SRAT", nodes, node);
+	}
 }
 
 static void test_srat_rejects_unknown_node(void **state)
@@ -283,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_fadt_fields),
 		cmocka_unit_test(test_madt_entries),
 		cmocka_unit_test(test_srat_two_nodes),
+		cmocka_unit_test(test_srat_ranges_do_not_overlap),
 		cmocka_unit_test(test_srat_rejects_unknown_node),
 		cmocka_unit_test(test_too_small_area),
 		cmocka_unit_test(test_max_slots_fit),

@@ -43,7 +43,7 @@ static void check_bytes(const uint8_t *got, size_t got_len, const uint8_t *want,
 #define CHECK_BUF(a, gold)                                            \
 	do {                                                          \
 		assert_false(aml_buf_failed(a));                      \
-		check_bytes((a)->data, (a)->len, gold, sizeof(gold)); \
+		check_bytes(aml_buf_data(a), aml_buf_len(a), gold, sizeof(gold)); \
 	} while (0)
 
 /*
@@ -244,8 +244,8 @@ static void test_pkglen_forms(void **state)
 	aml_end(&a, m);
 	static const uint8_t mhead[] = { 0x14, 0x82, 0x07, 0x01, 'B', 'I', 'G', 'M', 0x00, 0x70, 0x01, 0x60 };
 	assert_false(aml_buf_failed(&a));
-	assert_int_equal(a.len, 4211);
-	check_bytes(a.data, sizeof(mhead), mhead, sizeof(mhead));
+	assert_int_equal(aml_buf_len(&a), 4211);
+	check_bytes(aml_buf_data(&a), sizeof(mhead), mhead, sizeof(mhead));
 	aml_buf_free(&a);
 }
 

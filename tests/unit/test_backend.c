@@ -469,6 +469,59 @@ static void test_registry(void **state)
 	assert_int_equal(r.count, 0);
 }
 
+/* An add split around the backend's creation (object_add creates it without the monitor
+ * lock): the reserved id is taken and counts; a failed creation frees it; detach removes
+ * without destroying. */
+static void test_registry_reserve_and_detach(void **state)
+{
+	struct backend_registry r;
+	struct mem_backend *a = create_ok("memory-backend-ram,id=a,size=2M");
+	struct mem_backend *got;
+	char err[256];
+
+	(void)state;
+	backend_registry_init(&r);
+	assert_int_equal(backend_registry_reserve(&r, "a", err, sizeof(err)), 0);
+	assert_int_equal(backend_registry_reserve(&r, "a", err, sizeof(err)), -EEXIST);
+	assert_int_equal(backend_registry_add(&r, a, err, sizeof(err)), -EEXIST);
+	assert_null(backend_registry_find(&r, "a")); /* not there until filled */
+	backend_registry_fill(&r, a);
+	assert_ptr_equal(backend_registry_find(&r, "a"), a);
+	assert_int_equal(r.nr_reserved, 0);
+	assert_int_equal(backend_registry_reserve(&r, "a", err, sizeof(err)), -EEXIST);
+
+	assert_int_equal(backend_registry_reserve(&r, "b", err, sizeof(err)), 0);
+	backend_registry_unreserve(&r, "b"); /* its creation failed */
+	assert_int_equal(r.nr_reserved, 0);
+	assert_int_equal(backend_registry_reserve(&r, "b", err, sizeof(err)), 0);
+	backend_registry_unreserve(&r, "b");
+
+	/* At most BACKEND_REGISTRY_MAX_RESERVED creations at once. */
+	for (unsigned i = 0; i < BACKEND_REGISTRY_MAX_RESERVED; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "r%u", i);
+		assert_int_equal(backend_registry_reserve(&r, id, err, sizeof(err)), 0);
+	}
+	assert_int_equal(backend_registry_reserve(&r, "more", err, sizeof(err)), -ENOSPC);
+	for (unsigned i = 0; i < BACKEND_REGISTRY_MAX_RESERVED; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "r%u", i);
+		backend_registry_unreserve(&r, id);
+	}
+
+	a->in_use = true;
+	assert_int_equal(backend_registry_detach(&r, "a", &got, err, sizeof(err)), -EBUSY);
+	assert_null(got);
+	assert_int_equal(backend_registry_detach(&r, "c", &got, err, sizeof(err)), -ENOENT);
+	a->in_use = false;
+	assert_int_equal(backend_registry_detach(&r, "a", &got, err, sizeof(err)), 0);
+	assert_ptr_equal(got, a);
+	assert_int_equal(r.count, 0);
+	backend_destroy(got);
+}
+
 /* Every slot can hold a DIMM with its own backend while the NUMA nodes' boot RAM backends
  * exist too (the 64th DIMM of slots=64 was once refused here). */
 static void test_registry_holds_a_backend_per_slot(void **state)
@@ -487,6 +540,7 @@ static void test_registry_holds_a_backend_per_slot(void **state)
 		snprintf(text, sizeof(text), "memory-backend-ram,id=m%u,size=2M", n);
 		assert_int_equal(backend_registry_add(&r, create_ok(text), err, sizeof(err)), 0);
 	}
+	assert_int_equal(backend_registry_reserve(&r, "extra", err, sizeof(err)), -ENOSPC);
 	struct mem_backend *extra = create_ok("memory-backend-ram,id=extra,size=2M");
 	assert_int_equal(backend_registry_add(&r, extra, err, sizeof(err)), -ENOSPC);
 	assert_non_null(strstr(err, "too many memory backends"));
@@ -508,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_hugetlb_logic),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_registry_holds_a_backend_per_slot),
+		cmocka_unit_test(test_registry_reserve_and_detach),
 	};
 	const struct CMUnitTest huge_tests[] = {
 		cmocka_unit_test(test_hugetlb_memfd),

@@ -8,28 +8,18 @@
 #include <cmocka.h>
 
 #include "bzimage.h"
+#include "test_bzimage_fake.h"
 
 static uint8_t img[64 * 1024];
 
-static void put16(size_t off, uint16_t v) { memcpy(img + off, &v, 2); }
-static void put32(size_t off, uint32_t v) { memcpy(img + off, &v, 4); }
+static void put16(size_t off, uint16_t v) { fake_put16(img, off, v); }
+static void put32(size_t off, uint32_t v) { fake_put32(img, off, v); }
 
 /* A minimal header shaped like Debian's 6.1 kernel. */
 static int setup(void **state)
 {
 	(void)state;
-	memset(img, 0, sizeof(img));
-	img[0x1f1] = 39;
-	put16(0x1fe, 0xaa55);
-	img[0x201] = 0x6a;
-	memcpy(img + 0x202, "HdrS", 4);
-	put16(0x206, 0x020f);
-	put32(0x22c, 0x7fffffff);
-	put32(0x230, 0x200000);
-	put16(0x236, 0x7f);
-	put32(0x238, 0x7ff);
-	put32(0x258, 0x1000000);
-	put32(0x260, 0x3378000);
+	fake_bzimage(img, sizeof(img));
 	return 0;
 }
 

@@ -329,7 +329,7 @@ static void test_regular_file_refused_and_kept(void **state)
 	char err[256] = "";
 
 	write_file(f->path, "the user's notes\n", 0644);
-	assert_int_equal(open_serial(f, err, sizeof(err)), -1);
+	assert_int_equal(open_serial(f, err, sizeof(err)), EXIT_BAD_USAGE);
 	assert_non_null(strstr(err, f->path));
 	assert_non_null(strstr(err, "not a socket"));
 	assert_file_is(f->path, "the user's notes\n", 0644);
@@ -344,7 +344,7 @@ static void test_symlink_refused_and_target_kept(void **state)
 	snprintf(target, sizeof(target), "%s/target", f->dir);
 	write_file(target, "precious\n", 0640);
 	assert_int_equal(symlink(target, f->path), 0);
-	assert_int_equal(open_serial(f, err, sizeof(err)), -1);
+	assert_int_equal(open_serial(f, err, sizeof(err)), EXIT_BAD_USAGE);
 	assert_non_null(strstr(err, f->path));
 	assert_int_equal(lstat(f->path, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "monitor/hmp.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 #include "test_qmp_fake.h"
 
 static int setup(void **state)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "monitor/json_frame.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 
 #define PIECE 4096
 

@@ -120,6 +120,8 @@ static void test_numa_second_node_all_high(void **state)
 
 	(void)state;
 	c.nr_numa = 3;
+	for (unsigned i = 0; i < 3; i++)
+		c.numa[i].nodeid = i; /* as options.c leaves them */
 	c.numa[0].mem_size = 3 * GiB;
 	c.numa[1].mem_size = 0; /* memoryless node: no range */
 	c.numa[2].mem_size = 2 * GiB;

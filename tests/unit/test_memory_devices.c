@@ -3,6 +3,7 @@
  * nothing behind, and memory is only released after the guest's _EJ0.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,12 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
+#include "options.h"
 #include "platform.h"
 #include "util.h"
 
@@ -878,6 +881,220 @@ static void test_eject_during_hot_add_leaves_nothing_warmed(void **state)
 	memmap_warmup_stop(&w);
 }
 
+/* Code review defect 3: object_add creates its backend (seconds for a large prealloc=on
+ * one) and object_del unmaps it without holding md->lock, which a guest's _OST and _EJ0
+ * take inside their exit: the guest must not wait for either. While the backend is being
+ * created (and destroyed), another thread acts as the guest (an _OST write) and as a
+ * second monitor (an object_add of the same id, query-memdev); it must be done well
+ * within GUEST_EXIT_WAIT_S. The id is reserved meanwhile, so the second object_add is
+ * refused, and a creation that fails leaves the id free. */
+#define GUEST_EXIT_WAIT_S 2
+
+struct meanwhile {
+	char id[PV_ID_MAX + 1]; /* the object being created or deleted */
+	bool try_add;        /* also try an object_add of that id */
+	int add_ret;
+	char add_desc[256];
+	bool listed;         /* query-memdev showed the id */
+	unsigned osts;       /* ACPI_DEVICE_OST events sent by the guest's write */
+};
+
+static struct meanwhile during;
+static bool stalled, lock_free;
+static unsigned hook_calls;
+static bool fail_creation;
+
+/* No cmocka asserts on this thread: the main thread checks what it recorded. */
+static void *guest_and_monitor(void *arg)
+{
+	struct meanwhile *w = arg;
+	struct memdev_info info[8];
+	unsigned before = nr_ost_events;
+
+	guest_write(MEMHP_REG_SEL, 1);
+	guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_OSPM_EJECT);
+	guest_write(MEMHP_REG_OST_ST, MEMHP_OST_FAILURE);
+	w->osts = nr_ost_events - before;
+	if (w->try_add) {
+		struct keyval_list kv = { 0 };
+		struct control_error e = { 0 };
+		char text[96], err[256];
+
+		snprintf(text, sizeof(text), "memory-backend-ram,id=%s,size=2M", w->id);
+		w->add_ret = 0;
+		if (keyval_parse(text, "qom-type", &kv, err, sizeof(err)) == 0)
+			w->add_ret = ops.object_add(ops.opaque, &kv, &e);
+		keyval_free(&kv);
+		snprintf(w->add_desc, sizeof(w->add_desc), "%s", e.desc);
+	}
+	for (unsigned i = 0, n = ops.memdevs(ops.opaque, info, 8); i < n; i++)
+		w->listed |= strcmp(info[i].id, w->id) == 0;
+	return NULL;
+}
+
+static pthread_t late_thread;
+static bool late_join;
+
+/* Runs guest_and_monitor and waits for it; if it is stuck (on md->lock), it is joined
+ * once object_add/object_del has returned. */
+static void meanwhile_run(const char *id, bool try_add)
+{
+	struct timespec deadline;
+	pthread_t t;
+
+	hook_calls++;
+	lock_free = pthread_mutex_trylock(&md.lock) == 0;
+	if (lock_free)
+		pthread_mutex_unlock(&md.lock);
+	during = (struct meanwhile){ .try_add = try_add };
+	snprintf(during.id, sizeof(during.id), "%s", id);
+	if (pthread_create(&t, NULL, guest_and_monitor, &during) != 0)
+		abort();
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += GUEST_EXIT_WAIT_S;
+	if (pthread_timedjoin_np(t, NULL, &deadline) != 0) {
+		stalled = true;
+		late_thread = t;
+		late_join = true;
+	}
+}
+
+static void meanwhile_join(void)
+{
+	if (late_join)
+		pthread_join(late_thread, NULL);
+	late_join = false;
+}
+
+static int create_meanwhile(const struct keyval_list *kv, struct mem_backend **out, char *err,
+			    size_t errlen)
+{
+	meanwhile_run(keyval_get(kv, "id"), true);
+	if (fail_creation) {
+		*out = NULL;
+		snprintf(err, errlen, "no memory for it today");
+		return -1;
+	}
+	return backend_create(kv, out, err, errlen);
+}
+
+static void destroy_meanwhile(struct mem_backend *b)
+{
+	meanwhile_run(b->id, false);
+	backend_destroy(b);
+}
+
+static unsigned count_memdevs(const char *id)
+{
+	struct memdev_info info[8];
+	unsigned n = ops.memdevs(ops.opaque, info, 8), found = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		found += strcmp(info[i].id, id) == 0;
+	return found;
+}
+
+static void test_backend_work_outside_lock(void **state)
+{
+	struct control_error e;
+
+	(void)state;
+	md.create_backend = create_meanwhile;
+	md.destroy_backend = destroy_meanwhile;
+
+	/* object_add: the guest's exit and the monitor go on; the id is taken. */
+	stalled = false;
+	hook_calls = 0;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	meanwhile_join();
+	assert_int_equal(hook_calls, 1);
+	assert_true(lock_free);
+	assert_false(stalled);
+	assert_int_equal(during.osts, 1);
+	assert_int_equal(during.add_ret, -1);
+	assert_non_null(strstr(during.add_desc, "already exists"));
+	assert_false(during.listed); /* not there until it is whole */
+	assert_int_equal(count_memdevs("m1"), 1);
+
+	/* A creation that fails leaves no id behind. */
+	fail_creation = true;
+	assert_int_equal(object_add_e("memory-backend-ram,id=m2,size=2M", &e), -1);
+	meanwhile_join();
+	assert_non_null(strstr(e.desc, "no memory for it today"));
+	assert_false(stalled);
+	assert_int_equal(count_memdevs("m2"), 0);
+	fail_creation = false;
+	assert_int_equal(object_add("memory-backend-ram,id=m2,size=2M"), 0);
+	meanwhile_join();
+	assert_int_equal(count_memdevs("m2"), 1);
+	assert_int_equal(backends.count, 2);
+	assert_int_equal(backends.nr_reserved, 0);
+
+	/* object_del: refused while a DIMM uses it, without destroying anything; otherwise
+	 * out of the list first, unmapped without the lock. */
+	hook_calls = 0;
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), -1);
+	assert_int_equal(hook_calls, 0);
+	assert_int_equal(ops.object_del(ops.opaque, "m2", &e), 0);
+	meanwhile_join();
+	assert_int_equal(hook_calls, 1);
+	assert_true(lock_free);
+	assert_false(stalled);
+	assert_int_equal(during.osts, 1);
+	assert_false(during.listed);
+	assert_int_equal(count_memdevs("m2"), 0);
+	assert_int_equal(ops.object_del(ops.opaque, "m2", &e), -1);
+	assert_non_null(strstr(e.desc, "not found"));
+}
+
+/* query-numa (and info numa) by node id: with the nodes given out of order on the command
+ * line, each node still shows its own boot RAM, DIMMs and vCPUs (code review defect 9:
+ * a layout RAM range's node was compared with a node id). */
+static void test_numa_query_by_node_id(void **state)
+{
+	char *argv[] = { "plugvm", "-kernel", "bzImage", "-smp", "3", "-m", "slots=4,maxmem=2G",
+			 "-object", "memory-backend-ram,id=n1,size=256M",
+			 "-object", "memory-backend-ram,id=n0,size=512M",
+			 "-numa", "node,nodeid=1,cpus=2,memdev=n1",
+			 "-numa", "node,nodeid=0,cpus=0-1,memdev=n0", NULL };
+	struct plugvm_config parsed;
+	struct numa_node_info info[PLUGVM_MAX_NUMA_NODES];
+	char err[256];
+
+	(void)state;
+	memory_devices_destroy(&md);
+	assert_int_equal(options_parse(ARRAY_SIZE(argv) - 1, argv, &parsed), 0);
+	assert_int_equal(layout_compute(&parsed, 46, &layout, err, sizeof(err)), 0);
+	assert_int_equal(memory_devices_init(&md, &parsed, &layout, &backends, KVM_BASE), 0);
+	md.set_kvm_slot = fake_set_slot;
+	md.raise_ged = fake_ged;
+	md.emit = fake_emit;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1,node=1", NULL, 0), 0);
+
+	assert_int_equal(ops.numa_nodes(ops.opaque, info, PLUGVM_MAX_NUMA_NODES), 2);
+	assert_int_equal(info[0].nodeid, 0);
+	assert_int_equal(info[0].mem_size, 512 * MiB);
+	assert_int_equal(info[0].nr_cpus, 2);
+	assert_int_equal(info[0].cpus[0], 0);
+	assert_int_equal(info[0].cpus[1], 1);
+	assert_int_equal(info[1].nodeid, 1);
+	assert_int_equal(info[1].mem_size, 256 * MiB + 128 * MiB);
+	assert_int_equal(info[1].nr_cpus, 1);
+	assert_int_equal(info[1].cpus[0], 2);
+	/* Boot RAM in node id order: node 0's first. */
+	assert_int_equal(layout.ram[0].node, 0);
+	assert_int_equal(layout.ram[0].size, 512 * MiB);
+	assert_int_equal(layout.ram[1].node, 1);
+
+	memory_devices_destroy(&md);
+	backend_registry_clear(&backends);
+	options_free(&parsed);
+	/* teardown destroys md once more */
+	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends, KVM_BASE), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -898,6 +1115,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ost_flood_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eject_during_hot_add_leaves_nothing_warmed,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backend_work_outside_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_numa_query_by_node_id, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,8 +12,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "acpi/acpi.h"
 #include "options.h"
 #include "util.h"
+#include "vm.h"
 
 static struct plugvm_config cfg;
 static char out_text[8192]; /* what the last parse wrote to stdout */
@@ -126,7 +128,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.nr_numa, 0);
 	assert_int_equal(cfg.nr_objects, 0);
 	assert_int_equal(cfg.nr_devices, 0);
-	assert_int_equal(cfg.cpu_node[0], 0);
+	assert_int_equal(config_cpu_node(&cfg, 0), 0);
 	assert_string_equal(err_text, "");
 }
 
@@ -358,6 +360,13 @@ static void test_smp(void **state)
 	BAD("-smp|CPU hotplug", K, "-smp", "4,maxcpus=8");
 	BAD("-smp|maxcpus (4) must be at least cpus (8)", K, "-smp", "8,maxcpus=4");
 	BAD("-smp|'cpus=abc'", K, "-smp", "abc");
+	/* The command line's counts are decimal only (pv_parse_uint base 10). */
+	BAD("-smp|'cpus=0x4'", K, "-smp", "0x4");
+	BAD("-smp|'cpus= 4'", K, "-smp", " 4");
+	BAD("-smp|'cpus=+4'", K, "-smp", "+4");
+	BAD("-smp|'cpus=4294967296'", K, "-smp", "4294967296");
+	OK(K, "-smp", "010");
+	assert_int_equal(cfg.nr_cpus, 10);
 	BAD("-smp|'cpus=-2'", K, "-smp", "-2");
 	BAD("-smp|'foo'", K, "-smp", "4,foo=1");
 	BAD("-smp|more than once", K, "-smp", "2", "-smp", "4");
@@ -668,10 +677,10 @@ static void test_numa_basic(void **state)
 	assert_int_equal(cfg.numa[1].mem_size, 2 * GiB);
 	assert_int_equal(cfg.numa[1].cpu_first, 2);
 	assert_int_equal(cfg.numa[1].cpu_last, 3);
-	assert_int_equal(cfg.cpu_node[0], 0);
-	assert_int_equal(cfg.cpu_node[1], 0);
-	assert_int_equal(cfg.cpu_node[2], 1);
-	assert_int_equal(cfg.cpu_node[3], 1);
+	assert_int_equal(config_cpu_node(&cfg, 0), 0);
+	assert_int_equal(config_cpu_node(&cfg, 1), 0);
+	assert_int_equal(config_cpu_node(&cfg, 2), 1);
+	assert_int_equal(config_cpu_node(&cfg, 3), 1);
 	assert_string_equal(err_text, "");
 
 	/* Any order on the command line; nodes come out sorted by id. */
@@ -681,7 +690,7 @@ static void test_numa_basic(void **state)
 	assert_string_equal(cfg.numa[0].memdev, "m0");
 	assert_int_equal(cfg.numa[1].nodeid, 1);
 	assert_string_equal(cfg.numa[1].memdev, "m1");
-	assert_int_equal(cfg.cpu_node[3], 1);
+	assert_int_equal(config_cpu_node(&cfg, 3), 1);
 
 	/* Without nodeid= the nodes are numbered in order; a single CPU. */
 	OK(K, "-smp", "2", TWO_NODES, "-numa", "node,cpus=0,memdev=m0", "-numa", "node,cpus=1,memdev=m1");
@@ -709,18 +718,34 @@ static void test_numa_unassigned_cpus(void **state)
 	   "node,nodeid=1,cpus=3,memdev=m1");
 	assert_int_equal(cfg.numa[0].cpu_first, 0);
 	assert_int_equal(cfg.numa[0].cpu_last, 2);
-	assert_int_equal(cfg.cpu_node[2], 0);
-	assert_int_equal(cfg.cpu_node[3], 1);
+	assert_int_equal(config_cpu_node(&cfg, 2), 0);
+	assert_int_equal(config_cpu_node(&cfg, 3), 1);
 	assert_non_null(strstr(err_text, "warning"));
 	/* Node 0 without cpus= gets all the free CPUs. */
 	OK(K, "-smp", "4", TWO_NODES, "-numa", "node,memdev=m0", "-numa", "node,cpus=2-3,memdev=m1");
 	assert_true(cfg.numa[0].cpus_set);
 	assert_int_equal(cfg.numa[0].cpu_first, 0);
 	assert_int_equal(cfg.numa[0].cpu_last, 1);
-	assert_int_equal(cfg.cpu_node[1], 0);
+	assert_int_equal(config_cpu_node(&cfg, 1), 0);
 	/* A memory-only node. */
 	OK(K, TWO_NODES, "-numa", "node,cpus=0,memdev=m0", "-numa", "node,memdev=m1");
 	assert_false(cfg.numa[1].cpus_set);
+	/* The SRAT's and query-numa's vCPU nodes are config_cpu_node's, for every CPU. */
+	OK(K, "-smp", "5", TWO_NODES, "-numa", "node,nodeid=1,cpus=3-4,memdev=m1", "-numa",
+	   "node,nodeid=0,cpus=0-1,memdev=m0");
+	{
+		struct guest_layout layout;
+		struct acpi_machine desc;
+		char err[256];
+		static const unsigned want[] = { 0, 0, 0, 1, 1 };
+
+		assert_int_equal(layout_compute(&cfg, 46, &layout, err, sizeof(err)), 0);
+		vm_describe_acpi(&cfg, &layout, &desc);
+		for (unsigned c = 0; c < 5; c++) {
+			assert_int_equal(config_cpu_node(&cfg, c), want[c]);
+			assert_int_equal(desc.cpu_node[c], want[c]);
+		}
+	}
 	/* Free CPUs that cannot extend node 0's single range are an error. */
 	BAD("-numa|CPU(s) 0,3 are not in any node", K, "-smp", "4", TWO_NODES, "-numa", "node,cpus=1,memdev=m0",
 	    "-numa", "node,cpus=2,memdev=m1");

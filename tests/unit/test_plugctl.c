@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "monitor/qmp.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 #include "test_qmp_fake.h"
 
 static struct event_loop loop;

@@ -18,10 +18,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "exit_status.h"
 #include "monitor/hmp.h"
 #include "monitor/json_frame.h"
 #include "monitor/qmp.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 #include "test_qmp_fake.h"
 #include "util.h"
 
@@ -582,7 +583,7 @@ static void test_stale_and_live(void **state)
 
 	(void)state;
 	/* The server from setup is live: a second listener must refuse. */
-	assert_int_equal(qmp_listen(path, err, sizeof(err)), -1);
+	assert_int_equal(qmp_listen(path, err, sizeof(err)), EXIT_BAD_USAGE);
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "already listening"));
 	/* A socket file nobody listens on is replaced. */
@@ -599,7 +600,7 @@ static void test_stale_and_live(void **state)
 	snprintf(p2, sizeof(p2), "%s/plain", dir);
 	fd = creat(p2, 0600);
 	close(fd);
-	assert_int_equal(qmp_listen(p2, err, sizeof(err)), -1);
+	assert_int_equal(qmp_listen(p2, err, sizeof(err)), EXIT_BAD_USAGE);
 	assert_non_null(strstr(err, "is not a socket"));
 	unlink(p2);
 }

@@ -24,8 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "monitor/strbuf.h"
 #include "monitor/unix_listen.h"
+#include "strbuf.h"
 
 #define TIMEOUT_MS 5000
 #define FAKE_MAX 80

@@ -1,4 +1,4 @@
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,13 +26,35 @@ static bool reserve(struct strbuf *sb, size_t extra)
 	return true;
 }
 
-void strbuf_append(struct strbuf *sb, const char *data, size_t len)
+void strbuf_append(struct strbuf *sb, const void *data, size_t len)
 {
 	if (!reserve(sb, len))
 		return;
 	memcpy(sb->buf + sb->len, data, len);
 	sb->len += len;
 	sb->buf[sb->len] = '\0';
+}
+
+void strbuf_append_zeros(struct strbuf *sb, size_t n)
+{
+	if (!reserve(sb, n))
+		return;
+	memset(sb->buf + sb->len, 0, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void strbuf_insert(struct strbuf *sb, size_t pos, const void *data, size_t len)
+{
+	if (pos > sb->len) {
+		sb->oom = true; /* a caller's bug; the text is no longer what it meant */
+		return;
+	}
+	if (!reserve(sb, len))
+		return;
+	memmove(sb->buf + pos + len, sb->buf + pos, sb->len - pos + 1); /* with the NUL */
+	memcpy(sb->buf + pos, data, len);
+	sb->len += len;
 }
 
 void strbuf_puts(struct strbuf *sb, const char *text)

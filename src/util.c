@@ -152,3 +152,29 @@ const char *pv_printable(const char *s, char *buf, size_t len)
 	buf[n] = '\0';
 	return buf;
 }
+
+char *pv_utf8_drop_cut_end(char *s)
+{
+	size_t len = strlen(s);
+
+	/* A character is at most 4 bytes: look back for its lead byte (11xxxxxx). */
+	for (size_t back = 1; back <= 3 && back <= len; back++) {
+		unsigned char c = (unsigned char)s[len - back];
+		size_t need;
+
+		if ((c & 0xc0) == 0x80)
+			continue; /* a continuation byte */
+		if ((c & 0xe0) == 0xc0)
+			need = 2;
+		else if ((c & 0xf0) == 0xe0)
+			need = 3;
+		else if ((c & 0xf8) == 0xf0)
+			need = 4;
+		else
+			break; /* ASCII: nothing was cut */
+		if (back < need)
+			s[len - back] = '\0';
+		break;
+	}
+	return s;
+}

@@ -58,4 +58,9 @@ int pv_check_id(const char *id, char *err, size_t errlen);
  * long for buf ends in "...". Returns buf. */
 const char *pv_printable(const char *s, char *buf, size_t len);
 
+/* A message cut to a fixed buffer (snprintf into err->desc) may end inside a multi-byte
+ * UTF-8 character of the text it quotes; JSON (jansson) refuses such a string. Drops the
+ * bytes of that incomplete last character, if any. Returns s. */
+char *pv_utf8_drop_cut_end(char *s);
+
 #endif

@@ -312,6 +312,46 @@ static void test_request_errors(void **state)
 	close_client(&c);
 }
 
+/* An error's description quotes the client's text and is cut at sizeof(desc) bytes; cut
+ * inside a multi-byte UTF-8 character it was not valid UTF-8, jansson refused to build the
+ * reply and the request got none (found by tests/fuzz/fuzz_qmp). */
+static void test_long_non_ascii_name_gets_a_reply(void **state)
+{
+	struct client c = open_client(true);
+	char name[512], req[600];
+	const char *desc;
+	size_t len = 0;
+	json_t *r;
+
+	(void)state;
+	/* "The command " is 12 bytes: the cut at 255 falls inside the 2-byte characters. */
+	while (len < 226)
+		name[len++] = 'a';
+	while (len < 246) {
+		name[len++] = (char)0xc3; /* U+00E9 */
+		name[len++] = (char)0xa9;
+	}
+	name[len] = '\0';
+	snprintf(req, sizeof(req), "{\"execute\": \"%s\", \"id\": 9}", name);
+	r = call(&c, req);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "class")),
+			    "CommandNotFound");
+	desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+	assert_non_null(desc);
+	assert_true(strncmp(desc, "The command aaaa", 16) == 0);
+	assert_true(strlen(desc) < 256);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 9);
+	json_decref(r);
+	/* The same for a member name quoted in "is unexpected". */
+	snprintf(req, sizeof(req), "{\"execute\": \"quit\", \"%s\": 1}", name);
+	r = call(&c, req);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "class")),
+			    "GenericError");
+	json_decref(r);
+	assert_int_equal(fake.quits, 0);
+	close_client(&c);
+}
+
 static void test_framing(void **state)
 {
 	struct client c = open_client(true);
@@ -869,6 +909,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_greeting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negotiation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_non_ascii_name_gets_a_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_object_add, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_add_del, setup, teardown),

@@ -170,7 +170,8 @@ int kernel_elf_finish(struct kernel_elf *k, uint64_t *entry_gpa, char *err, size
 	for (unsigned i = 0; i < k->nr_seg; i++) {
 		const struct kernel_elf_segment *s = &k->seg[i];
 
-		if (k->received < s->offset + s->filesz) {
+		/* Not offset + filesz, which a hostile header can wrap past 2^64. */
+		if (s->offset > k->received || s->filesz > k->received - s->offset) {
 			pv_format(err, errlen, "the decompressed kernel ends inside its segment at "
 					       "0x%llx (%llu of %llu bytes)",
 				  (unsigned long long)s->gpa,

@@ -285,6 +285,22 @@ static void test_overlapping_segments(void **state)
 	build_elf(LOAD, SEG_B_GPA);
 }
 
+/* A segment whose file offset + size wraps past 2^64 (offset near the top) looked
+ * complete to kernel_elf_finish although none of its bytes were in the stream: the guest
+ * got whatever the RAM held there (caught by tests/fuzz/fuzz_bzimage's check that every
+ * file byte of a placed segment arrived). Refused as a kernel that ends early. */
+static void test_segment_file_offset_wraps(void **state)
+{
+	Elf64_Phdr ph;
+
+	(void)state;
+	memcpy(&ph, elf_image + sizeof(Elf64_Ehdr) + 2 * sizeof(ph), sizeof(ph));
+	ph.p_offset = UINT64_MAX - SEG_B_FILESZ / 2 + 1; /* + p_filesz wraps to a small value */
+	memcpy(elf_image + sizeof(Elf64_Ehdr) + 2 * sizeof(ph), &ph, sizeof(ph));
+	expect_elf_error("ends inside its segment");
+	build_elf(LOAD, SEG_B_GPA);
+}
+
 static void test_entry_outside_the_segments(void **state)
 {
 	(void)state;
@@ -315,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_lz4_block),
 		cmocka_unit_test(test_segment_outside_the_window),
 		cmocka_unit_test(test_overlapping_segments),
+		cmocka_unit_test(test_segment_file_offset_wraps),
 		cmocka_unit_test(test_entry_outside_the_segments),
 		cmocka_unit_test(test_not_an_elf),
 	};

@@ -352,6 +352,36 @@ static void test_long_non_ascii_name_gets_a_reply(void **state)
 	close_client(&c);
 }
 
+/* jansson's parse error quotes the text near the error raw, up to the byte it stopped
+ * at: an invalid escape before a multi-byte character cut that character, the error
+ * description was not UTF-8 and the request got no reply at all (found by
+ * tests/fuzz/fuzz_qmp). */
+static void test_invalid_utf8_request_gets_a_reply(void **state)
+{
+	struct client c = open_client(true);
+	const char *desc;
+	json_t *r;
+
+	(void)state;
+	/* "invalid escape near '"b\<0xde>'": half of U+0782 */
+	r = call(&c, "{\"execute\": \"quit\", \"id\": \"b\\\xde\x82\"}");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "class")),
+			    "GenericError");
+	desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+	assert_non_null(desc);
+	assert_true(strncmp(desc, "JSON parse error, ", 18) == 0);
+	json_decref(r);
+	r = call(&c, "[\"\xed\xa0\x80\"]"); /* a UTF-16 surrogate, encoded: not UTF-8 */
+	assert_non_null(json_object_get(r, "error"));
+	json_decref(r);
+	assert_int_equal(fake.quits, 0);
+	/* The connection still works. */
+	r = call(&c, "{\"execute\": \"query-name\"}");
+	assert_non_null(json_object_get(r, "return"));
+	json_decref(r);
+	close_client(&c);
+}
+
 static void test_framing(void **state)
 {
 	struct client c = open_client(true);
@@ -910,6 +940,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_negotiation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_non_ascii_name_gets_a_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_utf8_request_gets_a_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_object_add, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_add_del, setup, teardown),

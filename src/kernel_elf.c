@@ -82,6 +82,20 @@ static int parse_header(struct kernel_elf *k, char *err, size_t errlen)
 		pv_format(err, errlen, "the decompressed kernel has no loadable segment");
 		return -1;
 	}
+	/* Overlapping segments would be placed in stream order, so what lands in RAM would
+	 * depend on how the decompressor cuts its output, and one's bss would wipe the
+	 * other's bytes. A vmlinux has none. */
+	for (unsigned i = 0; i < k->nr_seg; i++)
+		for (unsigned j = i + 1; j < k->nr_seg; j++) {
+			const struct kernel_elf_segment *a = &k->seg[i], *b = &k->seg[j];
+
+			if (a->gpa < b->gpa + b->memsz && b->gpa < a->gpa + a->memsz) {
+				pv_format(err, errlen, "the decompressed kernel's segments at 0x%llx "
+						       "and 0x%llx overlap",
+					  (unsigned long long)a->gpa, (unsigned long long)b->gpa);
+				return -1;
+			}
+		}
 	k->entry = eh.e_entry;
 	return 1;
 }
@@ -156,7 +170,8 @@ int kernel_elf_finish(struct kernel_elf *k, uint64_t *entry_gpa, char *err, size
 	for (unsigned i = 0; i < k->nr_seg; i++) {
 		const struct kernel_elf_segment *s = &k->seg[i];
 
-		if (k->received < s->offset + s->filesz) {
+		/* Not offset + filesz, which a hostile header can wrap past 2^64. */
+		if (s->offset > k->received || s->filesz > k->received - s->offset) {
 			pv_format(err, errlen, "the decompressed kernel ends inside its segment at "
 					       "0x%llx (%llu of %llu bytes)",
 				  (unsigned long long)s->gpa,

@@ -98,18 +98,22 @@ static void disable_quirks(struct kvm *kvm)
  */
 static int route_gsis_to_ioapic(int vm_fd)
 {
-	struct {
+	/* The header's flexible entries[] array, with room for every pin (a struct with the
+	 * header followed by an array is a GNU extension that clang refuses). */
+	union {
 		struct kvm_irq_routing hdr;
-		struct kvm_irq_routing_entry e[KVM_IOAPIC_NUM_PINS];
+		uint8_t bytes[sizeof(struct kvm_irq_routing) +
+			      KVM_IOAPIC_NUM_PINS * sizeof(struct kvm_irq_routing_entry)];
 	} r;
+	struct kvm_irq_routing_entry *e = r.hdr.entries;
 
 	memset(&r, 0, sizeof(r));
 	r.hdr.nr = KVM_IOAPIC_NUM_PINS;
 	for (unsigned gsi = 0; gsi < KVM_IOAPIC_NUM_PINS; gsi++) {
-		r.e[gsi].gsi = gsi;
-		r.e[gsi].type = KVM_IRQ_ROUTING_IRQCHIP;
-		r.e[gsi].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		r.e[gsi].u.irqchip.pin = gsi;
+		e[gsi].gsi = gsi;
+		e[gsi].type = KVM_IRQ_ROUTING_IRQCHIP;
+		e[gsi].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		e[gsi].u.irqchip.pin = gsi;
 	}
 	return ioctl(vm_fd, KVM_SET_GSI_ROUTING, &r);
 }

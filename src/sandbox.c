@@ -98,12 +98,12 @@ static int build_rules(scmp_filter_ctx ctx)
 			return rc;
 	for (size_t i = 0; i < ARRAY_SIZE(ioctl_requests); i++)
 		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-					   SCMP_A1(SCMP_CMP_EQ, ioctl_requests[i]))) < 0)
+					   SCMP_A1(SCMP_CMP_EQ, ioctl_requests[i], 0))) < 0)
 			return rc;
 	/* The memmap warm-up reads its own CPU mask per hot-add (mm/memmap_warmup.c): the
 	 * calling thread's only (pid 0), never another process's. */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sched_getaffinity), 1,
-				   SCMP_A0(SCMP_CMP_EQ, 0))) < 0)
+				   SCMP_A0(SCMP_CMP_EQ, 0, 0))) < 0)
 		return rc;
 	/* No new executable memory: a compromised plugvm cannot map code of its own. */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,

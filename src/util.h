@@ -60,4 +60,10 @@ int pv_check_id(const char *id, char *err, size_t errlen);
  * long for buf ends in "...". Returns buf. */
 const char *pv_printable(const char *s, char *buf, size_t len);
 
+/* An error message quotes a client's text, and may hold bytes that are not UTF-8: the
+ * client's own, a character cut by a fixed buffer (snprintf into err->desc), or one cut
+ * by jansson's "near '...'". JSON refuses such a string, so before a message goes into
+ * one, every byte that is not part of a valid UTF-8 character becomes '?'. Returns s. */
+char *pv_utf8_scrub(char *s);
+
 #endif

@@ -56,16 +56,19 @@ static int set_msrs(int fd)
 		{ MSR_IA32_MISC_ENABLE, 1 },      /* fast strings, as firmware leaves it */
 		{ MSR_MTRR_DEF_TYPE, 0x806 },     /* MTRRs on, default write-back: keeps PAT usable */
 	};
-	struct {
+	/* The header's flexible entries[] array, with room for every MSR (a struct with the
+	 * header followed by an array is a GNU extension that clang refuses). */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[ARRAY_SIZE(msrs)];
+		uint8_t bytes[sizeof(struct kvm_msrs) + ARRAY_SIZE(msrs) * sizeof(struct kvm_msr_entry)];
 	} buf;
+	struct kvm_msr_entry *e = buf.hdr.entries;
 
 	memset(&buf, 0, sizeof(buf));
 	buf.hdr.nmsrs = ARRAY_SIZE(msrs);
 	for (size_t i = 0; i < ARRAY_SIZE(msrs); i++) {
-		buf.e[i].index = msrs[i].index;
-		buf.e[i].data = msrs[i].value;
+		e[i].index = msrs[i].index;
+		e[i].data = msrs[i].value;
 	}
 	/* KVM_SET_MSRS returns how many it set; a missing MSR is not fatal. */
 	return ioctl(fd, KVM_SET_MSRS, &buf) < 0 ? -1 : 0;

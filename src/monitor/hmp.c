@@ -34,7 +34,12 @@ void hmp_set_vm_name(const char *name)
 
 void hmp_print_error(struct strbuf *out, const struct control_error *err)
 {
-	strbuf_printf(out, "Error: %s\n", err->desc[0] ? err->desc : "unknown error");
+	char desc[sizeof(err->desc)];
+
+	/* desc may quote the line and hold a UTF-8 character cut in two: QMP's
+	 * human-monitor-command could not send such output as a JSON string. */
+	snprintf(desc, sizeof(desc), "%s", err->desc[0] ? err->desc : "unknown error");
+	strbuf_printf(out, "Error: %s\n", pv_utf8_scrub(desc));
 }
 
 static const char *skip_space(const char *p)

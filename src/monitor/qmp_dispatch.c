@@ -57,8 +57,14 @@ json_t *qmp_greeting(void)
 
 static json_t *error_reply(const struct control_error *err)
 {
+	char desc[sizeof(err->desc)];
+
+	/* The description quotes the client's text (a command or member name, jansson's
+	 * "near '...'") and may hold a UTF-8 character cut in two: jansson would refuse it,
+	 * and the request would get no reply at all. */
+	snprintf(desc, sizeof(desc), "%s", err->desc[0] ? err->desc : "unknown error");
 	return json_pack("{s:{s:s, s:s}}", "error", "class", err->cls ? err->cls : CONTROL_ERR_GENERIC,
-			 "desc", err->desc[0] ? err->desc : "unknown error");
+			 "desc", pv_utf8_scrub(desc));
 }
 
 /* QEMU's checks of the request envelope, in its order and words. */

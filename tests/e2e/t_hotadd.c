@@ -656,29 +656,31 @@ bool test_hotadd_errors(void)
     snprintf(a_end, sizeof(a_end), "\"addr\":%" PRIu64, BOOT_512M_BASE + 1536 * MiB - 128 * MiB);
     snprintf(a_beyond, sizeof(a_beyond), "\"addr\":%" PRIu64, BOOT_512M_BASE + 8 * GiB);
     snprintf(a_unal, sizeof(a_unal), "\"addr\":%" PRIu64, addr + 512 * MiB + MiB);
+    /* Fixed indices: the expressions of an initializer list are not sequenced. */
     struct err_case cases[] = {
-        {"duplicate id", j[n++] = dimm_json("dimm1", "m2", NULL), "Duplicate", "dimm1"},
-        {"unknown memdev", j[n++] = dimm_json("d2", "nosuch", NULL), "nosuch", NULL},
-        {"memdev already in use", j[n++] = dimm_json("d2", "mem1", NULL), "mem1", "in use"},
-        {"size not a multiple of the block size (100M)", j[n++] = dimm_json("d2", "m100", NULL),
+        {"duplicate id", j[0] = dimm_json("dimm1", "m2", NULL), "Duplicate", "dimm1"},
+        {"unknown memdev", j[1] = dimm_json("d2", "nosuch", NULL), "nosuch", NULL},
+        {"memdev already in use", j[2] = dimm_json("d2", "mem1", NULL), "mem1", "in use"},
+        {"size not a multiple of the block size (100M)", j[3] = dimm_json("d2", "m100", NULL),
          "multiple", NULL},
-        {"node not defined", j[n++] = dimm_json("d2", "m2", "\"node\":1"), "node", NULL},
-        {"addr below the window (2 GiB)", j[n++] = dimm_json("d2", "m2", a_low), "outside",
+        {"node not defined", j[4] = dimm_json("d2", "m2", "\"node\":1"), "node", NULL},
+        {"addr below the window (2 GiB)", j[5] = dimm_json("d2", "m2", a_low), "outside",
          NULL},
-        {"addr crossing the window's end", j[n++] = dimm_json("d2", "m2", a_end), "outside",
+        {"addr crossing the window's end", j[6] = dimm_json("d2", "m2", a_end), "outside",
          NULL},
-        {"addr far beyond the window", j[n++] = dimm_json("d2", "m2", a_beyond), "outside",
+        {"addr far beyond the window", j[7] = dimm_json("d2", "m2", a_beyond), "outside",
          NULL},
-        {"addr overlapping dimm1", j[n++] = dimm_json("d2", "m2", a_inside), "overlap", NULL},
-        {"addr not block aligned", j[n++] = dimm_json("d2", "m2", a_unal), "aligned", NULL},
-        {"slot out of range", j[n++] = dimm_json("d2", "m2", "\"slot\":3"), "slot", NULL},
-        {"slot taken", j[n++] = dimm_json("d2", "m2", "\"slot\":0"), "slot", NULL},
-        {"maxmem exceeded (512M + 1280M > 1.5G)", j[n++] = dimm_json("d2", "m1280", NULL),
+        {"addr overlapping dimm1", j[8] = dimm_json("d2", "m2", a_inside), "overlap", NULL},
+        {"addr not block aligned", j[9] = dimm_json("d2", "m2", a_unal), "aligned", NULL},
+        {"slot out of range", j[10] = dimm_json("d2", "m2", "\"slot\":3"), "slot", NULL},
+        {"slot taken", j[11] = dimm_json("d2", "m2", "\"slot\":0"), "slot", NULL},
+        {"maxmem exceeded (512M + 1280M > 1.5G)", j[12] = dimm_json("d2", "m1280", NULL),
          "maxmem", NULL},
         {"unsupported driver",
          "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"virtio-net-pci\",\"id\":\"n1\"}}",
          "virtio-net-pci", NULL},
     };
+    n = 13;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         if (!expect_refusal(&t, snap, &cases[i]))
             goto out;

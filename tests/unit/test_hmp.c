@@ -12,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "monitor/hmp.h"
 #include "strbuf.h"
 #include "test_qmp_fake.h"
@@ -114,6 +116,36 @@ static void test_object_add(void **state)
 	expect_output("object_del mem2", "");
 	assert_string_equal(fake.last_op, "object_del");
 	assert_string_equal(fake.last_id, "mem2");
+}
+
+/* An error quoting the line is cut at sizeof(control_error.desc) bytes; cut inside a UTF-8
+ * character, the output was not UTF-8 and QMP's human-monitor-command, which returns it as
+ * a JSON string, sent "" instead of the error (found by tests/fuzz/fuzz_hmp). */
+static void test_error_cut_inside_a_utf8_character(void **state)
+{
+	char line[300];
+	char *out;
+	size_t len = 0;
+	json_t *s;
+
+	(void)state;
+	len = (size_t)snprintf(line, sizeof(line), "object_add ,");
+	/* "Error: " is not in desc; "empty parameter (stray ',') in '," is 33 bytes of it. */
+	for (unsigned i = 0; i < 201; i++)
+		line[len++] = 'a';
+	for (unsigned i = 0; i < 20; i++) {
+		line[len++] = (char)0xc3; /* U+00E9 */
+		line[len++] = (char)0xa9;
+	}
+	line[len] = '\0';
+	out = hmp_execute(&fake_ops, line);
+	assert_non_null(out);
+	assert_true(strncmp(out, "Error: empty parameter (stray ',') in ',aaa", 43) == 0);
+	assert_true(strlen(out) >= 2 && strcmp(out + strlen(out) - 2, "\r\n") == 0);
+	s = json_string(out);
+	assert_non_null(s); /* valid UTF-8 */
+	json_decref(s);
+	free(out);
 }
 
 static void test_device_add_del(void **state)
@@ -287,6 +319,7 @@ int main(void)
 		cmocka_unit_test_setup(test_info_numa, setup),
 		cmocka_unit_test_setup(test_info_misc, setup),
 		cmocka_unit_test_setup(test_object_add, setup),
+		cmocka_unit_test_setup(test_error_cut_inside_a_utf8_character, setup),
 		cmocka_unit_test_setup(test_device_add_del, setup),
 		cmocka_unit_test_setup(test_machine_commands, setup),
 		cmocka_unit_test_setup(test_unknown_and_help, setup),

@@ -261,6 +261,46 @@ static void test_segment_outside_the_window(void **state)
 	build_elf(LOAD, SEG_B_GPA);
 }
 
+/* Two loadable segments over the same guest memory: which bytes won depended on how the
+ * decompressor cut its output (found by tests/fuzz/fuzz_bzimage), and one segment's bss
+ * zeroing wiped the other's file bytes. Refused. */
+static void test_overlapping_segments(void **state)
+{
+	(void)state;
+	build_elf(LOAD, LOAD + SEG_A_LEN - 0x1000); /* B's start inside A */
+	expect_elf_error("overlap");
+	build_elf(LOAD, LOAD); /* B at A's very start */
+	expect_elf_error("overlap");
+	build_elf(LOAD, LOAD + SEG_A_LEN); /* B right after A: fine */
+	{
+		size_t len;
+		uint8_t *payload = compress_payload(KERNEL_PAYLOAD_GZIP, &len);
+		char err[256] = "";
+		uint64_t entry;
+
+		if (unpack(KERNEL_PAYLOAD_GZIP, payload, len, 1u << 30, &entry, err, sizeof(err)) < 0)
+			fail_msg("adjacent segments: %s", err);
+		free(payload);
+	}
+	build_elf(LOAD, SEG_B_GPA);
+}
+
+/* A segment whose file offset + size wraps past 2^64 (offset near the top) looked
+ * complete to kernel_elf_finish although none of its bytes were in the stream: the guest
+ * got whatever the RAM held there (caught by tests/fuzz/fuzz_bzimage's check that every
+ * file byte of a placed segment arrived). Refused as a kernel that ends early. */
+static void test_segment_file_offset_wraps(void **state)
+{
+	Elf64_Phdr ph;
+
+	(void)state;
+	memcpy(&ph, elf_image + sizeof(Elf64_Ehdr) + 2 * sizeof(ph), sizeof(ph));
+	ph.p_offset = UINT64_MAX - SEG_B_FILESZ / 2 + 1; /* + p_filesz wraps to a small value */
+	memcpy(elf_image + sizeof(Elf64_Ehdr) + 2 * sizeof(ph), &ph, sizeof(ph));
+	expect_elf_error("ends inside its segment");
+	build_elf(LOAD, SEG_B_GPA);
+}
+
 static void test_entry_outside_the_segments(void **state)
 {
 	(void)state;
@@ -290,6 +330,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_formats_are_left_to_the_guest),
 		cmocka_unit_test(test_corrupt_lz4_block),
 		cmocka_unit_test(test_segment_outside_the_window),
+		cmocka_unit_test(test_overlapping_segments),
+		cmocka_unit_test(test_segment_file_offset_wraps),
 		cmocka_unit_test(test_entry_outside_the_segments),
 		cmocka_unit_test(test_not_an_elf),
 	};

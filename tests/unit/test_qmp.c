@@ -318,6 +318,76 @@ static void test_request_errors(void **state)
 	close_client(&c);
 }
 
+/* An error's description quotes the client's text and is cut at sizeof(desc) bytes; cut
+ * inside a multi-byte UTF-8 character it was not valid UTF-8, jansson refused to build the
+ * reply and the request got none (found by tests/fuzz/fuzz_qmp). */
+static void test_long_non_ascii_name_gets_a_reply(void **state)
+{
+	struct client c = open_client(true);
+	char name[512], req[600];
+	const char *desc;
+	size_t len = 0;
+	json_t *r;
+
+	(void)state;
+	/* "The command " is 12 bytes: the cut at 255 falls inside the 2-byte characters. */
+	while (len < 226)
+		name[len++] = 'a';
+	while (len < 246) {
+		name[len++] = (char)0xc3; /* U+00E9 */
+		name[len++] = (char)0xa9;
+	}
+	name[len] = '\0';
+	snprintf(req, sizeof(req), "{\"execute\": \"%s\", \"id\": 9}", name);
+	r = call(&c, req);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "class")),
+			    "CommandNotFound");
+	desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+	assert_non_null(desc);
+	assert_true(strncmp(desc, "The command aaaa", 16) == 0);
+	assert_true(strlen(desc) < 256);
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 9);
+	json_decref(r);
+	/* The same for a member name quoted in "is unexpected". */
+	snprintf(req, sizeof(req), "{\"execute\": \"quit\", \"%s\": 1}", name);
+	r = call(&c, req);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "class")),
+			    "GenericError");
+	json_decref(r);
+	assert_int_equal(fake.quits, 0);
+	close_client(&c);
+}
+
+/* jansson's parse error quotes the text near the error raw, up to the byte it stopped
+ * at: an invalid escape before a multi-byte character cut that character, the error
+ * description was not UTF-8 and the request got no reply at all (found by
+ * tests/fuzz/fuzz_qmp). */
+static void test_invalid_utf8_request_gets_a_reply(void **state)
+{
+	struct client c = open_client(true);
+	const char *desc;
+	json_t *r;
+
+	(void)state;
+	/* "invalid escape near '"b\<0xde>'": half of U+0782 */
+	r = call(&c, "{\"execute\": \"quit\", \"id\": \"b\\\xde\x82\"}");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "class")),
+			    "GenericError");
+	desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+	assert_non_null(desc);
+	assert_true(strncmp(desc, "JSON parse error, ", 18) == 0);
+	json_decref(r);
+	r = call(&c, "[\"\xed\xa0\x80\"]"); /* a UTF-16 surrogate, encoded: not UTF-8 */
+	assert_non_null(json_object_get(r, "error"));
+	json_decref(r);
+	assert_int_equal(fake.quits, 0);
+	/* The connection still works. */
+	r = call(&c, "{\"execute\": \"query-name\"}");
+	assert_non_null(json_object_get(r, "return"));
+	json_decref(r);
+	close_client(&c);
+}
+
 static void test_framing(void **state)
 {
 	struct client c = open_client(true);
@@ -875,6 +945,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_greeting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_negotiation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_non_ascii_name_gets_a_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_utf8_request_gets_a_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_object_add, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_add_del, setup, teardown),

@@ -1098,7 +1098,7 @@ int main(int argc, char **argv)
     int runs = 5, slot_runs = 5, fill = 64, nmem = 0;
     const char *sizes = "128M,1G,8G", *mems[MAX_MEMS];
     bool vmms_given = false;
-    for (int i = 2; i < argc; i++) {
+    for (int i = 2; i < argc; i += 2) { /* an option and its value */
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (!val)
             return usage();
@@ -1135,7 +1135,6 @@ int main(int argc, char **argv)
                 vmm_on[v] = name_listed(val, vmm_names[v]);
         } else
             return usage();
-        i++;
     }
     if (runs < 1 || runs > MAX_RUNS || slot_runs < 0 || slot_runs > MAX_RUNS || fill < 2 ||
         fill > 256)

@@ -143,10 +143,10 @@ static int fake_device_add(void *opaque, const struct keyval_list *props, struct
 		return fake_err(err, NULL, "pc-dimm: memdev does not exist");
 	if (o->in_use)
 		return fake_err(err, NULL, "pc-dimm: memdev is already in use");
-	if ((text = keyval_get(props, "node")) && (pv_parse_number(text, 1, &node) < 0))
+	if ((text = keyval_get(props, "node")) && (pv_parse_uint(text, 0, 1, &node) < 0))
 		return fake_err(err, NULL, "pc-dimm: bad node");
 	if ((text = keyval_get(props, "slot"))) {
-		if (pv_parse_number(text, FAKE_DIMMS - 1, &slot) < 0)
+		if (pv_parse_uint(text, 0, FAKE_DIMMS - 1, &slot) < 0)
 			return fake_err(err, NULL, "pc-dimm: bad slot");
 		if (fvm.dimms[slot].used)
 			return fake_err(err, NULL, "pc-dimm: slot is in use");
@@ -275,10 +275,10 @@ static void fake_summary(void *opaque, uint64_t *base, uint64_t *plugged)
 			*plugged += fvm.objs[fvm.dimms[i].obj].size;
 }
 
-static bool fake_running(void *opaque)
+static const char *fake_run_state(void *opaque)
 {
 	(void)opaque;
-	return fvm.running;
+	return fvm.running ? "running" : "shutdown";
 }
 
 static void fake_powerdown(void *opaque)
@@ -315,7 +315,7 @@ static struct control_ops fake_vm_ops(unsigned mask)
 		.ospm_status = fake_ospm_status,
 		.numa_nodes = fake_numa_nodes,
 		.memory_size_summary = fake_summary,
-		.running = fake_running,
+		.run_state = fake_run_state,
 		.system_powerdown = fake_powerdown,
 		.system_reset = fake_reset,
 		.quit = fake_quit,
@@ -330,7 +330,7 @@ static struct control_ops fake_vm_ops(unsigned mask)
 	if (mask & 0x08)
 		ops.ospm_status = NULL, ops.numa_nodes = NULL;
 	if (mask & 0x10)
-		ops.memory_size_summary = NULL, ops.running = NULL;
+		ops.memory_size_summary = NULL, ops.run_state = NULL;
 	if (mask & 0x20)
 		ops.system_powerdown = NULL, ops.system_reset = NULL, ops.quit = NULL;
 	return ops;

@@ -25,7 +25,7 @@
 #include "fuzz_common.h"
 #include "fuzz_fake_vm.h"
 #include "monitor/hmp.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 
 static void sink(void *opaque, const char *text, size_t len)
 {

@@ -69,11 +69,12 @@ static void check_config(const struct plugvm_config *cfg)
 		   "NUMA nodes hold 0x%llx of RAM 0x%llx", (unsigned long long)numa_sum,
 		   (unsigned long long)cfg->ram_size);
 	for (unsigned c = 0; c < cfg->nr_cpus; c++) {
-		bool found = cfg->nr_numa == 0 && cfg->cpu_node[c] == 0;
+		unsigned node = config_cpu_node(cfg, c);
+		bool found = cfg->nr_numa == 0 && node == 0;
 
 		for (unsigned i = 0; i < cfg->nr_numa; i++)
-			found |= cfg->numa[i].nodeid == cfg->cpu_node[c];
-		FUZZ_CHECK(found, "CPU %u on node %u, which does not exist", c, cfg->cpu_node[c]);
+			found |= cfg->numa[i].nodeid == node;
+		FUZZ_CHECK(found, "CPU %u on node %u, which does not exist", c, node);
 	}
 }
 

@@ -28,7 +28,7 @@
 #include "monitor/hmp.h"
 #include "monitor/json_frame.h"
 #include "monitor/qmp.h"
-#include "monitor/strbuf.h"
+#include "strbuf.h"
 
 static struct event_loop loop;
 

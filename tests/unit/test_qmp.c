@@ -890,6 +890,61 @@ static void test_nesting_limit(void **state)
 	assert_int_equal(qmp_client_count(), 0);
 }
 
+/* Found by fuzz_qmp: many requests and then a framing limit in one write, from a client
+ * that reads nothing meanwhile. Every request still gets its reply, then the limit's
+ * error, then the end: the server closes only once its output is out, although the
+ * socket could not take it all at once (each small reply costs the unix socket far more
+ * buffer than its bytes). */
+static void test_replies_before_a_limit_are_not_lost(void **state)
+{
+	enum { REQUESTS = 2000 };
+	size_t len = REQUESTS * 3 + QMP_NESTING_MAX + 1;
+	char *text = malloc(len + 1), *p = text, *line, *eol;
+	struct client c = open_client(true);
+	unsigned errors = 0;
+	bool eof = false;
+
+	(void)state;
+	assert_non_null(text);
+	for (unsigned i = 0; i < REQUESTS; i++, p += 3)
+		memcpy(p, "[]\n", 3); /* each refused: not an object */
+	memset(p, '[', QMP_NESTING_MAX + 1);
+	text[len] = '\0';
+	assert_int_equal(write(c.fd, text, len), (ssize_t)len);
+	pump(20); /* the server reads and answers while the client reads nothing */
+	for (int i = 0; i < 5000 && !eof; i++) {
+		char buf[4096];
+		ssize_t n = recv(c.fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0)
+			strbuf_append(&c.in, buf, (size_t)n);
+		eof = n == 0;
+		event_loop_run_once(&loop, 1);
+	}
+	assert_true(eof);
+	strbuf_append(&c.in, "", 1); /* NUL-terminated */
+	for (line = c.in.buf; (eol = strstr(line, "\r\n")); line = eol + 2) {
+		json_t *r = json_loadb(line, (size_t)(eol - line), 0, NULL);
+		const char *desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+
+		assert_non_null(desc);
+		if (strstr(desc, "must be a JSON object")) {
+			errors++;
+		} else {
+			assert_int_equal(errors, REQUESTS);
+			assert_non_null(strstr(desc, "nesting deeper than the limit"));
+			errors++;
+		}
+		json_decref(r);
+	}
+	assert_int_equal(errors, REQUESTS + 1);
+	pump(2);
+	assert_int_equal(qmp_client_count(), 0);
+	close(c.fd);
+	strbuf_free(&c.in);
+	free(text);
+}
+
 /* Reads from an HMP client until needle has appeared; fails after ~1 s. */
 static void hmp_read_until(int fd, struct strbuf *in, const char *needle)
 {
@@ -960,6 +1015,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accept_out_of_fds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_size_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nesting_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replies_before_a_limit_are_not_lost, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_hmp_connection_limit, setup, teardown),
 	};
 

@@ -77,6 +77,8 @@ struct machine {
 	atomic_bool guest_panicked;      /* reported, once */
 	atomic_bool panic_event_pending; /* GUEST_PANICKED not yet sent (main thread) */
 	char panic_how[64];              /* how plugvm learned it, for the messages */
+	atomic_ulong guest_stalls;       /* lockups and stalls the guest printed */
+	atomic_ullong last_stall_note_ns;
 };
 
 /* A machine with nothing open yet (vm_destroy may follow at once): no KVM, no

@@ -10,6 +10,7 @@
 
 #include "cpuid.h"
 #include "io_bus.h"
+#include "mmio_bus.h"
 #include "trace.h"
 #include "util.h"
 
@@ -216,9 +217,9 @@ static bool handle_exit(struct vcpu *v)
 		handle_io(v);
 		return true;
 	case KVM_EXIT_MMIO:
-		/* Nothing is emulated in MMIO space: reads float high, writes vanish. */
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		/* Unclaimed addresses: reads float high, writes vanish (mmio_bus.h). */
+		mmio_bus_dispatch(run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+				  run->mmio.len);
 		return true;
 	case KVM_EXIT_HLT:
 	case KVM_EXIT_INTR:

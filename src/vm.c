@@ -17,6 +17,7 @@
 #include "boot.h"
 #include "console.h"
 #include "io_bus.h"
+#include "mmio_bus.h"
 #include "mm/backend.h"
 #include "mm/memmap_on_memory.h"
 #include "mm/memory_devices.h"
@@ -600,4 +601,5 @@ void vm_destroy(struct machine *m)
 		close(signal_fd);
 	signal_fd = -1; /* a later machine in this process opens its own */
 	io_bus_reset();
+	mmio_bus_reset();
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "mm/virtio_mem_props.h"
 #include "platform.h"
 #include "trace.h"
 #include "util.h"
@@ -434,6 +435,10 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 	memset(p, 0, sizeof(*p));
 	p->req.slot = DIMM_ANY_SLOT;
 	p->req.addr = DIMM_ANY_ADDR;
+	if (vmem_is_driver(driver)) {
+		set_err(err, NULL, "device_add: %s", VMEM_NO_HOTPLUG_ERROR);
+		return -1;
+	}
 	if (!driver || strcmp(driver, "pc-dimm") != 0) {
 		set_err(err, NULL, "device_add: driver '%s' is not supported, plugvm only has 'pc-dimm'",
 			driver ? driver : "");

@@ -21,6 +21,7 @@
 #include "mm/backend.h"
 #include "mm/memmap_on_memory.h"
 #include "mm/memory_devices.h"
+#include "mm/virtio_mem_props.h"
 #include "monitor/qmp.h"
 #include "vm_control.h"
 #include "platform.h"
@@ -50,6 +51,16 @@ void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout
 	out->layout = layout;
 	if (cfg->slots && memmap_on_memory_requested(vm_guest_cmdline(cfg)))
 		out->dimm_piece_size = layout->block_size;
+	for (unsigned i = 0; i < cfg->nr_devices; i++) {
+		static const uint32_t gsis[] = VIRTIO_MMIO_GSIS;
+		unsigned n = out->nr_virtio_mmio;
+
+		if (!vmem_is_driver(keyval_get(&cfg->devices[i], "driver")) || n >= ARRAY_SIZE(gsis))
+			continue;
+		out->virtio_mmio[n].base = VIRTIO_MMIO_BASE_GPA + n * VIRTIO_MMIO_WINDOW_SIZE;
+		out->virtio_mmio[n].gsi = gsis[n];
+		out->nr_virtio_mmio++;
+	}
 	for (unsigned n = 0; n < cfg->nr_numa; n++) {
 		const struct numa_node_config *node = &cfg->numa[n];
 

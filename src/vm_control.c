@@ -6,6 +6,7 @@
 
 #include "console.h"
 #include "mm/memory_devices.h"
+#include "mm/virtio_mem_devices.h"
 #include "monitor/monitors.h"
 #include "monitor/qmp.h"
 
@@ -58,6 +59,8 @@ int vm_open_monitors(struct machine *m, char *err, size_t errlen)
 	memory_devices_control_ops(m->memory_devices, &control_ops);
 	vm_control_machine_ops(m, &control_ops);
 	m->memory_devices->emit = qmp_emit_event;
+	if (m->virtio_mem)
+		m->virtio_mem->emit = qmp_emit_event;
 	if (monitors_init(&m->loop, m->cfg, &control_ops,
 			  m->cfg->serial.kind == CHARDEV_MON_STDIO ? m->console : NULL, err,
 			  errlen) < 0)

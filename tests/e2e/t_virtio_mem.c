@@ -34,6 +34,18 @@ static bool vmem_boot(struct ut *t)
            uh_open(&t->h, t->hsock, 10);
 }
 
+/* Logs the console line holding needle (the console is not in the log by default). */
+static void log_console_line(struct ut *t, const char *needle)
+{
+    const char *p = strstr(t->vm.con.buf, needle), *start = p, *end;
+    if (!p)
+        return;
+    while (start > t->vm.con.buf && start[-1] != '\n')
+        start--;
+    end = strpbrk(p, "\r\n");
+    e2e_log("console: %.*s", (int)(end ? end - start : (long)strlen(start)), start);
+}
+
 /* The guest's plugged size as qom-get says it, or -1. */
 static long long qom_size(struct ut *t, const char *property)
 {
@@ -104,6 +116,7 @@ bool test_virtio_mem(void)
         e2e_stream_tail(&t.vm.con, 40);
         goto out;
     }
+    log_console_line(&t, "plugvm-guest: virtio-mem virtio0");
     long base = qc_memtotal(&t.vm), rss0 = proc_status(t.vm.pid, "VmRSS");
     e2e_log("MemTotal %ld kB, plugvm VmRSS %ld kB", base, rss0);
     if (base < 0 || rss0 < 0 || !check_query(&t, 0, 0))
@@ -207,6 +220,7 @@ bool test_virtio_mem(void)
         e2e_stream_tail(&t.vm.con, 20);
         goto out;
     }
+    log_console_line(&t, "guest touched unplugged virtio-mem memory");
     e2e_log("the guest's read of unplugged memory stopped plugvm: exit 1");
     ok = true;
 out:

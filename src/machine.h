@@ -45,6 +45,7 @@ enum machine_state {
 struct vcpu;
 struct console;
 struct memory_devices;
+struct vmem_devices;
 
 struct machine {
 	const struct plugvm_config *cfg;
@@ -58,6 +59,8 @@ struct machine {
 	struct console *console;
 	struct event_loop loop;
 	struct memory_devices *memory_devices;
+	struct vmem_devices *virtio_mem;   /* -device virtio-mem-pci (none: no devices) */
+	uint32_t dimm_kvm_slot_base;       /* KVM slot of DIMM slot 0 (kvm_alloc_slots) */
 
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;

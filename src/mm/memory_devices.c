@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "mm/virtio_mem_props.h"
 #include "platform.h"
 #include "trace.h"
 #include "util.h"
@@ -438,6 +439,10 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 	memset(p, 0, sizeof(*p));
 	p->req.slot = DIMM_ANY_SLOT;
 	p->req.addr = DIMM_ANY_ADDR;
+	if (vmem_is_driver(driver)) {
+		set_err(err, NULL, "device_add: %s", VMEM_NO_HOTPLUG_ERROR);
+		return -1;
+	}
 	if (!driver || strcmp(driver, "pc-dimm") != 0) {
 		set_err(err, NULL, "device_add: driver '%s' is not supported, plugvm only has 'pc-dimm'",
 			driver ? driver : "");
@@ -606,6 +611,45 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 	pv_debug("DIMM '%s' %s in slot %u at 0x%" PRIx64 ", %" PRIu64 " MiB, node %u", p.id,
 		 hotplug ? "hot-added" : "present", slot, addr, p.req.size >> 20, p.node);
 	return 0;
+}
+
+struct mem_backend *memory_devices_claim_backend(struct memory_devices *md, const char *memdev,
+						 char *err, size_t errlen)
+{
+	struct mem_backend *b;
+
+	pthread_mutex_lock(&md->lock);
+	b = memdev ? backend_registry_find(md->backends, memdev) : NULL;
+	if (!b) {
+		pv_format(err, errlen, "memdev '%s' does not exist", memdev ? memdev : "");
+	} else if (b->in_use) {
+		pv_format(err, errlen, "can't use already busy memdev: %s", memdev);
+		b = NULL;
+	} else {
+		b->in_use = true;
+	}
+	pthread_mutex_unlock(&md->lock);
+	return b;
+}
+
+void memory_devices_release_backend(struct memory_devices *md, struct mem_backend *b)
+{
+	pthread_mutex_lock(&md->lock);
+	b->in_use = false;
+	pthread_mutex_unlock(&md->lock);
+}
+
+int memory_devices_reserve_region(struct memory_devices *md, uint64_t size, uint64_t min_align,
+				  uint64_t want_addr, uint64_t *addr, char *err, size_t errlen)
+{
+	int ret;
+
+	pthread_mutex_lock(&md->lock);
+	ret = dimm_alloc_reserve_region(&md->alloc, size, min_align,
+					want_addr == UINT64_MAX ? DIMM_ANY_ADDR : want_addr, addr,
+					err, errlen);
+	pthread_mutex_unlock(&md->lock);
+	return ret == DIMM_ALLOC_OK ? 0 : -1;
 }
 
 int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list *props,

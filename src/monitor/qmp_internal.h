@@ -70,6 +70,10 @@ json_t *qmp_cmd_query_memory_devices(const struct qmp_context *, json_t *,
 				     struct control_error *);
 json_t *qmp_cmd_query_memory_size_summary(const struct qmp_context *, json_t *,
 					  struct control_error *);
+json_t *qmp_cmd_qom_get(const struct qmp_context *, json_t *, struct control_error *);
+json_t *qmp_cmd_qom_set(const struct qmp_context *, json_t *, struct control_error *);
+/* qom-get's answer: an integer, a string or a boolean (a new reference). */
+json_t *qmp_qom_value_json(const struct qom_value *v);
 json_t *qmp_cmd_query_memdev(const struct qmp_context *, json_t *, struct control_error *);
 json_t *qmp_cmd_query_acpi_ospm_status(const struct qmp_context *, json_t *,
 				       struct control_error *);

@@ -59,6 +59,24 @@ static int child(enum action what)
 		 * died on it) */
 		if (sched_getaffinity(0, sizeof(cpu_set_t), &(cpu_set_t){0}) < 0)
 			return 104;
+		/* a virtio-mem plug and unplug (src/mm/virtio_mem_devices.c): blocks made
+		 * inaccessible and accessible, populated (MADV_POPULATE_WRITE, EINVAL before
+		 * Linux 5.14), given back (MADV_DONTNEED, MADV_REMOVE, a memfd's hole punched,
+		 * fallocate for a shared memfd's plug) */
+		p = mmap(NULL, 1 << 21, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED || mprotect(p, 1 << 21, PROT_NONE) < 0 ||
+		    mprotect(p, 1 << 21, PROT_READ | PROT_WRITE) < 0)
+			return 105;
+		if (madvise(p, 1 << 21, 23 /* MADV_POPULATE_WRITE */) < 0 && errno != EINVAL)
+			return 106;
+		if (madvise(p, 1 << 21, MADV_REMOVE) < 0 || madvise(p, 1 << 21, MADV_DONTNEED) < 0 ||
+		    munmap(p, 1 << 21) < 0)
+			return 107;
+		fds[0] = memfd_create("v", MFD_CLOEXEC);
+		if (fds[0] < 0 || ftruncate(fds[0], 1 << 21) < 0 || fallocate(fds[0], 0, 0, 1 << 21) < 0 ||
+		    fallocate(fds[0], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 1 << 21) < 0)
+			return 108;
+		close(fds[0]);
 		return 0;
 	case DO_SOCKET:
 		return socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 94 : 95;

@@ -97,7 +97,11 @@ for m in drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko drivers/virtio/v
          drivers/virtio/virtio_mem.ko; do
     if f=$(ird_module_file "$moddir" "$m"); then
         modules+=("$f")
-    elif ! grep -qx "kernel/$m" "$modules_dir/modules.builtin" 2>/dev/null; then
+    elif [ ! -e "$modules_dir/modules.builtin" ]; then
+        # sid's 7.x packages ship no modules.builtin; there virtio and virtio_ring are
+        # built in. /init reports a virtio-mem driver that did not bind.
+        log "no $m module in the $kernel_name kernel and no modules.builtin to check: taken as built in"
+    elif ! grep -qx "kernel/$m" "$modules_dir/modules.builtin"; then
         log "no $m in the $kernel_name kernel, neither as a module nor built in"
         exit 1
     fi

@@ -373,18 +373,6 @@ uint64_t vmem_devices_plugged_size(struct vmem_devices *s)
 	return sum;
 }
 
-static void set_err(struct control_error *err, const char *cls, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(struct control_error *err, const char *cls, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->cls = cls;
-	va_start(ap, fmt);
-	vsnprintf(err->desc, sizeof(err->desc), fmt, ap);
-	va_end(ap);
-}
 
 /* QOM paths of a device: its id alone (QEMU's partial path), or its full path
  * /machine/peripheral/ID (also without the leading "/machine/"). */
@@ -404,7 +392,7 @@ static struct vmem_device *find_path(struct vmem_devices *s, const char *path,
 			if (strcmp(path + n, s->dev[i].id) == 0)
 				return &s->dev[i];
 	}
-	set_err(err, CONTROL_ERR_DEVICE_NOT_FOUND, "Device '%s' not found",
+	control_error_set(err, CONTROL_ERR_DEVICE_NOT_FOUND, "Device '%s' not found",
 		pv_printable(path ? path : "", shown, sizeof(shown)));
 	return NULL;
 }
@@ -421,7 +409,7 @@ static enum vmem_prop find_prop(const struct vmem_device *d, const char *propert
 	for (size_t i = 0; property && i < ARRAY_SIZE(names); i++)
 		if (strcmp(property, names[i]) == 0)
 			return (enum vmem_prop)i;
-	set_err(err, NULL, "Property '%s.%s' not found", d->driver,
+	control_error_set(err, NULL, "Property '%s.%s' not found", d->driver,
 		pv_printable(property ? property : "", shown, sizeof(shown)));
 	return P_NONE;
 }
@@ -480,28 +468,28 @@ int vmem_devices_qom_set(struct vmem_devices *s, const char *path, const char *p
 		break;
 	case P_SIZE:
 		/* QEMU 7.2's words for a property without a setter. */
-		set_err(err, NULL, "Insufficient permission to perform this operation");
+		control_error_set(err, NULL, "Insufficient permission to perform this operation");
 		return -1;
 	case P_BLOCK:
-		set_err(err, NULL, "'block-size' cannot be changed");
+		control_error_set(err, NULL, "'block-size' cannot be changed");
 		return -1;
 	default:
-		set_err(err, NULL, "Attempt to set property '%s' on device '%s' (type '%s') after "
+		control_error_set(err, NULL, "Attempt to set property '%s' on device '%s' (type '%s') after "
 			"it was realized", property, d->id, d->driver);
 		return -1;
 	}
 	if (!value || parse_size(value, 1, &size) < 0) {
-		set_err(err, NULL, "Parameter 'requested-size' expects a size, not '%s'",
+		control_error_set(err, NULL, "Parameter 'requested-size' expects a size, not '%s'",
 			pv_printable(value ? value : "", shown, sizeof(shown)));
 		return -1;
 	}
 	if (vmem_check_requested_size(size, d->block_size, d->size, why, sizeof(why)) < 0) {
-		set_err(err, NULL, "%s", why);
+		control_error_set(err, NULL, "%s", why);
 		return -1;
 	}
 	bad = virtio_mem_set_requested_size(&d->dev, size);
 	if (bad) { /* the same rules; cannot happen after the check above */
-		set_err(err, NULL, "%s", bad);
+		control_error_set(err, NULL, "%s", bad);
 		return -1;
 	}
 	pv_debug("virtio-mem '%s': requested-size %" PRIu64 " MiB", d->id, size >> 20);

@@ -7,6 +7,7 @@
 #ifndef PLUGVM_CONTROL_H
 #define PLUGVM_CONTROL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,13 @@ struct control_error {
 	const char *cls;   /* one of CONTROL_ERR_*; NULL means GenericError */
 	char desc[256];
 };
+
+/* Fills err: its class and the formatted description (cut to fit). The one way every
+ * module that answers a monitor sets an error. */
+void control_error_set(struct control_error *err, const char *cls, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void control_error_vset(struct control_error *err, const char *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* One pc-dimm, as query-memory-devices / info memory-devices show it. */
 struct memory_device_info {

@@ -152,30 +152,6 @@ json_t *qmp_cmd_query_memory_devices(const struct qmp_context *ctx, json_t *args
 	return list;
 }
 
-/* A QMP value as the text qom-set hands the VM: numbers in decimal, booleans on/off,
- * strings as they are. NULL for anything else. */
-static char *value_text(json_t *v)
-{
-	char buf[64];
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		return strdup(json_string_value(v));
-	case JSON_INTEGER:
-		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return strdup(buf);
-	case JSON_REAL:
-		snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
-		return strdup(buf);
-	case JSON_TRUE:
-		return strdup("on");
-	case JSON_FALSE:
-		return strdup("off");
-	default:
-		return NULL;
-	}
-}
-
 json_t *qmp_qom_value_json(const struct qom_value *v)
 {
 	switch (v->kind) {
@@ -216,7 +192,7 @@ json_t *qmp_cmd_qom_set(const struct qmp_context *ctx, json_t *args, struct cont
 		qmp_set_error(err, NULL, "Parameter 'value' is missing");
 		return NULL;
 	}
-	text = value_text(value);
+	text = qmp_scalar_text(value);
 	if (!text) {
 		qmp_set_error(err, NULL, "Invalid parameter type for 'value', expected: a string, "
 			      "number or boolean");

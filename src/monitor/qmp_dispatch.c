@@ -46,9 +46,8 @@ void qmp_set_error(struct control_error *err, const char *cls, const char *fmt, 
 {
 	va_list ap;
 
-	err->cls = cls;
 	va_start(ap, fmt);
-	vsnprintf(err->desc, sizeof(err->desc), fmt, ap);
+	control_error_vset(err, cls, fmt, ap);
 	va_end(ap);
 }
 
@@ -254,7 +253,7 @@ int qmp_arg_string(json_t *args, const char *key, bool required, const char **ou
 	return 0;
 }
 
-static char *scalar_to_text(json_t *v)
+char *qmp_scalar_text(json_t *v)
 {
 	char buf[64];
 
@@ -284,7 +283,7 @@ int qmp_args_to_keyval(json_t *args, struct keyval_list *out, struct control_err
 	out->items = NULL;
 	out->count = 0;
 	json_object_foreach(args, key, value) {
-		char *text = scalar_to_text(value);
+		char *text = qmp_scalar_text(value);
 		int ret;
 
 		if (!text) {

@@ -39,6 +39,10 @@ json_t *qmp_handle_text(const struct qmp_context *ctx, struct qmp_session *s, co
 json_t *qmp_dispatch(const struct qmp_context *ctx, struct qmp_session *s, json_t *request);
 json_t *qmp_greeting(void);
 
+/* A scalar QMP value as the text the VM takes for a property (options, qom-set):
+ * numbers in decimal, booleans on/off, strings as they are; NULL for anything else
+ * (malloc'ed). */
+char *qmp_scalar_text(json_t *v);
 void qmp_set_error(struct control_error *err, const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A string argument: required ones report "Parameter '%s' is missing". */

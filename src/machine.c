@@ -104,7 +104,17 @@ bool machine_vcpus_may_run(const struct machine *m)
 void machine_wait_for_release(struct machine *m)
 {
 	pthread_mutex_lock(&m->release_lock);
+	m->vcpus_waiting++;
+	pthread_cond_broadcast(&m->release_cond);
 	while (!m->vcpus_released)
+		pthread_cond_wait(&m->release_cond, &m->release_lock);
+	pthread_mutex_unlock(&m->release_lock);
+}
+
+void machine_wait_for_vcpus(struct machine *m, unsigned n)
+{
+	pthread_mutex_lock(&m->release_lock);
+	while (m->vcpus_waiting < n)
 		pthread_cond_wait(&m->release_cond, &m->release_lock);
 	pthread_mutex_unlock(&m->release_lock);
 }

@@ -175,9 +175,13 @@ static int add_hugetlbfs_mounts(struct sandbox_plan *p)
 int sandbox_plan_for_config(struct sandbox_plan *p, const struct plugvm_config *cfg, char *err,
 			    size_t errlen)
 {
+	const char *landlock = getenv("PLUGVM_SANDBOX_LANDLOCK");
 	int ret = 0;
 
 	sandbox_plan_init(p);
+	/* PLUGVM_SANDBOX_LANDLOCK=0: as on a kernel without Landlock (a test switch,
+	 * docs/options.md). */
+	p->seccomp_only = landlock && strcmp(landlock, "0") == 0;
 	for (unsigned i = 0; i < cfg->nr_objects && ret == 0; i++) {
 		const char *type = keyval_get(&cfg->objects[i], "qom-type");
 		const char *path = keyval_get(&cfg->objects[i], "mem-path");

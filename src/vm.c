@@ -560,12 +560,15 @@ int vm_run(struct machine *m)
 	 * machine_release_vcpus; seccomp for all threads at once (TSYNC) once they exist. */
 	if (m->cfg->sandbox && restrict_files(m, &sb, &plan, err, sizeof(err)) < 0)
 		machine_request_shutdown(m, STOP_HOST_ERROR, EXIT_VMM_FAILURE, "%s", err);
-	for (unsigned i = 0; i < m->nr_vcpus && !machine_stopping(m); i++) {
-		if (vcpu_start(&m->vcpus[i], err, sizeof(err)) < 0) {
+	unsigned started = 0;
+	for (; started < m->nr_vcpus && !machine_stopping(m); started++) {
+		if (vcpu_start(&m->vcpus[started], err, sizeof(err)) < 0) {
 			machine_request_shutdown(m, STOP_HOST_ERROR, EXIT_VMM_FAILURE, "%s", err);
 			break;
 		}
 	}
+	/* Every thread past its start-up (the sanitizers' makes calls the filter refuses). */
+	machine_wait_for_vcpus(m, started);
 	let_vcpus_finish_exits_first();
 	if (m->cfg->sandbox && !machine_stopping(m) &&
 	    sandbox_enter(&sb, &plan, err, sizeof(err)) < 0)

@@ -364,6 +364,9 @@ static const unsigned long ioctl_requests[] = {
  * abort()'s SIGABRT (glibc's own checks, sanitizers). */
 static const int own_signals[] = { SIGUSR1, SIGABRT };
 
+/* What sandbox_file_hint says once a filter is loaded. */
+static const char *file_hint = "";
+
 /* For the handler, which cannot be given arguments: the terminal to hand back. Written
  * before the filter is loaded, read only by the handler. */
 static int violation_tty_fd = -1;
@@ -544,7 +547,17 @@ int sandbox_enter(struct sandbox *sb, const struct sandbox_plan *plan, char *err
 			  "-sandbox off runs without)", strerror(-rc));
 		return -1;
 	}
+	file_hint = landlock ?
+		" (the sandbox lets plugvm make files only under the directories of -object "
+		"mem-path, -sandbox mem-path=DIR, /dev/shm, /dev/hugepages and hugetlbfs mounts)" :
+		" (the sandbox, without Landlock on this kernel, lets plugvm create new files but "
+		"not open existing ones to write)";
 	return 0;
+}
+
+const char *sandbox_file_hint(void)
+{
+	return file_hint;
 }
 
 int sandbox_apply(const struct sandbox_plan *plan, char *err, size_t errlen)

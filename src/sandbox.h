@@ -76,6 +76,9 @@ int sandbox_enter(struct sandbox *sb, const struct sandbox_plan *plan, char *err
 		  size_t errlen);
 /* All three steps for a process with one thread (tests). */
 int sandbox_apply(const struct sandbox_plan *plan, char *err, size_t errlen);
+/* A note for an EACCES from opening or creating a file at run time ("" when no sandbox
+ * is loaded): where the sandbox lets plugvm make files. */
+const char *sandbox_file_hint(void);
 /* Whether this kernel can take such a filter (seccomp filters with TSYNC), asked before
  * the VM is built so that the sandbox fails before the guest starts. 0 or -1 with err. */
 int sandbox_check(char *err, size_t errlen);

@@ -89,6 +89,23 @@ for m in drivers/misc/pvpanic/pvpanic.ko drivers/misc/pvpanic/pvpanic-mmio.ko \
     f=$(ird_module_file "$moddir" "$m") || { log "no $m in the $kernel_name kernel"; exit 1; }
     modules+=("$f")
 done
+# virtio-mem (plugvm's and QEMU's -device virtio-mem-pci): plugvm's is a virtio-mmio device
+# the DSDT describes (LNRO0005), so virtio_mmio binds it and virtio_mem drives it. Their
+# dependencies are virtio and virtio_ring (modinfo's depends=), modules in 6.1 and built in
+# (modules.builtin) in newer Debian kernels; /init loads whichever are here, in this order.
+for m in drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko drivers/virtio/virtio_mmio.ko \
+         drivers/virtio/virtio_mem.ko; do
+    if f=$(ird_module_file "$moddir" "$m"); then
+        modules+=("$f")
+    elif [ ! -e "$modules_dir/modules.builtin" ]; then
+        # sid's 7.x packages ship no modules.builtin; there virtio and virtio_ring are
+        # built in. /init reports a virtio-mem driver that did not bind.
+        log "no $m module in the $kernel_name kernel and no modules.builtin to check: taken as built in"
+    elif ! grep -qx "kernel/$m" "$modules_dir/modules.builtin"; then
+        log "no $m in the $kernel_name kernel, neither as a module nor built in"
+        exit 1
+    fi
+done
 
 # Small static test helpers (guest/tools/*.c -> /usr/bin/NAME): hpregs pokes the hotplug
 # registers, pinmem pins a page of a DIMM (e2e tests hostile_registers, unplug_pending).

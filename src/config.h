@@ -16,6 +16,9 @@
 #define PLUGVM_MAX_OBJECTS 64 /* -object options on the command line */
 #define PLUGVM_MAX_DEVICES 64
 #define PLUGVM_MAX_MONITORS 4
+/* virtio-mem devices (-device virtio-mem-pci): one virtio-mmio window and GSI each
+ * (platform.h). */
+#define PLUGVM_MAX_VIRTIO_MEM 6
 /* Memory backends alive at once (command line and object-add): one per DIMM slot, one per
  * NUMA node's boot RAM, and room for backends created before their device_add. */
 #define PLUGVM_MAX_BACKENDS (PLUGVM_MAX_SLOTS + PLUGVM_MAX_NUMA_NODES + 64)
@@ -89,6 +92,7 @@ struct plugvm_config {
 	enum panic_action panic_action;
 	bool action_given;
 	bool ram_size_given; /* -m size= was given (nonzero), not the 512M default */
+	unsigned nr_virtio_mem; /* -device virtio-mem-pci (or virtio-mem-device) options */
 };
 
 /* The guest's NUMA nodes: -numa's, or the one implicit node 0. */

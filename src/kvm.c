@@ -205,6 +205,17 @@ void kvm_close(struct kvm *kvm)
 	kvm->vm_fd = kvm->dev_fd = -1;
 }
 
+int kvm_alloc_slots(struct kvm *kvm, unsigned n, uint32_t *first)
+{
+	if (n > kvm->max_memslots || kvm->next_slot > kvm->max_memslots - n) {
+		errno = ENOSPC;
+		return -1;
+	}
+	*first = kvm->next_slot;
+	kvm->next_slot += n;
+	return 0;
+}
+
 int kvm_set_memory_slot(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
 {
 	struct kvm_userspace_memory_region region = {

@@ -17,6 +17,7 @@ struct kvm {
 	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER: the in-kernel LAPIC has it */
 	struct kvm_cpuid2 *supported_cpuid;
 	bool slot_zap_all_off; /* deleting a memory slot drops only its own mappings */
+	unsigned next_slot;    /* kvm_alloc_slots: the first slot number nobody has */
 };
 
 /* Of the quirks KVM can turn off (KVM_CAP_DISABLE_QUIRKS2's mask), the ones plugvm
@@ -30,6 +31,11 @@ void kvm_close(struct kvm *kvm);
 
 /* True when the kvm_pvm module provides /dev/kvm (see docs/nested-kvm). */
 bool kvm_host_is_pvm(void);
+
+/* Slot numbers: each user (boot RAM, the DIMM slots, each virtio-mem device) takes a
+ * contiguous run once, at start, and keeps it. 0 with the first number in *first, or -1
+ * (errno ENOSPC) when KVM's max_memslots would be passed. */
+int kvm_alloc_slots(struct kvm *kvm, unsigned n, uint32_t *first);
 
 /* Maps [gpa, gpa+size) to hva in KVM slot `slot`; size 0 deletes the slot. */
 int kvm_set_memory_slot(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);

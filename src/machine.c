@@ -145,6 +145,32 @@ void machine_guest_panicked(struct machine *m, const char *how)
 		wake_main_loop(m);
 }
 
+/* A guest CPU that stopped making progress: one line on stderr, at most one every
+ * STALL_NOTE_INTERVAL_NS (a lockup storm prints hundreds), and a count for the monitors. */
+#define STALL_NOTE_INTERVAL_NS 10000000000ULL
+
+static void note_stall(struct machine *m)
+{
+	uint64_t now = pv_now_ns(), last = atomic_load(&m->last_stall_note_ns);
+	const char *line = panic_watch_last_line(&m->serial_panic);
+	const char *bracket = line[0] == '[' ? strchr(line, ']') : NULL;
+	char words[121];
+	size_t n = 0;
+
+	atomic_fetch_add(&m->guest_stalls, 1);
+	if (last && now - last < STALL_NOTE_INTERVAL_NS)
+		return;
+	atomic_store(&m->last_stall_note_ns, now);
+	/* The guest's own words without its timestamp, printable ASCII only: the guest
+	 * must not reach the host's terminal with escape sequences. */
+	for (line = bracket ? bracket + 1 + (bracket[1] == ' ') : line; *line && n < sizeof(words) - 1;
+	     line++)
+		words[n++] = (*line >= 0x20 && *line < 0x7f) ? *line : '?';
+	words[n] = '\0';
+	pv_info("guest reports a stalled CPU (serial line, %lu so far): %s",
+		(unsigned long)atomic_load(&m->guest_stalls), words);
+}
+
 void machine_watch_serial(struct machine *m, uint8_t byte)
 {
 	switch (panic_watch_feed(&m->serial_panic, byte)) {
@@ -153,6 +179,9 @@ void machine_watch_serial(struct machine *m, uint8_t byte)
 		break;
 	case PANIC_WATCH_ENDED:
 		machine_guest_panicked(m, "kernel panic on the serial line");
+		break;
+	case PANIC_WATCH_STALL:
+		note_stall(m);
 		break;
 	case PANIC_WATCH_NOTHING:
 		break;

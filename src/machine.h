@@ -45,6 +45,7 @@ enum machine_state {
 struct vcpu;
 struct console;
 struct memory_devices;
+struct vmem_devices;
 
 struct machine {
 	const struct plugvm_config *cfg;
@@ -58,6 +59,8 @@ struct machine {
 	struct console *console;
 	struct event_loop loop;
 	struct memory_devices *memory_devices;
+	struct vmem_devices *virtio_mem;   /* -device virtio-mem-pci (none: no devices) */
+	uint32_t dimm_kvm_slot_base;       /* KVM slot of DIMM slot 0 (kvm_alloc_slots) */
 
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;
@@ -83,6 +86,8 @@ struct machine {
 	atomic_bool guest_panicked;      /* reported, once */
 	atomic_bool panic_event_pending; /* GUEST_PANICKED not yet sent (main thread) */
 	char panic_how[64];              /* how plugvm learned it, for the messages */
+	atomic_ulong guest_stalls;       /* lockups and stalls the guest printed */
+	atomic_ullong last_stall_note_ns;
 };
 
 /* A machine with nothing open yet (vm_destroy may follow at once): no KVM, no

@@ -18,6 +18,7 @@
 
 #include "keyval.h"
 #include "mm/backend.h"
+#include "mm/virtio_mem_props.h"
 #include "size.h"
 #include "util.h"
 
@@ -485,6 +486,26 @@ fail:
 	return -1;
 }
 
+/* -device virtio-mem-pci: mm/virtio_mem_props.c owns its keys and their syntax. */
+static int check_vmem_syntax(const char *opt, struct plugvm_config *cfg,
+			     const struct keyval_list *kv)
+{
+	struct vmem_props p;
+	char err[ERRLEN];
+
+	if (vmem_props_parse(kv, &p, err, sizeof(err)) < 0) {
+		if (!keyval_get(kv, "id"))
+			return check_id(opt, NULL);
+		pv_error("%s: %s", opt, err);
+		return -1;
+	}
+	if (cfg->nr_virtio_mem == PLUGVM_MAX_VIRTIO_MEM) {
+		pv_error("%s: at most %d virtio-mem devices", opt, PLUGVM_MAX_VIRTIO_MEM);
+		return -1;
+	}
+	return 0;
+}
+
 static int opt_device(struct parse_state *st, const struct option_desc *o, const char *arg)
 {
 	static const char *const dimm_keys[] = {"driver", "id", "memdev", "node", "addr", "slot",
@@ -492,6 +513,7 @@ static int opt_device(struct parse_state *st, const struct option_desc *o, const
 	struct plugvm_config *cfg = st->cfg;
 	struct keyval_list kv;
 	const char *driver, *id;
+	bool vmem;
 
 	if (arg[0] == '{') {
 		pv_error("%s: the JSON form is not supported; use pc-dimm,id=ID,memdev=ID", o->name);
@@ -504,12 +526,14 @@ static int opt_device(struct parse_state *st, const struct option_desc *o, const
 	if (parse_keyval(o->name, arg, "driver", &kv) < 0)
 		return -1;
 	driver = keyval_get(&kv, "driver");
-	if (!driver || strcmp(driver, "pc-dimm") != 0) {
-		pv_error("%s: device '%s' is not supported (plugvm only has pc-dimm)", o->name,
-			 driver ? driver : "");
+	vmem = vmem_is_driver(driver);
+	if (!vmem && (!driver || strcmp(driver, "pc-dimm") != 0)) {
+		pv_error("%s: device '%s' is not supported (plugvm only has pc-dimm and "
+			 "virtio-mem-pci)", o->name, driver ? driver : "");
 		goto fail;
 	}
-	if (reject_unknown_keys(o->name, &kv, dimm_keys, "pc-dimm") < 0)
+	if (vmem ? check_vmem_syntax(o->name, cfg, &kv) < 0
+		 : reject_unknown_keys(o->name, &kv, dimm_keys, "pc-dimm") < 0)
 		goto fail;
 	id = keyval_get(&kv, "id");
 	if (check_id(o->name, id) < 0)
@@ -521,6 +545,8 @@ static int opt_device(struct parse_state *st, const struct option_desc *o, const
 		}
 	}
 	cfg->devices[cfg->nr_devices++] = kv;
+	if (vmem)
+		cfg->nr_virtio_mem++;
 	return 0;
 fail:
 	keyval_free(&kv);
@@ -657,6 +683,8 @@ static const struct option_desc options[] = {
 	 "a memory backend for -numa or pc-dimm"},
 	{"-device", "pc-dimm,id=ID,memdev=ID[,node=N,slot=N,addr=A]", opt_device,
 	 "a DIMM present at boot"},
+	{"-device", "virtio-mem-pci,id=ID,memdev=ID[,node=N,requested-size=SIZE,block-size=SIZE,"
+	 "prealloc=on|off,memaddr=A]", opt_device, "a virtio-mem device (command line only)"},
 	{"-serial", "stdio|mon:stdio|file:PATH|unix:PATH,server=on,wait=off|none", opt_serial,
 	 "COM1 (default: mon:stdio with -nographic, else stdio)"},
 	{"-monitor", "stdio|unix:PATH,server=on,wait=off|none", opt_monitor, "HMP monitor"},
@@ -814,11 +842,12 @@ static int check_maxmem(struct parse_state *st)
 			 "size (0x%llx) is equal to the initial memory size (0x%llx)", max, ram);
 		return -1;
 	}
-	/* QEMU 6.0+ allows this for virtio-mem; plugvm has only pc-dimm, so the
-	 * space above the initial size would be unusable. Older QEMU refused it
-	 * the same way. */
-	if (!cfg->slots && max > ram) {
-		pv_error("-m: maxmem was specified, but no hotplug slots were specified (add slots=N)");
+	/* QEMU 6.0+ allows this for virtio-mem. plugvm allows it when a virtio-mem device
+	 * is given: it cannot be added later (docs/options.md), and without one the space
+	 * above the initial size would be unusable. Older QEMU refused it the same way. */
+	if (!cfg->slots && max > ram && !cfg->nr_virtio_mem) {
+		pv_error("-m: maxmem was specified, but no hotplug slots were specified (add slots=N, "
+			 "or a -device virtio-mem-pci)");
 		return -1;
 	}
 	return 0;
@@ -1160,7 +1189,39 @@ static int finish_numa(struct parse_state *st)
 
 /* ---- second pass: -device pc-dimm --------------------------------------- */
 
-static int check_dimm(struct parse_state *st, unsigned index, uint64_t *plugged)
+/* Another -device before index that uses memdev. */
+static bool memdev_used_by_device(const struct plugvm_config *cfg, unsigned index,
+				  const char *memdev)
+{
+	for (unsigned i = 0; i < index; i++) {
+		const char *other = keyval_get(&cfg->devices[i], "memdev");
+
+		if (other && strcmp(other, memdev) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The memory devices (DIMMs and virtio-mem regions) must fit in maxmem - RAM. */
+static int check_device_space(const struct plugvm_config *cfg, const char *what, const char *id,
+			      uint64_t size, uint64_t *plugged)
+{
+	uint64_t room = cfg->maxmem - cfg->ram_size;
+
+	if (size > room - *plugged) {
+		pv_error("-device: %s '%s': not enough space: maxmem (0x%llx) minus the initial RAM "
+			 "(0x%llx) leaves 0x%llx for memory devices, and they need 0x%llx",
+			 what, id, (unsigned long long)cfg->maxmem, (unsigned long long)cfg->ram_size,
+			 (unsigned long long)room,
+			 (unsigned long long)(*plugged + size < *plugged ? UINT64_MAX : *plugged + size));
+		return -1;
+	}
+	*plugged += size;
+	return 0;
+}
+
+static int check_dimm(struct parse_state *st, unsigned index, unsigned dimm_index,
+		      uint64_t *plugged)
 {
 	struct plugvm_config *cfg = st->cfg;
 	const struct keyval_list *dev = &cfg->devices[index];
@@ -1169,12 +1230,18 @@ static int check_dimm(struct parse_state *st, unsigned index, uint64_t *plugged)
 	uint64_t n;
 	unsigned nodes = config_nr_nodes(cfg);
 
+	if (!cfg->slots && cfg->maxmem > cfg->ram_size) {
+		/* maxmem for a virtio-mem device, but no slots (QEMU's words). */
+		pv_error("-device: pc-dimm '%s': no slots where allocated, please specify the "
+			 "'slots' option", id);
+		return -1;
+	}
 	if (!cfg->slots) {
 		pv_error("-device: pc-dimm '%s': memory devices (e.g. for memory hotplug) are not "
 			 "enabled, please specify the maxmem option", id);
 		return -1;
 	}
-	if (index >= cfg->slots) {
+	if (dimm_index >= cfg->slots) {
 		pv_error("-device: pc-dimm '%s': all %u slots of -m slots= are taken", id, cfg->slots);
 		return -1;
 	}
@@ -1193,13 +1260,9 @@ static int check_dimm(struct parse_state *st, unsigned index, uint64_t *plugged)
 			 "uses it)", id, memdev);
 		return -1;
 	}
-	for (unsigned i = 0; i < index; i++) {
-		const char *other = keyval_get(&cfg->devices[i], "memdev");
-
-		if (other && strcmp(other, memdev) == 0) {
-			pv_error("-device: pc-dimm '%s': can't use already busy memdev: %s", id, memdev);
-			return -1;
-		}
+	if (memdev_used_by_device(cfg, index, memdev)) {
+		pv_error("-device: pc-dimm '%s': can't use already busy memdev: %s", id, memdev);
+		return -1;
 	}
 	v = keyval_get(dev, "node");
 	if (v && (pv_parse_uint(v, 0, UINT32_MAX, &n) < 0 || n >= nodes)) {
@@ -1229,15 +1292,57 @@ static int check_dimm(struct parse_state *st, unsigned index, uint64_t *plugged)
 		pv_error("-device: pc-dimm '%s': 'addr=%s' is not a number", id, v);
 		return -1;
 	}
-	n = object_size(obj);
-	if (n > cfg->maxmem - cfg->ram_size - *plugged) {
-		pv_error("-device: pc-dimm '%s': not enough space: the DIMMs need more than maxmem "
-			 "minus the initial RAM (0x%llx)",
-			 id, (unsigned long long)(cfg->maxmem - cfg->ram_size));
+	return check_device_space(cfg, "pc-dimm", id, object_size(obj), plugged);
+}
+
+/* ---- second pass: -device virtio-mem-pci -------------------------------- */
+
+static int check_vmem(struct parse_state *st, unsigned index, uint64_t *plugged)
+{
+	struct plugvm_config *cfg = st->cfg;
+	const struct keyval_list *dev = &cfg->devices[index];
+	const struct keyval_list *obj;
+	unsigned nodes = config_nr_nodes(cfg);
+	struct vmem_props p;
+	char err[ERRLEN];
+	bool prealloc = false;
+
+	vmem_props_parse(dev, &p, err, sizeof(err)); /* checked by opt_device */
+	if (cfg->maxmem == cfg->ram_size) {
+		pv_error("-device: %s '%s': memory devices (e.g. for memory hotplug) are not "
+			 "enabled, please specify the maxmem option", p.driver, p.id);
 		return -1;
 	}
-	*plugged += n;
-	return 0;
+	if (!p.memdev) {
+		pv_error("-device: %s '%s': 'memdev' property is not set", p.driver, p.id);
+		return -1;
+	}
+	obj = find_object(cfg, p.memdev);
+	if (!obj) {
+		pv_error("-device: %s '%s': memdev '%s' is not an -object on the command line",
+			 p.driver, p.id, p.memdev);
+		return -1;
+	}
+	if (memdev_used_by_node(cfg, cfg->nr_numa, p.memdev) ||
+	    memdev_used_by_device(cfg, index, p.memdev)) {
+		pv_error("-device: %s '%s': can't use already busy memdev: %s (%s uses it)", p.driver,
+			 p.id, p.memdev,
+			 memdev_used_by_node(cfg, cfg->nr_numa, p.memdev) ? "a -numa node"
+									   : "another -device");
+		return -1;
+	}
+	if (p.node >= nodes) {
+		pv_error("-device: %s '%s': 'node=%u' is not a NUMA node (there %s %u)", p.driver,
+			 p.id, p.node, nodes == 1 ? "is" : "are", nodes);
+		return -1;
+	}
+	keyval_get_bool(obj, "prealloc", false, &prealloc); /* checked by check_backend */
+	/* The host page size is known once the backend exists: vm_create checks it. */
+	if (vmem_props_check_backend(&p, object_size(obj), 0, prealloc, err, sizeof(err)) < 0) {
+		pv_error("-device: %s '%s': %s", p.driver, p.id, err);
+		return -1;
+	}
+	return check_device_space(cfg, p.driver, p.id, object_size(obj), plugged);
 }
 
 /* ---- second pass: consoles ---------------------------------------------- */
@@ -1310,9 +1415,12 @@ static int finish(struct parse_state *st)
 		pv_error("-kernel: no kernel given (plugvm boots a Linux bzImage: -kernel PATH)");
 		return -1;
 	}
-	for (unsigned i = 0; i < cfg->nr_devices; i++)
-		if (check_dimm(st, i, &plugged) < 0)
+	for (unsigned i = 0, dimms = 0; i < cfg->nr_devices; i++) {
+		bool vmem = vmem_is_driver(keyval_get(&cfg->devices[i], "driver"));
+
+		if (vmem ? check_vmem(st, i, &plugged) < 0 : check_dimm(st, i, dimms++, &plugged) < 0)
 			return -1;
+	}
 	return finish_consoles(st);
 }
 
@@ -1382,4 +1490,5 @@ void options_free(struct plugvm_config *cfg)
 	for (unsigned i = 0; i < cfg->nr_devices; i++)
 		keyval_free(&cfg->devices[i]);
 	cfg->nr_devices = 0;
+	cfg->nr_virtio_mem = 0;
 }

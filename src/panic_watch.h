@@ -28,10 +28,14 @@ enum panic_watch_seen {
 	PANIC_WATCH_NOTHING,
 	PANIC_WATCH_STARTED, /* "Kernel panic - not syncing" */
 	PANIC_WATCH_ENDED,   /* "---[ end Kernel panic - not syncing" */
+	/* The guest says one of its CPUs stopped making progress: a soft or hard lockup,
+	 * an RCU stall, a hung task. The guest lives on; plugvm only says so. */
+	PANIC_WATCH_STALL,
 };
 
 struct panic_watch {
 	char line[PANIC_WATCH_LINE_MAX + 1];
+	char judged[PANIC_WATCH_LINE_MAX + 1]; /* the last complete line */
 	size_t len;
 	bool started;
 };
@@ -40,6 +44,8 @@ void panic_watch_init(struct panic_watch *w);
 /* One byte of guest output. Returns what the line it completes shows (a line
  * ends at '\r' or '\n'); PANIC_WATCH_NOTHING for every other byte. */
 enum panic_watch_seen panic_watch_feed(struct panic_watch *w, uint8_t byte);
+/* The line that gave the last PANIC_WATCH_STALL, for a note (valid until the next byte). */
+const char *panic_watch_last_line(const struct panic_watch *w);
 /* Whether a panic's first line has gone by. */
 bool panic_watch_started(const struct panic_watch *w);
 

@@ -20,6 +20,13 @@
 #define LOW_RAM_MAX_END     0xC0000000ULL
 #define HIGH_RAM_START      0x100000000ULL
 
+/* virtio-mmio devices (virtio-mem): one VIRTIO_MMIO_WINDOW_SIZE window each, device n at
+ * VIRTIO_MMIO_BASE_GPA + n * VIRTIO_MMIO_WINDOW_SIZE, where QEMU's microvm puts its
+ * virtio-mmio transports. The 6 windows end at 0xFEB00C00: below the IOAPIC, far from the
+ * LAPIC and KVM's identity map and TSS, and above any boot RAM (LOW_RAM_MAX_END). */
+#define VIRTIO_MMIO_BASE_GPA     0xFEB00000ULL
+#define VIRTIO_MMIO_WINDOW_SIZE  0x200ULL   /* virtio/virtio_mmio.h VIRTIO_MMIO_WINDOW */
+
 #define IOAPIC_GPA          0xFEC00000ULL
 #define LAPIC_GPA           0xFEE00000ULL
 #define KVM_IDENTITY_MAP_GPA 0xFFFBC000ULL
@@ -39,5 +46,11 @@
 /* The Generic Event Device's interrupts: edge, active high. */
 #define GED_GSI             20         /* memory hotplug */
 #define POWER_BUTTON_GSI    21         /* power button press (system_powerdown) */
+
+/* virtio-mmio device n's interrupt: level-triggered, active high, one line each. KVM's
+ * IOAPIC has 24 pins (GSI 0-23) and the MADT overrides none; 0-15 are left to the ISA
+ * numbers (COM1 is 4), 20 and 21 are the GED's, so 22, 23, then 16-19. */
+#define VIRTIO_MMIO_GSIS    { 22, 23, 16, 17, 18, 19 }
+#define VIRTIO_MMIO_MAX_DEVICES 6 /* = PLUGVM_MAX_VIRTIO_MEM (config.h) */
 
 #endif

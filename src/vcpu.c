@@ -10,6 +10,8 @@
 
 #include "cpuid.h"
 #include "io_bus.h"
+#include "mm/virtio_mem_devices.h"
+#include "mmio_bus.h"
 #include "trace.h"
 #include "util.h"
 
@@ -209,6 +211,51 @@ static void handle_system_event(struct vcpu *v)
 	}
 }
 
+/* KVM_EXIT_MEMORY_FAULT (Linux 6.8+, KVM_CAP_MEMORY_FAULT_INFO): KVM_RUN failed with
+ * EFAULT and says which guest-physical page it could not fault in. Older headers lack it. */
+#ifndef KVM_EXIT_MEMORY_FAULT
+#define KVM_EXIT_MEMORY_FAULT 39
+#endif
+
+/* KVM_RUN failed with EFAULT: KVM could not fault in a page of a memory slot. The pages
+ * plugvm keeps PROT_NONE are unplugged virtio-mem blocks (docs/memory.md): a guest that
+ * touches one is stopped, so it never costs the host memory. */
+static void report_memory_fault(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	const struct vmem_device *d;
+	struct {
+		uint64_t flags, gpa, size;
+	} fault;
+
+	if (run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
+		/* The union after the fixed header, where struct kvm_run keeps memory_fault. */
+		memcpy(&fault, &run->hw, sizeof(fault));
+		d = vmem_devices_unplugged_at(v->m->virtio_mem, fault.gpa);
+		if (d) {
+			machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
+						 "vCPU %u: guest touched unplugged virtio-mem memory at "
+						 "GPA 0x%llx (device '%s'); the VM is stopped", v->index,
+						 (unsigned long long)fault.gpa, d->id);
+			return;
+		}
+		machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
+					 "vCPU %u: KVM_RUN: %s: KVM could not fault in guest-physical "
+					 "0x%llx", v->index, strerror(EFAULT),
+					 (unsigned long long)fault.gpa);
+		return;
+	}
+	if (v->m->virtio_mem && v->m->virtio_mem->nr) {
+		machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
+					 "vCPU %u: guest touched unplugged virtio-mem memory (KVM_RUN: "
+					 "%s; this KVM does not report the GPA); the VM is stopped",
+					 v->index, strerror(EFAULT));
+		return;
+	}
+	machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE, "vCPU %u: KVM_RUN: %s",
+				 v->index, strerror(EFAULT));
+}
+
 /* Returns false when the thread should end. */
 static bool handle_exit(struct vcpu *v)
 {
@@ -219,9 +266,9 @@ static bool handle_exit(struct vcpu *v)
 		handle_io(v);
 		return true;
 	case KVM_EXIT_MMIO:
-		/* Nothing is emulated in MMIO space: reads float high, writes vanish. */
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		/* Unclaimed addresses: reads float high, writes vanish (mmio_bus.h). */
+		mmio_bus_dispatch(run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+				  run->mmio.len);
 		return true;
 	case KVM_EXIT_HLT:
 	case KVM_EXIT_INTR:
@@ -264,6 +311,10 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
+			if (errno == EFAULT) {
+				report_memory_fault(v);
+				break;
+			}
 			machine_request_shutdown(v->m, STOP_HOST_ERROR, EXIT_VMM_FAILURE,
 						 "vCPU %u: KVM_RUN: %s", v->index, strerror(errno));
 			break;

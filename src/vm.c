@@ -17,9 +17,12 @@
 #include "boot.h"
 #include "console.h"
 #include "io_bus.h"
+#include "mmio_bus.h"
 #include "mm/backend.h"
 #include "mm/memmap_on_memory.h"
 #include "mm/memory_devices.h"
+#include "mm/virtio_mem_devices.h"
+#include "mm/virtio_mem_props.h"
 #include "monitor/qmp.h"
 #include "vm_control.h"
 #include "platform.h"
@@ -33,6 +36,7 @@ static struct console com1_console;
 static struct backend_registry backends;
 static struct memory_devices memory_devices;
 static struct memmap_warmup memmap_warmup;
+static struct vmem_devices vmem_devices;
 static int signal_fd = -1;
 
 const char *vm_guest_cmdline(const struct plugvm_config *cfg)
@@ -49,6 +53,17 @@ void vm_describe_acpi(const struct plugvm_config *cfg, const struct guest_layout
 	out->layout = layout;
 	if (cfg->slots && memmap_on_memory_requested(vm_guest_cmdline(cfg)))
 		out->dimm_piece_size = layout->block_size;
+	/* The n-th virtio-mem device on the command line is virtio-mmio device n, here and
+	 * in vmem_devices_add. */
+	for (unsigned i = 0; i < cfg->nr_devices; i++) {
+		unsigned n = out->nr_virtio_mmio;
+
+		if (!vmem_is_driver(keyval_get(&cfg->devices[i], "driver")) ||
+		    n >= PLUGVM_MAX_VIRTIO_MEM)
+			continue;
+		vmem_devices_window(n, &out->virtio_mmio[n].base, &out->virtio_mmio[n].gsi);
+		out->nr_virtio_mmio++;
+	}
 	for (unsigned c = 0; c < cfg->nr_cpus && c < PLUGVM_MAX_CPUS; c++)
 		out->cpu_node[c] = config_cpu_node(cfg, c);
 }
@@ -173,6 +188,13 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 		m->ram_backing_size[n] = b->size;
 	}
 
+	uint32_t first_slot;
+
+	if (kvm_alloc_slots(&m->kvm, m->layout.nr_ram, &first_slot) < 0) {
+		pv_format(err, errlen, "KVM offers %u memory slots, boot RAM needs %u",
+			  m->kvm.max_memslots, m->layout.nr_ram);
+		return EXIT_BAD_USAGE;
+	}
 	for (unsigned i = 0; i < m->layout.nr_ram; i++) {
 		const struct ram_range *r = &m->layout.ram[i];
 		unsigned idx = r->node; /* node id = index into cfg->numa[] (config.h) */
@@ -180,7 +202,7 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 		m->ram.map[i].gpa = r->gpa;
 		m->ram.map[i].size = r->size;
 		m->ram.map[i].hva = (uint8_t *)m->ram_backing[idx] + r->backend_offset;
-		if (kvm_set_memory_slot(&m->kvm, i, r->gpa, r->size, m->ram.map[i].hva) < 0) {
+		if (kvm_set_memory_slot(&m->kvm, first_slot + i, r->gpa, r->size, m->ram.map[i].hva) < 0) {
 			pv_format(err, errlen, "KVM_SET_USER_MEMORY_REGION for boot RAM at 0x%llx: %s",
 				  (unsigned long long)r->gpa, strerror(errno));
 			return EXIT_VMM_FAILURE;
@@ -265,7 +287,48 @@ static int coldplug_set_kvm_slot(void *opaque, uint32_t slot, uint64_t gpa, uint
 	return ret;
 }
 
-static int coldplug_dimms(struct machine *m, struct memory_devices *md, char *err, size_t errlen)
+static void vmem_set_irq(void *opaque, uint32_t gsi, bool level)
+{
+	struct machine *m = opaque;
+
+	kvm_irq_line(&m->kvm, gsi, level ? 1 : 0);
+}
+
+/* A virtio-mem device from the command line (vmem_devices_add): one KVM slot of its own.
+ * 0 or an exit status with err. */
+static int coldplug_vmem(struct machine *m, struct memory_devices *md,
+			 const struct keyval_list *props, char *err, size_t errlen)
+{
+	char why[400];
+	uint32_t slot;
+	bool host_fault;
+
+	if (!m->virtio_mem) {
+		vmem_devices_init(&vmem_devices, m->cfg, &m->ram);
+		vmem_devices.set_irq = vmem_set_irq;
+		vmem_devices.irq_opaque = m;
+		vmem_devices.set_kvm_slot = set_kvm_slot;
+		vmem_devices.kvm_opaque = &m->kvm;
+		vmem_devices.wake_main = wake_main_loop;
+		vmem_devices.wake_main_opaque = m;
+		m->virtio_mem = &vmem_devices;
+	}
+	if (kvm_alloc_slots(&m->kvm, 1, &slot) < 0) {
+		pv_format(err, errlen, "-device %s: KVM offers %u memory slots, all are taken",
+			  keyval_get(props, "driver"), m->kvm.max_memslots);
+		return EXIT_BAD_USAGE;
+	}
+	if (vmem_devices_add(m->virtio_mem, md, props, slot, why, sizeof(why), &host_fault) < 0) {
+		pv_format(err, errlen, "-device: %s", why);
+		return host_fault ? EXIT_VMM_FAILURE : EXIT_BAD_USAGE;
+	}
+	return 0;
+}
+
+/* The -device options in command-line order: the DIMMs and the virtio-mem devices share
+ * the device-memory window, first come first placed (as in QEMU). */
+static int coldplug_devices(struct machine *m, struct memory_devices *md, char *err,
+			    size_t errlen)
 {
 	struct coldplug_kvm kvm = { .kvm = &m->kvm };
 	struct control_error cerr;
@@ -274,8 +337,14 @@ static int coldplug_dimms(struct machine *m, struct memory_devices *md, char *er
 	md->set_kvm_slot = coldplug_set_kvm_slot;
 	md->kvm_opaque = &kvm;
 	for (unsigned i = 0; i < m->cfg->nr_devices && !status; i++) {
+		const struct keyval_list *dev = &m->cfg->devices[i];
+
+		if (vmem_is_driver(keyval_get(dev, "driver"))) {
+			status = coldplug_vmem(m, md, dev, err, errlen);
+			continue;
+		}
 		memset(&cerr, 0, sizeof(cerr));
-		if (memory_devices_coldplug(md, &m->cfg->devices[i], &cerr) < 0) {
+		if (memory_devices_coldplug(md, dev, &cerr) < 0) {
 			pv_format(err, errlen, "-device: %s", cerr.desc);
 			status = kvm.refused ? EXIT_VMM_FAILURE : EXIT_BAD_USAGE;
 		}
@@ -290,7 +359,7 @@ int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 	struct memory_devices *md = &memory_devices;
 
 	/* options.c bounds slots=, so only the host (pthread_*_init) can fail here. */
-	if (memory_devices_init(md, m->cfg, &m->layout, &backends, m->layout.nr_ram) < 0) {
+	if (memory_devices_init(md, m->cfg, &m->layout, &backends, m->dimm_kvm_slot_base) < 0) {
 		pv_format(err, errlen, "-m slots=%u: hotplug controller setup failed", m->cfg->slots);
 		return EXIT_VMM_FAILURE;
 	}
@@ -319,7 +388,7 @@ int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 		pv_format(err, errlen, "I/O port conflict at the hotplug registers");
 		return EXIT_VMM_FAILURE;
 	}
-	return coldplug_dimms(m, md, err, errlen);
+	return coldplug_devices(m, md, err, errlen);
 }
 
 static void wake_ready(void *opaque, int fd, short revents)
@@ -334,6 +403,8 @@ static void wake_ready(void *opaque, int fd, short revents)
 	/* Events a vCPU thread left for this thread to build and send. */
 	if (m->memory_devices)
 		memory_devices_run_deferred(m->memory_devices);
+	if (m->virtio_mem)
+		vmem_devices_run_deferred(m->virtio_mem, pv_now_ns());
 }
 
 static void signal_ready(void *opaque, int fd, short revents)
@@ -409,9 +480,10 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 								 : "zaps all mappings (KVM before Linux 6.12)");
 	if (layout_compute(cfg, kvm_guest_phys_bits(&m->kvm), &m->layout, err, sizeof(err)) < 0)
 		return setup_failed(err, EXIT_BAD_USAGE);
-	slots_needed = m->layout.nr_ram + cfg->slots;
+	slots_needed = m->layout.nr_ram + cfg->slots + cfg->nr_virtio_mem;
 	if (slots_needed > m->kvm.max_memslots) {
-		pv_format(err, sizeof(err), "-m slots=%u: KVM offers %u memory slots, %u are needed",
+		pv_format(err, sizeof(err), "-m slots=%u: KVM offers %u memory slots, %u are needed "
+			  "(boot RAM, DIMM slots, virtio-mem devices)",
 			  cfg->slots, m->kvm.max_memslots, slots_needed);
 		return setup_failed(err, EXIT_BAD_USAGE);
 	}
@@ -442,6 +514,10 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		return setup_failed(err, status);
 	pv_trace("boot kernel-initrd-loaded");
 
+	if (kvm_alloc_slots(&m->kvm, cfg->slots, &m->dimm_kvm_slot_base) < 0) {
+		pv_format(err, sizeof(err), "-m slots=%u: KVM has too few memory slots", cfg->slots);
+		return setup_failed(err, EXIT_BAD_USAGE);
+	}
 	if ((status = vm_setup_memory_devices(m, err, sizeof(err))) != 0)
 		return setup_failed(err, status);
 
@@ -589,6 +665,8 @@ int vm_run(struct machine *m)
 			memhp_kick(&m->memory_devices->hp);
 			last_kick = pv_now_ns();
 			memory_devices_tick(m->memory_devices, last_kick);
+			if (m->virtio_mem) /* size-change events held back by the rate limit */
+				vmem_devices_run_deferred(m->virtio_mem, last_kick);
 		}
 	}
 	for (unsigned i = 0; i < m->nr_vcpus; i++) {
@@ -623,6 +701,9 @@ void vm_destroy(struct machine *m)
 	if (m->console)
 		console_close(m->console);
 	memmap_warmup_stop(&memmap_warmup);
+	if (m->virtio_mem)
+		vmem_devices_destroy(m->virtio_mem);
+	m->virtio_mem = NULL;
 	if (m->memory_devices)
 		memory_devices_destroy(m->memory_devices);
 	backend_registry_clear(&backends);
@@ -633,4 +714,5 @@ void vm_destroy(struct machine *m)
 		close(signal_fd);
 	signal_fd = -1; /* a later machine in this process opens its own */
 	io_bus_reset();
+	mmio_bus_reset();
 }

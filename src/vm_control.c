@@ -6,6 +6,7 @@
 
 #include "console.h"
 #include "mm/memory_devices.h"
+#include "mm/virtio_mem_devices.h"
 #include "monitor/monitors.h"
 #include "monitor/qmp.h"
 
@@ -43,6 +44,36 @@ static void op_quit(void *opaque)
 				 "quit from the monitor");
 }
 
+/* The virtio-mem side of the memory operations (mm/virtio_mem_devices.c). */
+static unsigned op_virtio_mem_devices(void *opaque, struct virtio_mem_device_info *out,
+				      unsigned max)
+{
+	(void)opaque;
+	return vmem_devices_query(the_machine->virtio_mem, out, max);
+}
+
+static int op_qom_get(void *opaque, const char *path, const char *property, struct qom_value *out,
+		      struct control_error *err)
+{
+	(void)opaque;
+	return vmem_devices_qom_get(the_machine->virtio_mem, path, property, out, err);
+}
+
+static int op_qom_set(void *opaque, const char *path, const char *property, const char *value,
+		      struct control_error *err)
+{
+	(void)opaque;
+	return vmem_devices_qom_set(the_machine->virtio_mem, path, property, value, err);
+}
+
+/* QEMU's plugged-memory counts every memory device: the DIMMs, and what the guest has
+ * plugged of each virtio-mem device. */
+static void op_memory_size_summary(void *opaque, uint64_t *base, uint64_t *plugged)
+{
+	memory_devices_query_size_summary(opaque, base, plugged);
+	*plugged += vmem_devices_plugged_size(the_machine->virtio_mem);
+}
+
 void vm_control_machine_ops(struct machine *m, struct control_ops *ops)
 {
 	the_machine = m;
@@ -57,7 +88,13 @@ int vm_open_monitors(struct machine *m, char *err, size_t errlen)
 	memset(&control_ops, 0, sizeof(control_ops));
 	memory_devices_control_ops(m->memory_devices, &control_ops);
 	vm_control_machine_ops(m, &control_ops);
+	control_ops.virtio_mem_devices = op_virtio_mem_devices;
+	control_ops.qom_get = op_qom_get;
+	control_ops.qom_set = op_qom_set;
+	control_ops.memory_size_summary = op_memory_size_summary;
 	m->memory_devices->emit = qmp_emit_event;
+	if (m->virtio_mem)
+		m->virtio_mem->emit = qmp_emit_event;
 	int status = monitors_init(&m->loop, m->cfg, &control_ops,
 				   m->cfg->serial.kind == CHARDEV_MON_STDIO ? m->console : NULL,
 				   err, errlen);

@@ -21,6 +21,12 @@ struct acpi_machine {
 	/* 0: each DIMM's _CRS is one range. Else the guest's memory block size: one range
 	 * per block, so Linux can keep each block's memmap on it (mm/memmap_on_memory.h). */
 	uint64_t dimm_piece_size;
+	/* virtio-mmio devices (virtio-mem): device n's window and interrupt line. */
+	unsigned nr_virtio_mmio;
+	struct {
+		uint64_t base;
+		uint32_t gsi;
+	} virtio_mmio[PLUGVM_MAX_VIRTIO_MEM];
 };
 
 /* Builds all tables into buf, which the guest will see at guest-physical

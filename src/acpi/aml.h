@@ -158,6 +158,8 @@ struct aml_expr aml_call3(const char *path, struct aml_expr a0, struct aml_expr 
 struct aml_expr aml_restemplate(struct aml_expr body);
 struct aml_expr aml_res_io(uint16_t min, uint16_t max, uint8_t align, uint8_t len); /* IO (Decode16, ...) */
 struct aml_expr aml_res_irq_noflags(unsigned irq);                                  /* IRQNoFlags () {irq} */
+/* Memory32Fixed (ReadWrite|ReadOnly, base, len) */
+struct aml_expr aml_res_memory32_fixed(uint32_t base, uint32_t len, bool writable);
 /* Interrupt (ResourceConsumer, Edge|Level, ActiveHigh|ActiveLow, Exclusive) {gsi} */
 struct aml_expr aml_res_interrupt(uint32_t gsi, bool edge, bool active_low);
 /* QWordMemory (ResourceConsumer, PosDecode, MinFixed, MaxFixed, Cacheable,

@@ -7,6 +7,7 @@
 #define RES_IO_TAG 0x47         /* small item 8, length 7 */
 #define RES_IRQ_NOFLAGS_TAG 0x22 /* small item 4, length 2 (no flags byte) */
 #define RES_END_TAG 0x79         /* small item 0xF, length 1 */
+#define RES_MEM32_FIXED_TAG 0x86 /* large item 6 */
 #define RES_EXT_IRQ_TAG 0x89     /* large item 9 */
 #define RES_QWORD_ADDR_TAG 0x8A  /* large item 0xA */
 
@@ -44,6 +45,16 @@ struct aml_expr aml_res_irq_noflags(unsigned irq)
 	e = aml_raw(d, sizeof(d));
 	e.overflow = irq >= 16;
 	return e;
+}
+
+struct aml_expr aml_res_memory32_fixed(uint32_t base, uint32_t len, bool writable)
+{
+	uint8_t d[12] = { RES_MEM32_FIXED_TAG };
+	res_le(d + 1, 9, 2); /* length after the 3-byte header */
+	d[3] = writable ? 0x01 : 0x00;
+	res_le(d + 4, base, 4);
+	res_le(d + 8, len, 4);
+	return aml_raw(d, sizeof(d));
 }
 
 struct aml_expr aml_res_interrupt(uint32_t gsi, bool edge, bool active_low)

@@ -19,6 +19,9 @@ void sleep_aml(struct aml_buf *a);
 void uart_aml(struct aml_buf *a);
 /* \_SB.PEVT: the pvpanic device (QEMU0001) at PVPANIC_PORT. Inside Scope(\_SB). */
 void pvpanic_aml(struct aml_buf *a);
+/* \_SB.VMnn: virtio-mmio device n (LNRO0005), its window [base, base + 0x200) and a
+ * level-triggered, active-high interrupt. Inside Scope(\_SB). */
+void virtio_mmio_aml(struct aml_buf *a, unsigned n, uint64_t base, uint32_t gsi);
 /* \_SB.PWRB: the power button (PNP0C0C), pressed through the GED. */
 #define POWER_BUTTON_AML_NAME "PWRB"
 void power_button_aml(struct aml_buf *a);

@@ -41,7 +41,7 @@ const char *dimm_alloc_strerror(int code)
 	case DIMM_ALLOC_EUNALIGNED:
 		return "address not aligned";
 	case DIMM_ALLOC_EOVERLAP:
-		return "address overlaps another DIMM";
+		return "address overlaps another memory device";
 	}
 	return "unknown error";
 }
@@ -90,6 +90,12 @@ static bool overlaps(const struct dimm_alloc *a, uint64_t addr, uint64_t size)
 		if (s->used && addr < s->addr + s->size && s->addr < addr + size)
 			return true;
 	}
+	for (unsigned i = 0; i < a->nr_regions; i++) {
+		const struct dimm_alloc_slot *s = &a->region[i];
+
+		if (addr < s->addr + s->size && s->addr < addr + size)
+			return true;
+	}
 	return false;
 }
 
@@ -103,13 +109,15 @@ static int cmp_by_addr(const void *x, const void *y)
 /* Lowest aligned start of a free range of `size` bytes, or UINT64_MAX. */
 static uint64_t first_fit(const struct dimm_alloc *a, uint64_t size, uint64_t align)
 {
-	struct dimm_alloc_slot used[PLUGVM_MAX_SLOTS];
+	struct dimm_alloc_slot used[PLUGVM_MAX_SLOTS + PLUGVM_MAX_VIRTIO_MEM];
 	unsigned n = 0;
 	uint64_t end = a->base + a->size, cur;
 
 	for (unsigned i = 0; i < a->nr_slots; i++)
 		if (a->slot[i].used)
 			used[n++] = a->slot[i];
+	for (unsigned i = 0; i < a->nr_regions; i++)
+		used[n++] = a->region[i];
 	qsort(used, n, sizeof(used[0]), cmp_by_addr);
 	cur = align_up(a->base, align);
 	for (unsigned i = 0; i <= n; i++) {
@@ -138,6 +146,63 @@ static int check_addr(const struct dimm_alloc *a, uint64_t addr, uint64_t size, 
 	return 0;
 }
 
+/* The common part of a DIMM's and a region's placement: maxmem, then the explicit
+ * address's checks or the first fit (1 GiB-aligned first when size allows). */
+static int place(struct dimm_alloc *a, uint64_t size, uint64_t align, uint64_t check_align,
+		 uint64_t want, uint64_t *out, char *err, size_t errlen)
+{
+	uint64_t at;
+	int ret;
+
+	if (size > a->size - a->used_bytes)
+		return fail(DIMM_ALLOC_EMAXMEM, err, errlen,
+			    "%" PRIu64 " MiB requested, %" PRIu64 " MiB left below maxmem",
+			    (uint64_t)(size / MiB), (uint64_t)((a->size - a->used_bytes) / MiB));
+	if (want != DIMM_ANY_ADDR) {
+		ret = check_addr(a, want, size, check_align, err, errlen);
+		if (ret < 0)
+			return ret;
+		*out = want;
+		return 0;
+	}
+	at = UINT64_MAX;
+	if (is_aligned(size, DIMM_PREFERRED_ALIGN) && align < DIMM_PREFERRED_ALIGN)
+		at = first_fit(a, size, DIMM_PREFERRED_ALIGN);
+	if (at == UINT64_MAX)
+		at = first_fit(a, size, align);
+	if (at == UINT64_MAX)
+		return fail(DIMM_ALLOC_ENOSPACE, err, errlen,
+			    "no free 0x%" PRIx64 "-byte range (window fragmented, "
+			    "%" PRIu64 " MiB in use)", size, (uint64_t)(a->used_bytes / MiB));
+	*out = at;
+	return 0;
+}
+
+int dimm_alloc_reserve_region(struct dimm_alloc *a, uint64_t size, uint64_t min_align,
+			      uint64_t want_addr, uint64_t *addr, char *err, size_t errlen)
+{
+	uint64_t align, at;
+	int ret;
+
+	if (!min_align)
+		min_align = DIMM_DEFAULT_PAGE_SIZE;
+	align = a->block_size > min_align ? a->block_size : min_align;
+	if (size == 0 || !is_aligned(size, min_align))
+		return fail(DIMM_ALLOC_EBADSIZE, err, errlen,
+			    "size 0x%" PRIx64 " must be a non-zero multiple of 0x%" PRIx64, size,
+			    min_align);
+	if (a->nr_regions == PLUGVM_MAX_VIRTIO_MEM)
+		return fail(DIMM_ALLOC_ENOSLOTS, err, errlen, "%u regions are reserved already",
+			    a->nr_regions);
+	ret = place(a, size, align, min_align, want_addr, &at, err, errlen);
+	if (ret < 0)
+		return ret;
+	a->region[a->nr_regions++] = (struct dimm_alloc_slot){true, at, size};
+	a->used_bytes += size;
+	*addr = at;
+	return DIMM_ALLOC_OK;
+}
+
 int dimm_alloc_reserve(struct dimm_alloc *a, const struct dimm_request *req, unsigned *slot,
 		       uint64_t *addr, char *err, size_t errlen)
 {
@@ -154,25 +219,9 @@ int dimm_alloc_reserve(struct dimm_alloc *a, const struct dimm_request *req, uns
 	ret = pick_slot(a, req->slot, &s, err, errlen);
 	if (ret < 0)
 		return ret;
-	if (req->size > a->size - a->used_bytes)
-		return fail(DIMM_ALLOC_EMAXMEM, err, errlen,
-			    "%" PRIu64 " MiB requested, %" PRIu64 " MiB left below maxmem",
-			    (uint64_t)(req->size / MiB), (uint64_t)((a->size - a->used_bytes) / MiB));
-	if (at != DIMM_ANY_ADDR) {
-		ret = check_addr(a, at, req->size, align, err, errlen);
-		if (ret < 0)
-			return ret;
-	} else {
-		at = UINT64_MAX;
-		if (is_aligned(req->size, DIMM_PREFERRED_ALIGN) && align < DIMM_PREFERRED_ALIGN)
-			at = first_fit(a, req->size, DIMM_PREFERRED_ALIGN);
-		if (at == UINT64_MAX)
-			at = first_fit(a, req->size, align);
-		if (at == UINT64_MAX)
-			return fail(DIMM_ALLOC_ENOSPACE, err, errlen,
-				    "no free 0x%" PRIx64 "-byte range (window fragmented, "
-				    "%" PRIu64 " MiB in use)", req->size, (uint64_t)(a->used_bytes / MiB));
-	}
+	ret = place(a, req->size, align, align, req->addr, &at, err, errlen);
+	if (ret < 0)
+		return ret;
 	a->slot[s] = (struct dimm_alloc_slot){true, at, req->size};
 	a->used_bytes += req->size;
 	*slot = s;

@@ -11,7 +11,8 @@
  *   multiple of 1 GiB (host and guest can then use 1 GiB pages), falling
  *   back to the smaller alignment when no 1 GiB-aligned hole is left;
  * - an explicit address must lie in the window, be aligned to
- *   max(block size, page size) and not overlap another DIMM.
+ *   max(block size, page size) and not overlap another DIMM or a virtio-mem
+ *   region (dimm_alloc_reserve_region: the window is shared, maxmem counts both).
  * Not locked: the memory manager serialises plug and unplug.
  */
 #ifndef PLUGVM_DIMM_ALLOC_H
@@ -34,7 +35,7 @@ enum dimm_alloc_err {
 	DIMM_ALLOC_ENOSPACE = -6,   /* within maxmem, but no free range that large */
 	DIMM_ALLOC_EOUTSIDE = -7,   /* explicit address not inside the window */
 	DIMM_ALLOC_EUNALIGNED = -8, /* explicit address not aligned */
-	DIMM_ALLOC_EOVERLAP = -9,   /* explicit address overlaps another DIMM */
+	DIMM_ALLOC_EOVERLAP = -9,   /* explicit address overlaps a DIMM or region */
 };
 
 struct dimm_alloc_slot {
@@ -48,6 +49,10 @@ struct dimm_alloc {
 	uint64_t used_bytes;
 	unsigned nr_slots;
 	struct dimm_alloc_slot slot[PLUGVM_MAX_SLOTS];
+	/* Ranges of the window taken by virtio-mem devices: no slot, never released while
+	 * the VM runs (dimm_alloc_reserve_region). */
+	struct dimm_alloc_slot region[PLUGVM_MAX_VIRTIO_MEM];
+	unsigned nr_regions;
 };
 
 #define DIMM_ANY_SLOT (-1)
@@ -67,6 +72,16 @@ void dimm_alloc_init(struct dimm_alloc *a, const struct guest_layout *l, unsigne
  * *addr, or a negative enum dimm_alloc_err with a one-line message in err. */
 int dimm_alloc_reserve(struct dimm_alloc *a, const struct dimm_request *req, unsigned *slot,
 		       uint64_t *addr, char *err, size_t errlen);
+
+/* Reserves a range of the window that is not a DIMM (a virtio-mem device's region): the
+ * same maxmem, overlap and first-fit rules as a DIMM, but no slot. size must be a non-zero
+ * multiple of min_align; an automatic address is aligned to max(block size, min_align)
+ * (and to 1 GiB first when size is a multiple of it), so the guest can add whole memory
+ * blocks; an explicit one need only be a multiple of min_align. DIMM_ALLOC_OK with *addr,
+ * or a negative enum dimm_alloc_err with err (DIMM_ALLOC_ENOSLOTS: the region table is
+ * full). */
+int dimm_alloc_reserve_region(struct dimm_alloc *a, uint64_t size, uint64_t min_align,
+			      uint64_t want_addr, uint64_t *addr, char *err, size_t errlen);
 
 /* Frees a slot (no-op if it is not in use). */
 void dimm_alloc_release(struct dimm_alloc *a, unsigned slot);

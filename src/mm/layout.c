@@ -127,8 +127,9 @@ static int check_sizes(const struct plugvm_config *cfg, char *err, size_t errlen
 		pv_format(err, errlen, "memory slots were given but maxmem equals the RAM size");
 		return -1;
 	}
-	if (!cfg->slots && cfg->maxmem > cfg->ram_size) {
-		pv_format(err, errlen, "maxmem is above the RAM size but no memory slots were given");
+	if (!cfg->slots && !cfg->nr_virtio_mem && cfg->maxmem > cfg->ram_size) {
+		pv_format(err, errlen, "maxmem is above the RAM size but no memory slots or "
+			  "virtio-mem devices were given");
 		return -1;
 	}
 	return 0;
@@ -198,7 +199,8 @@ int layout_compute(const struct plugvm_config *cfg, unsigned phys_bits,
 	boot_end = l->high_ram_end ? l->high_ram_end : l->low_ram_end;
 	l->block_size = layout_guest_block_size(boot_end);
 	l->hotplug_base = align_up(boot_end > HIGH_RAM_START ? boot_end : HIGH_RAM_START, GiB);
-	l->hotplug_size = cfg->slots ? cfg->maxmem - cfg->ram_size : 0;
+	/* The device-memory window: DIMMs and virtio-mem regions share it (dimm_alloc.h). */
+	l->hotplug_size = cfg->slots || cfg->nr_virtio_mem ? cfg->maxmem - cfg->ram_size : 0;
 
 	return check_phys_limit(l, err, errlen);
 }

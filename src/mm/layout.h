@@ -28,8 +28,8 @@ struct guest_layout {
 	uint64_t high_ram_end;  /* boot RAM above 4 GiB is [4 GiB, high_ram_end), or 0 */
 	struct ram_range ram[LAYOUT_MAX_RAM_RANGES];
 	unsigned nr_ram;
-	uint64_t hotplug_base;  /* the DIMM window; not in e820 at all */
-	uint64_t hotplug_size;  /* maxmem - ram_size (0 without slots) */
+	uint64_t hotplug_base;  /* the device-memory window (DIMMs, virtio-mem); not in e820 */
+	uint64_t hotplug_size;  /* maxmem - ram_size (0 without slots or virtio-mem devices) */
 	uint64_t block_size;    /* the guest's memory block size (brief 4.1) */
 	unsigned phys_bits;     /* guest physical address bits */
 	unsigned nr_nodes;      /* config_nr_nodes: at least 1 */

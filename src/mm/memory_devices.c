@@ -7,24 +7,13 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "mm/virtio_mem_props.h"
 #include "platform.h"
 #include "trace.h"
 #include "util.h"
 
 static const char *const dimm_keys[] = { "driver", "id", "memdev", "node", "slot", "addr", NULL };
 
-static void set_err(struct control_error *err, const char *cls, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(struct control_error *err, const char *cls, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->cls = cls;
-	va_start(ap, fmt);
-	vsnprintf(err->desc, sizeof(err->desc), fmt, ap);
-	va_end(ap);
-}
 
 static void emit(struct memory_devices *md, const char *name, json_t *data)
 {
@@ -411,7 +400,7 @@ static int get_number_prop(const struct keyval_list *props, const char *key, uin
 	if (!text)
 		return 0;
 	if (pv_parse_uint(text, 0, UINT64_MAX, out) < 0) {
-		set_err(err, NULL, "pc-dimm: '%s' is not a valid value for '%s'", text, key);
+		control_error_set(err, NULL, "pc-dimm: '%s' is not a valid value for '%s'", text, key);
 		return -1;
 	}
 	return 1;
@@ -438,18 +427,22 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 	memset(p, 0, sizeof(*p));
 	p->req.slot = DIMM_ANY_SLOT;
 	p->req.addr = DIMM_ANY_ADDR;
+	if (vmem_is_driver(driver)) {
+		control_error_set(err, NULL, "device_add: %s", VMEM_NO_HOTPLUG_ERROR);
+		return -1;
+	}
 	if (!driver || strcmp(driver, "pc-dimm") != 0) {
-		set_err(err, NULL, "device_add: driver '%s' is not supported, plugvm only has 'pc-dimm'",
+		control_error_set(err, NULL, "device_add: driver '%s' is not supported, plugvm only has 'pc-dimm'",
 			driver ? driver : "");
 		return -1;
 	}
 	if (unknown) {
-		set_err(err, NULL, "pc-dimm: unknown property '%s'", unknown);
+		control_error_set(err, NULL, "pc-dimm: unknown property '%s'", unknown);
 		return -1;
 	}
 	p->id = keyval_get(props, "id");
 	if (!p->id || !p->id[0]) {
-		set_err(err, NULL, "pc-dimm: 'id' is required (device_del needs it)");
+		control_error_set(err, NULL, "pc-dimm: 'id' is required (device_del needs it)");
 		return -1;
 	}
 	if (pv_check_id(p->id, err->desc, sizeof(err->desc)) < 0) {
@@ -457,30 +450,30 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 		return -1;
 	}
 	if (find_dimm(md, p->id, NULL)) {
-		set_err(err, NULL, "Duplicate device ID '%s'", p->id);
+		control_error_set(err, NULL, "Duplicate device ID '%s'", p->id);
 		return -1;
 	}
 	if (md->cfg->slots == 0) {
-		set_err(err, NULL, "memory hotplug is not enabled: start with -m SIZE,slots=N,maxmem=SIZE");
+		control_error_set(err, NULL, "memory hotplug is not enabled: start with -m SIZE,slots=N,maxmem=SIZE");
 		return -1;
 	}
 	if (!memdev) {
-		set_err(err, NULL, "pc-dimm: property 'memdev' is required");
+		control_error_set(err, NULL, "pc-dimm: property 'memdev' is required");
 		return -1;
 	}
 	p->backend = backend_registry_find(md->backends, memdev);
 	if (!p->backend) {
-		set_err(err, NULL, "pc-dimm: memdev '%s' does not exist", memdev);
+		control_error_set(err, NULL, "pc-dimm: memdev '%s' does not exist", memdev);
 		return -1;
 	}
 	if (p->backend->in_use) {
-		set_err(err, NULL, "pc-dimm: memdev '%s' is already in use", memdev);
+		control_error_set(err, NULL, "pc-dimm: memdev '%s' is already in use", memdev);
 		return -1;
 	}
 	if ((r = get_number_prop(props, "node", &v, err)) < 0)
 		return -1;
 	if (r && v >= nr_nodes) {
-		set_err(err, NULL, "pc-dimm: node %" PRIu64 " does not exist (the machine has %u)", v,
+		control_error_set(err, NULL, "pc-dimm: node %" PRIu64 " does not exist (the machine has %u)", v,
 			nr_nodes);
 		return -1;
 	}
@@ -505,7 +498,7 @@ static int map_dimm(struct memory_devices *md, const struct dimm_props *p, unsig
 {
 	if (set_dimm_slot(md, slot, addr, p->req.size, p->backend->hva) == 0)
 		return 0;
-	set_err(err, NULL, "pc-dimm '%s': KVM refused the memory slot: %s", p->id, strerror(errno));
+	control_error_set(err, NULL, "pc-dimm '%s': KVM refused the memory slot: %s", p->id, strerror(errno));
 	pthread_mutex_lock(&md->lock);
 	dimm_alloc_release(&md->alloc, slot);
 	pthread_mutex_unlock(&md->lock);
@@ -553,7 +546,7 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 	ret = dimm_alloc_reserve(&md->alloc, &p.req, &slot, &addr, why, sizeof(why));
 	pthread_mutex_unlock(&md->lock);
 	if (ret != DIMM_ALLOC_OK) {
-		set_err(err, NULL, "pc-dimm '%s': %s", p.id, why);
+		control_error_set(err, NULL, "pc-dimm '%s': %s", p.id, why);
 		return -1;
 	}
 
@@ -600,12 +593,51 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 		}
 		dimm_alloc_release(&md->alloc, slot);
 		pthread_mutex_unlock(&md->lock);
-		set_err(err, NULL, "pc-dimm: hotplug controller refused slot %u", slot);
+		control_error_set(err, NULL, "pc-dimm: hotplug controller refused slot %u", slot);
 		return -1;
 	}
 	pv_debug("DIMM '%s' %s in slot %u at 0x%" PRIx64 ", %" PRIu64 " MiB, node %u", p.id,
 		 hotplug ? "hot-added" : "present", slot, addr, p.req.size >> 20, p.node);
 	return 0;
+}
+
+struct mem_backend *memory_devices_claim_backend(struct memory_devices *md, const char *memdev,
+						 char *err, size_t errlen)
+{
+	struct mem_backend *b;
+
+	pthread_mutex_lock(&md->lock);
+	b = memdev ? backend_registry_find(md->backends, memdev) : NULL;
+	if (!b) {
+		pv_format(err, errlen, "memdev '%s' does not exist", memdev ? memdev : "");
+	} else if (b->in_use) {
+		pv_format(err, errlen, "can't use already busy memdev: %s", memdev);
+		b = NULL;
+	} else {
+		b->in_use = true;
+	}
+	pthread_mutex_unlock(&md->lock);
+	return b;
+}
+
+void memory_devices_release_backend(struct memory_devices *md, struct mem_backend *b)
+{
+	pthread_mutex_lock(&md->lock);
+	b->in_use = false;
+	pthread_mutex_unlock(&md->lock);
+}
+
+int memory_devices_reserve_region(struct memory_devices *md, uint64_t size, uint64_t min_align,
+				  uint64_t want_addr, uint64_t *addr, char *err, size_t errlen)
+{
+	int ret;
+
+	pthread_mutex_lock(&md->lock);
+	ret = dimm_alloc_reserve_region(&md->alloc, size, min_align,
+					want_addr == UINT64_MAX ? DIMM_ANY_ADDR : want_addr, addr,
+					err, errlen);
+	pthread_mutex_unlock(&md->lock);
+	return ret == DIMM_ALLOC_OK ? 0 : -1;
 }
 
 int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list *props,
@@ -634,12 +666,12 @@ static int op_device_del(void *opaque, const char *id, struct control_error *err
 	if (!d) {
 		pthread_mutex_unlock(&md->lock);
 		/* Any string may come here: an id that was refused, escape sequences and all. */
-		set_err(err, CONTROL_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", shown);
+		control_error_set(err, CONTROL_ERR_DEVICE_NOT_FOUND, "Device '%s' not found", shown);
 		return -1;
 	}
 	if (d->unplug_pending) {
 		pthread_mutex_unlock(&md->lock);
-		set_err(err, NULL, "device_del for '%s' is already in progress: the guest has not ejected it yet", id);
+		control_error_set(err, NULL, "device_del for '%s' is already in progress: the guest has not ejected it yet", id);
 		return -1;
 	}
 	d->unplug_pending = true;
@@ -654,7 +686,7 @@ static int op_device_del(void *opaque, const char *id, struct control_error *err
 		pthread_mutex_lock(&md->lock);
 		d->unplug_pending = false;
 		pthread_mutex_unlock(&md->lock);
-		set_err(err, NULL, "device_del '%s': eject request refused (%s)", id, strerror(-ret));
+		control_error_set(err, NULL, "device_del '%s': eject request refused (%s)", id, strerror(-ret));
 		return -1;
 	}
 	return 0;
@@ -720,7 +752,7 @@ static int op_object_add(void *opaque, const struct keyval_list *props, struct c
 	ret = backend_registry_reserve(md->backends, id, err->desc, sizeof(err->desc));
 	pthread_mutex_unlock(&md->lock);
 	if (ret == -EEXIST) {
-		set_err(err, NULL, "object '%s' already exists", id);
+		control_error_set(err, NULL, "object '%s' already exists", id);
 		return -1;
 	}
 	if (ret < 0) {
@@ -758,11 +790,11 @@ static int op_object_del(void *opaque, const char *id, struct control_error *err
 		char shown[128];
 
 		/* Any string may come here: an id that was refused, escape sequences and all. */
-		set_err(err, NULL, "object '%s' not found", pv_printable(id, shown, sizeof(shown)));
+		control_error_set(err, NULL, "object '%s' not found", pv_printable(id, shown, sizeof(shown)));
 		return -1;
 	}
 	if (ret == -EBUSY) {
-		set_err(err, NULL, "object '%s' is in use, can not be deleted", id);
+		control_error_set(err, NULL, "object '%s' is in use, can not be deleted", id);
 		return -1;
 	}
 	md->destroy_backend(b);

@@ -144,6 +144,17 @@ int memory_devices_init(struct memory_devices *md, const struct plugvm_config *c
 			unsigned kvm_slot_base);
 void memory_devices_destroy(struct memory_devices *md);
 
+/* For a memory device that is not a DIMM (virtio-mem), before the guest runs: memdev's
+ * backend, which must exist and be free, becomes in use. NULL with err otherwise. */
+struct mem_backend *memory_devices_claim_backend(struct memory_devices *md, const char *memdev,
+						 char *err, size_t errlen);
+/* Undoes memory_devices_claim_backend (the device was refused). */
+void memory_devices_release_backend(struct memory_devices *md, struct mem_backend *b);
+/* ... and its range of the device-memory window (dimm_alloc_reserve_region). 0 with
+ * *addr, or -1 with err. */
+int memory_devices_reserve_region(struct memory_devices *md, uint64_t size, uint64_t min_align,
+				  uint64_t want_addr, uint64_t *addr, char *err, size_t errlen);
+
 /* -device pc-dimm,... from the command line, before the guest runs. */
 int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list *props,
 			    struct control_error *err);

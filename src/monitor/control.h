@@ -7,6 +7,7 @@
 #ifndef PLUGVM_CONTROL_H
 #define PLUGVM_CONTROL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,13 @@ struct control_error {
 	char desc[256];
 };
 
+/* Fills err: its class and the formatted description (cut to fit). The one way every
+ * module that answers a monitor sets an error. */
+void control_error_set(struct control_error *err, const char *cls, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void control_error_vset(struct control_error *err, const char *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 /* One pc-dimm, as query-memory-devices / info memory-devices show it. */
 struct memory_device_info {
 	char id[64];
@@ -34,6 +42,28 @@ struct memory_device_info {
 	bool hotplugged;
 	bool hotpluggable;
 	bool unplug_pending;   /* device_del sent, guest has not ejected yet */
+};
+
+/* One virtio-mem device, as query-memory-devices / info memory-devices show it (QEMU's
+ * VirtioMEMDeviceInfo). */
+struct virtio_mem_device_info {
+	char id[64];
+	uint64_t memaddr;        /* the region's guest-physical start */
+	uint64_t requested_size;
+	uint64_t size;           /* plugged now */
+	uint64_t max_size;       /* the region (the backend's size) */
+	uint64_t block_size;
+	unsigned node;
+	char memdev[64];         /* backend id; shown as "/objects/<id>" */
+};
+
+/* A property's value for qom-get. */
+enum qom_value_kind { QOM_VALUE_INT, QOM_VALUE_STRING, QOM_VALUE_BOOL };
+struct qom_value {
+	enum qom_value_kind kind;
+	uint64_t u;              /* QOM_VALUE_INT */
+	bool b;                  /* QOM_VALUE_BOOL */
+	char s[128];             /* QOM_VALUE_STRING */
 };
 
 /* One memory backend, as query-memdev / info memdev show it. */
@@ -74,6 +104,16 @@ struct control_ops {
 	unsigned (*ospm_status)(void *opaque, struct ospm_status_info *out, unsigned max);
 	unsigned (*numa_nodes)(void *opaque, struct numa_node_info *out, unsigned max);
 	void (*memory_size_summary)(void *opaque, uint64_t *base_memory, uint64_t *plugged_memory);
+	/* The virtio-mem devices, after the DIMMs in query-memory-devices. */
+	unsigned (*virtio_mem_devices)(void *opaque, struct virtio_mem_device_info *out,
+				       unsigned max);
+	/* qom-get / qom-set: path as the client gave it ("vm0", "/machine/peripheral/vm0"),
+	 * the value of qom-set as text (a number in decimal, or whatever string the client
+	 * sent: the VM parses it). The VM decides which paths and properties exist. */
+	int (*qom_get)(void *opaque, const char *path, const char *property,
+		       struct qom_value *out, struct control_error *err);
+	int (*qom_set)(void *opaque, const char *path, const char *property, const char *value,
+		       struct control_error *err);
 
 	/* QEMU's RunState name: "running", "guest-panicked" (stopped after a guest
 	 * panic, docs/options.md) or "shutdown" (on the way out). */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "monitor/hmp_internal.h"
+#include "monitor/qmp_internal.h"
 #include "util.h"
 
 struct hmp_cmd;
@@ -241,6 +242,89 @@ static void cmd_quit(const struct control_ops *ops, const struct hmp_cmd *cmd, c
 	no_args_op(ops, cmd, args, ops->quit, out);
 }
 
+/* qom-get PATH PROPERTY: the value as JSON, QEMU's hmp_qom_get. */
+static void cmd_qom_get(const struct control_ops *ops, const struct hmp_cmd *cmd, const char *args,
+			struct strbuf *out)
+{
+	struct control_error err = {0};
+	char *path = get_str(&args), *property = path ? get_str(&args) : NULL;
+	struct qom_value v;
+
+	if (!path || !property) {
+		bad_args(out, cmd, "string expected");
+	} else if (*skip_space(args)) {
+		bad_args(out, cmd, "extraneous characters at the end of line");
+	} else if (!ops->qom_get) {
+		strbuf_puts(out, "Error: this machine does not support the command\n");
+	} else if (ops->qom_get(ops->opaque, path, property, &v, &err) < 0) {
+		hmp_print_error(out, &err);
+	} else {
+		json_t *j = qmp_qom_value_json(&v);
+		char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+
+		strbuf_printf(out, "%s\n", text ? text : "");
+		free(text);
+		json_decref(j);
+	}
+	free(path);
+	free(property);
+}
+
+/* qom-set [-j] PATH PROPERTY VALUE: VALUE is the rest of the line, a string as on the
+ * command line ("4G"), or JSON with -j; QEMU's hmp_qom_set. */
+static void cmd_qom_set(const struct control_ops *ops, const struct hmp_cmd *cmd, const char *args,
+			struct strbuf *out)
+{
+	struct control_error err = {0};
+	const char *p = skip_space(args);
+	bool json = false;
+	char *path = NULL, *property = NULL, *value = NULL;
+
+	if (strncmp(p, "-j", 2) == 0 && (p[2] == ' ' || p[2] == '\t')) {
+		json = true;
+		args = p + 2;
+	}
+	path = get_str(&args);
+	property = path ? get_str(&args) : NULL;
+	p = skip_space(args);
+	if (!path || !property || !*p) {
+		bad_args(out, cmd, "string expected");
+		goto out;
+	}
+	value = strdup(p);
+	if (json && value) {
+		json_error_t jerr;
+		json_t *j = json_loads(value, JSON_DECODE_ANY, &jerr);
+
+		free(value);
+		value = NULL;
+		if (j && json_is_string(j))
+			value = strdup(json_string_value(j));
+		else if (j && json_is_integer(j) && asprintf(&value, "%" JSON_INTEGER_FORMAT,
+							      json_integer_value(j)) < 0)
+			value = NULL;
+		else if (j && json_is_boolean(j))
+			value = strdup(json_is_true(j) ? "on" : "off");
+		json_decref(j);
+		if (!value) {
+			snprintf(err.desc, sizeof(err.desc), "JSON parse error, %s",
+				 j ? "expected a string, number or boolean" : jerr.text);
+			hmp_print_error(out, &err);
+			goto out;
+		}
+	}
+	if (!value)
+		strbuf_puts(out, "Error: out of memory\n");
+	else if (!ops->qom_set)
+		strbuf_puts(out, "Error: this machine does not support the command\n");
+	else if (ops->qom_set(ops->opaque, path, property, value, &err) < 0)
+		hmp_print_error(out, &err);
+out:
+	free(path);
+	free(property);
+	free(value);
+}
+
 static void cmd_info(const struct control_ops *ops, const struct hmp_cmd *cmd, const char *args,
 		     struct strbuf *out);
 static void cmd_help(const struct control_ops *ops, const struct hmp_cmd *cmd, const char *args,
@@ -255,6 +339,9 @@ static const struct hmp_cmd commands[] = {
 	{"object_add", "[qom-type=]type,id=str[,prop=value][,...]", "create QOM object",
 	 cmd_object_add},
 	{"object_del", "id", "destroy QOM object", cmd_object_del},
+	{"qom-get", "path property", "print QOM property", cmd_qom_get},
+	{"qom-set", "[-j] path property value",
+	 "set QOM property. -j: the value is specified in JSON format.", cmd_qom_set},
 	{"quit|q", "", "quit the emulator", cmd_quit},
 	{"system_powerdown", "", "send system power down event", cmd_powerdown},
 	{"system_reset", "", "reset the system", cmd_reset},

@@ -15,6 +15,27 @@ static bool missing(const void *op, struct strbuf *out)
 	return !op;
 }
 
+/* QEMU 7.2's hmp_info_memory_devices for MEMORY_DEVICE_INFO_KIND_VIRTIO_MEM. */
+static void info_virtio_mem_devices(const struct control_ops *ops, struct strbuf *out)
+{
+	struct virtio_mem_device_info v[PLUGVM_MAX_VIRTIO_MEM];
+	unsigned n;
+
+	if (!ops->virtio_mem_devices)
+		return;
+	n = ops->virtio_mem_devices(ops->opaque, v, PLUGVM_MAX_VIRTIO_MEM);
+	for (unsigned i = 0; i < n; i++) {
+		strbuf_printf(out, "Memory device [virtio-mem]: \"%s\"\n", v[i].id);
+		strbuf_printf(out, "  memaddr: 0x%" PRIx64 "\n", v[i].memaddr);
+		strbuf_printf(out, "  node: %u\n", v[i].node);
+		strbuf_printf(out, "  requested-size: %" PRIu64 "\n", v[i].requested_size);
+		strbuf_printf(out, "  size: %" PRIu64 "\n", v[i].size);
+		strbuf_printf(out, "  max-size: %" PRIu64 "\n", v[i].max_size);
+		strbuf_printf(out, "  block-size: %" PRIu64 "\n", v[i].block_size);
+		strbuf_printf(out, "  memdev: /objects/%s\n", v[i].memdev);
+	}
+}
+
 static void info_memory_devices(const struct control_ops *ops, struct strbuf *out)
 {
 	struct memory_device_info *d;
@@ -37,6 +58,7 @@ static void info_memory_devices(const struct control_ops *ops, struct strbuf *ou
 		strbuf_printf(out, "  hotpluggable: %s\n", d[i].hotpluggable ? "true" : "false");
 	}
 	free(d);
+	info_virtio_mem_devices(ops, out);
 }
 
 static const char *tf(bool b)
@@ -74,8 +96,9 @@ static void info_memdev(const struct control_ops *ops, struct strbuf *out)
 static void info_numa(const struct control_ops *ops, struct strbuf *out)
 {
 	struct numa_node_info nodes[PLUGVM_MAX_NUMA_NODES];
+	struct virtio_mem_device_info v[PLUGVM_MAX_VIRTIO_MEM];
 	struct memory_device_info *d = NULL;
-	unsigned n, nd = 0;
+	unsigned n, nd = 0, nv = 0;
 
 	if (missing(ops->numa_nodes, out))
 		return;
@@ -83,6 +106,10 @@ static void info_numa(const struct control_ops *ops, struct strbuf *out)
 	/* QEMU's "plugged" is every pc-dimm on the node, cold-plugged ones too. */
 	if (ops->memory_devices && (d = calloc(PLUGVM_MAX_SLOTS, sizeof(*d))))
 		nd = ops->memory_devices(ops->opaque, d, PLUGVM_MAX_SLOTS);
+	/* ... and what the guest has plugged of each virtio-mem device, in size and plugged
+	 * both (QEMU's numa_stat_memory_devices). */
+	if (ops->virtio_mem_devices)
+		nv = ops->virtio_mem_devices(ops->opaque, v, PLUGVM_MAX_VIRTIO_MEM);
 	strbuf_printf(out, "%u nodes\n", n);
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t plugged = 0;
@@ -90,6 +117,9 @@ static void info_numa(const struct control_ops *ops, struct strbuf *out)
 		for (unsigned j = 0; j < nd; j++)
 			if (d[j].node == nodes[i].nodeid)
 				plugged += d[j].size;
+		for (unsigned j = 0; j < nv; j++)
+			if (v[j].node == nodes[i].nodeid)
+				plugged += v[j].size, nodes[i].mem_size += v[j].size;
 		strbuf_printf(out, "node %u cpus:", nodes[i].nodeid);
 		for (unsigned c = 0; c < nodes[i].nr_cpus && c < ARRAY_SIZE(nodes[i].cpus); c++)
 			strbuf_printf(out, " %u", nodes[i].cpus[c]);

@@ -1,4 +1,5 @@
-/* QMP commands for memory backends, pc-dimm devices and their ACPI state. */
+/* QMP commands for memory backends, pc-dimm and virtio-mem devices, their ACPI state,
+ * and qom-get / qom-set (the properties of virtio-mem devices). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,10 +100,24 @@ json_t *qmp_cmd_device_del(const struct qmp_context *ctx, json_t *args, struct c
 	return ctx->ops->device_del(ctx->ops->opaque, id, err) < 0 ? NULL : json_object();
 }
 
+/* QEMU's VirtioMEMDeviceInfo, in its field order. */
+static json_t *virtio_mem_entry(const struct virtio_mem_device_info *v)
+{
+	char memdev[80];
+
+	snprintf(memdev, sizeof(memdev), "/objects/%s", v->memdev);
+	return json_pack("{s:s, s:{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s}}", "type", "virtio-mem",
+			 "data", "id", v->id, "memaddr", (json_int_t)v->memaddr, "requested-size",
+			 (json_int_t)v->requested_size, "size", (json_int_t)v->size, "max-size",
+			 (json_int_t)v->max_size, "block-size", (json_int_t)v->block_size, "node",
+			 (json_int_t)v->node, "memdev", memdev);
+}
+
 json_t *qmp_cmd_query_memory_devices(const struct qmp_context *ctx, json_t *args,
 				     struct control_error *err)
 {
 	struct memory_device_info *d = calloc(PLUGVM_MAX_SLOTS, sizeof(*d));
+	struct virtio_mem_device_info v[PLUGVM_MAX_VIRTIO_MEM];
 	json_t *list = json_array();
 	unsigned n;
 
@@ -127,8 +142,65 @@ json_t *qmp_cmd_query_memory_devices(const struct qmp_context *ctx, json_t *args
 					"memdev", memdev, "hotplugged", d[i].hotplugged,
 					"hotpluggable", d[i].hotpluggable));
 	}
+	/* The virtio-mem devices after the DIMMs. */
+	n = ctx->ops->virtio_mem_devices
+		    ? ctx->ops->virtio_mem_devices(ctx->ops->opaque, v, PLUGVM_MAX_VIRTIO_MEM)
+		    : 0;
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(list, virtio_mem_entry(&v[i]));
 	free(d);
 	return list;
+}
+
+json_t *qmp_qom_value_json(const struct qom_value *v)
+{
+	switch (v->kind) {
+	case QOM_VALUE_STRING:
+		return json_string(v->s);
+	case QOM_VALUE_BOOL:
+		return json_boolean(v->b);
+	case QOM_VALUE_INT:
+		break;
+	}
+	return json_integer((json_int_t)v->u);
+}
+
+json_t *qmp_cmd_qom_get(const struct qmp_context *ctx, json_t *args, struct control_error *err)
+{
+	const char *path, *property;
+	struct qom_value v;
+
+	if (need_op(ctx->ops->qom_get, err) < 0 || qmp_arg_string(args, "path", true, &path, err) < 0 ||
+	    qmp_arg_string(args, "property", true, &property, err) < 0)
+		return NULL;
+	if (ctx->ops->qom_get(ctx->ops->opaque, path, property, &v, err) < 0)
+		return NULL;
+	return qmp_qom_value_json(&v);
+}
+
+json_t *qmp_cmd_qom_set(const struct qmp_context *ctx, json_t *args, struct control_error *err)
+{
+	const char *path, *property;
+	json_t *value = json_object_get(args, "value");
+	char *text;
+	int ret;
+
+	if (need_op(ctx->ops->qom_set, err) < 0 || qmp_arg_string(args, "path", true, &path, err) < 0 ||
+	    qmp_arg_string(args, "property", true, &property, err) < 0)
+		return NULL;
+	if (!value) {
+		qmp_set_error(err, NULL, "Parameter 'value' is missing");
+		return NULL;
+	}
+	text = qmp_scalar_text(value);
+	if (!text) {
+		qmp_set_error(err, NULL, "Invalid parameter type for 'value', expected: a string, "
+			      "number or boolean");
+		return NULL;
+	}
+	ret = ctx->ops->qom_set(ctx->ops->opaque, path, property, text, err);
+	free(text);
+	return ret < 0 ? NULL : json_object();
 }
 
 json_t *qmp_cmd_query_memory_size_summary(const struct qmp_context *ctx, json_t *args,

@@ -16,6 +16,8 @@
 static const char *const no_params[] = {NULL};
 static const char *const id_param[] = {"id", NULL};
 static const char *const hmp_params[] = {"command-line", "cpu-index", NULL};
+static const char *const qom_get_params[] = {"path", "property", NULL};
+static const char *const qom_set_params[] = {"path", "property", "value", NULL};
 
 const struct qmp_command qmp_commands[] = {
 	{"qmp_capabilities", NULL, NULL}, /* handled by qmp_dispatch itself */
@@ -31,6 +33,8 @@ const struct qmp_command qmp_commands[] = {
 	{"query-memory-size-summary", qmp_cmd_query_memory_size_summary, no_params},
 	{"query-memdev", qmp_cmd_query_memdev, no_params},
 	{"query-acpi-ospm-status", qmp_cmd_query_acpi_ospm_status, no_params},
+	{"qom-get", qmp_cmd_qom_get, qom_get_params},
+	{"qom-set", qmp_cmd_qom_set, qom_set_params},
 	{"human-monitor-command", qmp_cmd_human_monitor_command, hmp_params},
 	{"system_powerdown", qmp_cmd_system_powerdown, no_params},
 	{"system_reset", qmp_cmd_system_reset, no_params},
@@ -42,9 +46,8 @@ void qmp_set_error(struct control_error *err, const char *cls, const char *fmt, 
 {
 	va_list ap;
 
-	err->cls = cls;
 	va_start(ap, fmt);
-	vsnprintf(err->desc, sizeof(err->desc), fmt, ap);
+	control_error_vset(err, cls, fmt, ap);
 	va_end(ap);
 }
 
@@ -250,7 +253,7 @@ int qmp_arg_string(json_t *args, const char *key, bool required, const char **ou
 	return 0;
 }
 
-static char *scalar_to_text(json_t *v)
+char *qmp_scalar_text(json_t *v)
 {
 	char buf[64];
 
@@ -280,7 +283,7 @@ int qmp_args_to_keyval(json_t *args, struct keyval_list *out, struct control_err
 	out->items = NULL;
 	out->count = 0;
 	json_object_foreach(args, key, value) {
-		char *text = scalar_to_text(value);
+		char *text = qmp_scalar_text(value);
 		int ret;
 
 		if (!text) {

@@ -39,6 +39,10 @@ json_t *qmp_handle_text(const struct qmp_context *ctx, struct qmp_session *s, co
 json_t *qmp_dispatch(const struct qmp_context *ctx, struct qmp_session *s, json_t *request);
 json_t *qmp_greeting(void);
 
+/* A scalar QMP value as the text the VM takes for a property (options, qom-set):
+ * numbers in decimal, booleans on/off, strings as they are; NULL for anything else
+ * (malloc'ed). */
+char *qmp_scalar_text(json_t *v);
 void qmp_set_error(struct control_error *err, const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A string argument: required ones report "Parameter '%s' is missing". */
@@ -70,6 +74,10 @@ json_t *qmp_cmd_query_memory_devices(const struct qmp_context *, json_t *,
 				     struct control_error *);
 json_t *qmp_cmd_query_memory_size_summary(const struct qmp_context *, json_t *,
 					  struct control_error *);
+json_t *qmp_cmd_qom_get(const struct qmp_context *, json_t *, struct control_error *);
+json_t *qmp_cmd_qom_set(const struct qmp_context *, json_t *, struct control_error *);
+/* qom-get's answer: an integer, a string or a boolean (a new reference). */
+json_t *qmp_qom_value_json(const struct qom_value *v);
 json_t *qmp_cmd_query_memdev(const struct qmp_context *, json_t *, struct control_error *);
 json_t *qmp_cmd_query_acpi_ospm_status(const struct qmp_context *, json_t *,
 				       struct control_error *);

@@ -44,6 +44,7 @@ struct qmp_client {
 	short poll_events;          /* main thread: what the loop waits for */
 	bool events;                /* under lock: negotiated, so events are sent */
 	bool dead;                  /* under lock: write failed or queue overflowed */
+	bool closing;               /* main thread: past a framing limit, reads no more */
 	struct strbuf out;          /* under lock */
 	struct qmp_client *next;
 };
@@ -137,11 +138,14 @@ static bool update_client(struct qmp_client *c)
 	dead = c->dead;
 	pending = c->out.len > 0;
 	pthread_mutex_unlock(&qmp.lock);
-	if (dead) {
+	/* A client past a framing limit is closed once the replies it is owed, and the
+	 * error that says why, have left: closing at once would drop what its socket
+	 * could not take yet. */
+	if (dead || (c->closing && !pending)) {
 		close_client(c);
 		return false;
 	}
-	want = POLLIN | (pending ? POLLOUT : 0);
+	want = (c->closing ? 0 : POLLIN) | (pending ? POLLOUT : 0);
 	if (want != c->poll_events) {
 		event_loop_set_events(qmp.loop, c->fd, want);
 		c->poll_events = want;
@@ -228,7 +232,16 @@ static void client_ready(void *opaque, int fd, short revents)
 {
 	struct qmp_client *c = opaque;
 	char buf[4096];
-	ssize_t n = client_io_read(fd, revents, buf, sizeof(buf));
+	ssize_t n;
+
+	if (c->closing) { /* only its output is waited for */
+		if (revents & (POLLERR | POLLHUP | POLLNVAL))
+			close_client(c);
+		else
+			update_client(c);
+		return;
+	}
+	n = client_io_read(fd, revents, buf, sizeof(buf));
 
 	if (n < 0) {
 		close_client(c);
@@ -243,10 +256,8 @@ static void client_ready(void *opaque, int fd, short revents)
 		strbuf_append(&c->in, buf, (size_t)n);
 		keep = handle_input(c);
 		pv_trace_release();
-		if (!keep) {
-			close_client(c); /* the error reply was sent without blocking */
-			return;
-		}
+		if (!keep)
+			c->closing = true; /* update_client closes it once its output is out */
 	}
 	update_client(c);
 }

@@ -164,6 +164,17 @@ uint64_t virtio_mem_usable_region_size(struct virtio_mem *vm)
 	return read_locked(vm, &vm->usable_region_size);
 }
 
+bool virtio_mem_block_plugged(struct virtio_mem *vm, uint64_t gpa)
+{
+	bool plugged = false;
+
+	pthread_mutex_lock(&vm->lock);
+	if (gpa >= vm->p.addr && gpa - vm->p.addr < vm->p.region_size)
+		plugged = block_bitmap_test(&vm->plugged, (gpa - vm->p.addr) / vm->p.block_size);
+	pthread_mutex_unlock(&vm->lock);
+	return plugged;
+}
+
 /* ---- what the transport sees ---- */
 
 static uint64_t dev_features(void *dev)

@@ -108,6 +108,8 @@ void virtio_mem_system_reset(struct virtio_mem *vm);
 uint64_t virtio_mem_plugged_size(struct virtio_mem *vm);
 uint64_t virtio_mem_requested_size(struct virtio_mem *vm);
 uint64_t virtio_mem_usable_region_size(struct virtio_mem *vm);
+/* Whether the block holding guest-physical gpa is plugged (false outside the region). */
+bool virtio_mem_block_plugged(struct virtio_mem *vm, uint64_t gpa);
 
 /* One request, already copied out of guest memory; fills *resp (all 10
  * bytes, little-endian). Exposed for tests; the queue path uses it. */

@@ -8,6 +8,7 @@
 #     the SRAT the NUMA nodes' memory, no two memory ranges overlapping, and the DIMM window
 #     split into one hot-pluggable range per node;
 #   - the DSDT's hotplug AML runs in acpiexec (check-dsdt.sh) when there are slots.
+#   - with virtio-mem devices, one LNRO0005 virtio-mmio node each (window, level GSI).
 #
 # usage: check-dump.sh PLUGVM
 set -u
@@ -137,6 +138,30 @@ variant numa 8 2 2 0000000100000000 00000003C0000000 -- \
 	-object memory-backend-ram,id=m0,size=512M -object memory-backend-ram,id=m1,size=512M \
 	-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1
 variant plain 0 1 1 - - -- -m 512M
+# virtio-mem without slots: no PNP0C80 device, but the window is in the SRAT and each
+# device is a LNRO0005 virtio-mmio node with its window and level-triggered GSI.
+variant virtio-mem 0 1 1 - - -- -m 1G,maxmem=18G \
+	-object memory-backend-ram,id=vmem0,size=16G \
+	-device virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0 \
+	-object memory-backend-ram,id=vmem1,size=1G -device virtio-mem-device,id=vm1,memdev=vmem1
+d=$work/virtio-mem
+if [ -s "$d/dsdt.dsl" ]; then
+	n=$(grep -c 'Name (_HID, "LNRO0005")' "$d/dsdt.dsl")
+	[ "$n" = 2 ] || fail "DSDT has $n LNRO0005 devices, expected 2"
+	for i in 0 1; do
+		base=$(printf '0x%08X' $((0xFEB00000 + i * 0x200)))
+		gsi=$(printf '0x%08X' $((22 + i)))
+		sed -n "/Device (VM0$i)/,/^        }/p" "$d/dsdt.dsl" | tr -s ' \n' ' ' > "$d/vm$i.txt"
+		grep -q "Name (_UID, $( [ $i = 0 ] && echo Zero || echo One ))" "$d/vm$i.txt" ||
+			fail "VM0$i: _UID is not $i"
+		grep -q "Memory32Fixed (ReadWrite, $base, // Address Base 0x00000200, // Address Length )" "$d/vm$i.txt" ||
+			fail "VM0$i: no Memory32Fixed (ReadWrite, $base, 0x200): $(cat "$d/vm$i.txt")"
+		grep -q "Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive, ,, ) { $gsi, }" "$d/vm$i.txt" ||
+			fail "VM0$i: no level, active-high Interrupt {$gsi}: $(cat "$d/vm$i.txt")"
+	done
+fi
+grep -q "^0 0000000100000000 0000000440000000 1\$" "$d/srat.mem" 2>/dev/null ||
+	fail "SRAT has no hot-pluggable window for virtio-mem: $(cat "$d/srat.mem" 2>/dev/null)"
 variant big 256 8 1 0000000180000000 0000007EC0000000 -- \
 	-m 5G,slots=256,maxmem=512G -smp 8
 

@@ -64,6 +64,12 @@ static void machine(struct acpi_machine *m, struct guest_layout *l, unsigned slo
 		l->hotplug_size = 16 * GiB;
 		m->nr_cpus = 4;
 		m->cpu_node[2] = m->cpu_node[3] = 1;
+		/* Two virtio-mmio devices (virtio-mem) beside the DIMM slots. */
+		m->nr_virtio_mmio = 2;
+		m->virtio_mmio[0].base = VIRTIO_MMIO_BASE_GPA;
+		m->virtio_mmio[0].gsi = 22;
+		m->virtio_mmio[1].base = VIRTIO_MMIO_BASE_GPA + VIRTIO_MMIO_WINDOW_SIZE;
+		m->virtio_mmio[1].gsi = 23;
 	} else {
 		l->ram[0] = (struct ram_range){ .gpa = 0, .size = 512 * MiB, .node = 0 };
 		l->nr_ram = 1;
@@ -154,6 +160,51 @@ static void test_brief_patterns(void **state)
 		assert_int_equal(found, 1);
 	}
 	free(d.buf);
+}
+
+/* Device (VMnn) { _HID "LNRO0005", _UID n, _CRS Memory32Fixed (ReadWrite, window, 0x200)
+ * + Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) {gsi} }, what Linux's
+ * virtio_mmio binds; none without virtio-mem devices. */
+static void test_virtio_mmio_devices(void **state)
+{
+	(void)state;
+	struct dsdt d;
+	dsdt_get(16, 2, &d);
+	assert_int_equal(COUNT(&d, 0x08, '_', 'H', 'I', 'D', 0x0D, 'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00), 2);
+	assert_int_equal(COUNT(&d, 'V', 'M', '0', '0', 0x08, '_', 'H', 'I', 'D'), 1);
+	assert_int_equal(COUNT(&d, 'V', 'M', '0', '1', 0x08, '_', 'H', 'I', 'D'), 1);
+	/* _UID 0 (ZeroOp) and 1 (OneOp) after the _HID string. */
+	assert_int_equal(COUNT(&d, '5', 0x00, 0x08, '_', 'U', 'I', 'D', 0x00), 1);
+	assert_int_equal(COUNT(&d, '5', 0x00, 0x08, '_', 'U', 'I', 'D', 0x01), 1);
+	assert_int_equal(COUNT(&d, 0x86, 0x09, 0x00, 0x01, 0x00, 0x00, 0xB0, 0xFE, 0x00, 0x02, 0x00, 0x00,
+			       0x89, 0x06, 0x00, 0x01, 0x01, 0x16, 0x00, 0x00, 0x00, 0x79, 0x00), 1);
+	assert_int_equal(COUNT(&d, 0x86, 0x09, 0x00, 0x01, 0x00, 0x02, 0xB0, 0xFE, 0x00, 0x02, 0x00, 0x00,
+			       0x89, 0x06, 0x00, 0x01, 0x01, 0x17, 0x00, 0x00, 0x00, 0x79, 0x00), 1);
+	free(d.buf);
+	dsdt_get(16, 1, &d);
+	assert_int_equal(COUNT(&d, 'L', 'N', 'R', 'O'), 0);
+	free(d.buf);
+}
+
+/* More than PLUGVM_MAX_VIRTIO_MEM devices, or a window above 4 GiB: refused. */
+static void test_virtio_mmio_limits(void **state)
+{
+	(void)state;
+	struct acpi_machine m;
+	struct guest_layout l;
+	char err[256] = "";
+	size_t used = 0;
+	uint8_t *buf = malloc(ACPI_TABLES_SIZE);
+	assert_non_null(buf);
+	machine(&m, &l, 4, 2);
+	m.nr_virtio_mmio = PLUGVM_MAX_VIRTIO_MEM + 1;
+	assert_int_not_equal(acpi_build(&m, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "virtio-mmio"));
+	machine(&m, &l, 4, 2);
+	m.virtio_mmio[1].base = 0xFFFFFF00;
+	assert_int_not_equal(acpi_build(&m, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "4 GiB"));
+	free(buf);
 }
 
 static void test_zero_slots(void **state)
@@ -314,6 +365,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_brief_patterns),
+		cmocka_unit_test(test_virtio_mmio_devices),
+		cmocka_unit_test(test_virtio_mmio_limits),
 		cmocka_unit_test(test_zero_slots),
 		cmocka_unit_test(test_max_slots_tree),
 		cmocka_unit_test(test_iasl_disassembles_every_table),

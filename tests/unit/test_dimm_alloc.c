@@ -240,6 +240,76 @@ static void test_full_window(void **state)
 			 DIMM_ALLOC_ENOSLOTS);
 }
 
+/* virtio-mem regions share the window with DIMMs: no slot, same maxmem and overlap rules. */
+static void test_regions(void **state)
+{
+	struct dimm_alloc a;
+	char err[256];
+	unsigned s;
+	uint64_t at, r;
+
+	(void)state;
+	init(&a, 20 * GiB, 2, 128 * MiB);
+	/* A 16 GiB region first fits at the window's start; a DIMM goes after it. */
+	assert_int_equal(dimm_alloc_reserve_region(&a, 16 * GiB, 2 * MiB, DIMM_ANY_ADDR, &r, err,
+						   sizeof(err)), 0);
+	assert_int_equal(r, BASE);
+	assert_int_equal(a.used_bytes, 16 * GiB);
+	assert_int_equal(reserve(&a, GiB, DIMM_ANY_SLOT, DIMM_ANY_ADDR, &s, &at), 0);
+	assert_int_equal(s, 0);
+	assert_int_equal(at, BASE + 16 * GiB);
+	/* A DIMM or a region may not overlap a region. */
+	assert_int_equal(reserve(&a, GiB, DIMM_ANY_SLOT, BASE + 15 * GiB, &s, &at),
+			 DIMM_ALLOC_EOVERLAP);
+	assert_int_equal(dimm_alloc_reserve_region(&a, 2 * MiB, 2 * MiB, BASE + 8 * GiB, &r, err,
+						   sizeof(err)), DIMM_ALLOC_EOVERLAP);
+	assert_non_null(strstr(err, "another memory device"));
+	/* maxmem counts regions: 3 GiB left, so 4 GiB is refused, 2 GiB is not. */
+	assert_int_equal(dimm_alloc_reserve_region(&a, 4 * GiB, 2 * MiB, DIMM_ANY_ADDR, &r, err,
+						   sizeof(err)), DIMM_ALLOC_EMAXMEM);
+	/* An explicit address need only be a multiple of the region's block size. */
+	assert_int_equal(dimm_alloc_reserve_region(&a, 2 * MiB, 2 * MiB, BASE + 17 * GiB + 2 * MiB,
+						   &r, err, sizeof(err)), 0);
+	assert_int_equal(r, BASE + 17 * GiB + 2 * MiB);
+	assert_int_equal(dimm_alloc_reserve_region(&a, 2 * MiB, 2 * MiB, BASE + 18 * GiB + MiB,
+						   &r, err, sizeof(err)), DIMM_ALLOC_EUNALIGNED);
+	assert_int_equal(dimm_alloc_reserve_region(&a, 2 * MiB, 2 * MiB, BASE + 20 * GiB,
+						   &r, err, sizeof(err)), DIMM_ALLOC_EOUTSIDE);
+	/* An automatic one is aligned to the guest's memory block (128 MiB): the 2 MiB hole
+	 * below the last region will do. */
+	assert_int_equal(dimm_alloc_reserve_region(&a, 2 * MiB, 2 * MiB, DIMM_ANY_ADDR, &r, err,
+						   sizeof(err)), 0);
+	assert_int_equal(r, BASE + 17 * GiB);
+	assert_int_equal(dimm_alloc_reserve_region(&a, 2 * MiB, 2 * MiB, DIMM_ANY_ADDR, &r, err,
+						   sizeof(err)), 0);
+	assert_int_equal(r, BASE + 17 * GiB + 128 * MiB);
+	/* Sizes: a multiple of the block size, not 0. */
+	assert_int_equal(dimm_alloc_reserve_region(&a, 3 * MiB, 2 * MiB, DIMM_ANY_ADDR, &r, err,
+						   sizeof(err)), DIMM_ALLOC_EBADSIZE);
+	assert_int_equal(dimm_alloc_reserve_region(&a, 0, 2 * MiB, DIMM_ANY_ADDR, &r, err,
+						   sizeof(err)), DIMM_ALLOC_EBADSIZE);
+	/* A released DIMM does not free a region, and the DIMM's first fit skips them. */
+	dimm_alloc_release(&a, 0);
+	assert_int_equal(a.used_bytes, 16 * GiB + 6 * MiB);
+	assert_int_equal(reserve(&a, 128 * MiB, DIMM_ANY_SLOT, DIMM_ANY_ADDR, &s, &at), 0);
+	assert_int_equal(at, BASE + 16 * GiB);
+}
+
+static void test_region_table_full(void **state)
+{
+	struct dimm_alloc a;
+	char err[256];
+	uint64_t r;
+
+	(void)state;
+	init(&a, 64 * GiB, 0, 128 * MiB);
+	for (unsigned i = 0; i < PLUGVM_MAX_VIRTIO_MEM; i++)
+		assert_int_equal(dimm_alloc_reserve_region(&a, GiB, 2 * MiB, DIMM_ANY_ADDR, &r, err,
+							   sizeof(err)), 0);
+	assert_int_equal(dimm_alloc_reserve_region(&a, GiB, 2 * MiB, DIMM_ANY_ADDR, &r, err,
+						   sizeof(err)), DIMM_ALLOC_ENOSLOTS);
+}
+
 static void test_strerror(void **state)
 {
 	(void)state;
@@ -259,6 +329,8 @@ int main(void)
 		cmocka_unit_test(test_large_block_size),
 		cmocka_unit_test(test_slots),
 		cmocka_unit_test(test_full_window),
+		cmocka_unit_test(test_regions),
+		cmocka_unit_test(test_region_table_full),
 		cmocka_unit_test(test_strerror),
 	};
 

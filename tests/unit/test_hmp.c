@@ -44,7 +44,45 @@ static void test_info_memory_devices(void **state)
 					     "  size: 1073741824\r\n"
 					     "  memdev: /objects/mem1\r\n"
 					     "  hotplugged: true\r\n"
-					     "  hotpluggable: true\r\n");
+					     "  hotpluggable: true\r\n"
+					     /* QEMU 7.2's lines for a virtio-mem device */
+					     "Memory device [virtio-mem]: \"vm0\"\r\n"
+					     "  memaddr: 0x180000000\r\n"
+					     "  node: 1\r\n"
+					     "  requested-size: 1073741824\r\n"
+					     "  size: 536870912\r\n"
+					     "  max-size: 17179869184\r\n"
+					     "  block-size: 2097152\r\n"
+					     "  memdev: /objects/vmem0\r\n");
+}
+
+static void test_qom(void **state)
+{
+	(void)state;
+	expect_output("qom-get vm0 requested-size", "1073741824\r\n");
+	expect_output("qom-get /machine/peripheral/vm0 memdev", "\"/objects/vmem0\"\r\n");
+	expect_output("qom-get vm0 prealloc", "true\r\n");
+	expect_output("qom-get vm9 size", "Error: Device 'vm9' not found\r\n");
+	expect_output("qom-get vm0 colour", "Error: Property 'virtio-mem-pci.colour' not found\r\n");
+	expect_output("qom-get vm0", "qom-get: string expected\r\nTry \"help qom-get\" for more information\r\n");
+	expect_output("qom-get vm0 size x", "qom-get: extraneous characters at the end of line\r\n"
+					    "Try \"help qom-get\" for more information\r\n");
+	/* The value is the rest of the line, as QEMU's; sizes are the VM's to parse. */
+	expect_output("qom-set vm0 requested-size 4G", "");
+	assert_string_equal(fake.last_op, "qom-set");
+	assert_string_equal(fake.last_id, "vm0");
+	assert_string_equal(keyval_get(&fake.last_props, "requested-size"), "4G");
+	expect_output("qom-set -j vm0 requested-size 4294967296", "");
+	assert_string_equal(keyval_get(&fake.last_props, "requested-size"), "4294967296");
+	expect_output("qom-set -j vm0 requested-size \"1G\"", "");
+	assert_string_equal(keyval_get(&fake.last_props, "requested-size"), "1G");
+	expect_output("qom-set -j vm0 requested-size [1]", "Error: JSON parse error, "
+		      "expected a string, number or boolean\r\n");
+	expect_output("qom-set vm0 requested-size bad",
+		      "Error: 'requested-size' has to be multiples of 'block-size' (0x200000)\r\n");
+	expect_output("qom-set nope requested-size 1G", "Error: Device 'nope' not found\r\n");
+	expect_output("qom-set vm0 requested-size", "qom-set: string expected\r\n"
+		      "Try \"help qom-set\" for more information\r\n");
 }
 
 static void test_info_memdev(void **state)
@@ -70,8 +108,9 @@ static void test_info_numa(void **state)
 				   "node 0 size: 512 MB\r\n"
 				   "node 0 plugged: 0 MB\r\n"
 				   "node 1 cpus: 1 2\r\n"
-				   "node 1 size: 1536 MB\r\n"
-				   "node 1 plugged: 1024 MB\r\n");
+				   /* the DIMM and what vm0 has plugged (512 MiB) */
+				   "node 1 size: 2048 MB\r\n"
+				   "node 1 plugged: 1536 MB\r\n");
 }
 
 static void test_info_misc(void **state)
@@ -315,6 +354,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_info_memory_devices, setup),
+		cmocka_unit_test_setup(test_qom, setup),
 		cmocka_unit_test_setup(test_info_memdev, setup),
 		cmocka_unit_test_setup(test_info_numa, setup),
 		cmocka_unit_test_setup(test_info_misc, setup),

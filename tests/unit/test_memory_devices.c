@@ -395,7 +395,9 @@ static void test_errors_change_nothing(void **state)
 		{ "pc-dimm,id=x,memdev=big", "" },              /* 2 GiB > maxmem - RAM */
 		{ "pc-dimm,id=x", "memdev" },
 		{ "pc-dimm,memdev=m1", "id" },
-		{ "virtio-mem-pci,id=x,memdev=m1", "pc-dimm" },
+		{ "virtio-mem-pci,id=x,memdev=m1", "only be given on the command line" },
+		{ "virtio-mem-device,id=x,memdev=m1", "DSDT" },
+		{ "virtio-net-pci,id=x", "pc-dimm" },
 		{ "pc-dimm,id=x,memdev=m1,colour=red", "colour" },
 		{ "pc-dimm,id=x,memdev=m1,slot=9", "" },
 		{ "pc-dimm,id=x,memdev=m1,addr=0x1000", "" },

@@ -321,7 +321,7 @@ static void test_memory_hotplug(void **state)
 	BAD("-m|memory slots|257", K, "-m", "1G,slots=257,maxmem=8G");
 	BAD("-m|slots specified but no maxmem", K, "-m", "1G,slots=4");
 	BAD("-m|slots specified but no maxmem", K, "-m", "1G,slots=0");
-	BAD("-m|no hotplug slots", K, "-m", "1G,maxmem=8G");
+	BAD("-m|no hotplug slots|virtio-mem", K, "-m", "1G,maxmem=8G");
 	BAD("-m|no hotplug slots", K, "-m", "1G,slots=0,maxmem=8G");
 	BAD("-m|is equal to the initial memory size", K, "-m", "1G,slots=2,maxmem=1G");
 	BAD("-m|must be at least the initial memory size", K, "-m", "2G,slots=2,maxmem=1G");
@@ -614,6 +614,94 @@ static void test_devices(void **state)
 	BAD("-device|JSON", K, "-device", "{\"driver\":\"pc-dimm\"}");
 }
 
+/* ---- -device virtio-mem-pci ---- */
+
+#define VMEM_M "-m", "1G,maxmem=17G"
+
+static void test_virtio_mem(void **state)
+{
+	(void)state;
+	/* The brief's command line: maxmem without slots is fine with a virtio-mem device. */
+	OK(K, VMEM_M, OBJ("vmem0", "16G"), "-device",
+	   "virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0");
+	assert_int_equal(cfg.nr_devices, 1);
+	assert_int_equal(cfg.nr_virtio_mem, 1);
+	assert_int_equal(cfg.slots, 0);
+	assert_int_equal(cfg.maxmem, 17 * GiB);
+	/* virtio-mem-device too, every key, and with DIMMs beside it. */
+	OK(K, "-m", "1G,slots=2,maxmem=8G", OBJ("v", "4G"), OBJ("d", "1G"), "-device",
+	   "virtio-mem-device,id=vm1,memdev=v,requested-size=1G,block-size=4M,prealloc=on,"
+	   "memaddr=0x200000000", "-device", "pc-dimm,id=d1,memdev=d");
+	assert_int_equal(cfg.nr_virtio_mem, 1);
+	/* The pc-dimm count ignores virtio-mem devices: slots=1 holds one DIMM. */
+	OK(K, "-m", "1G,slots=1,maxmem=8G", OBJ("v", "4G"), OBJ("d", "1G"), "-device",
+	   "virtio-mem-pci,id=vm1,memdev=v", "-device", "pc-dimm,id=d1,memdev=d");
+	/* Exactly maxmem - RAM. */
+	OK(K, "-m", "1G,maxmem=3G", OBJ("v", "2G"), "-device", "virtio-mem-pci,id=vm0,memdev=v");
+
+	/* The brief's error list: one line each. */
+	BAD("-device|'vm0'|size (0x40100000)|multiples of 'block-size' (0x200000)", K, VMEM_M,
+	    OBJ("v", "1025M"), "-device", "virtio-mem-pci,id=vm0,memdev=v");
+	BAD("-device|'vm1'|busy memdev: v", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v", "-device", "virtio-mem-pci,id=vm1,memdev=v");
+	BAD("-device|'vm0'|busy memdev: v", K, "-m", "1G,slots=2,maxmem=8G", OBJ("v", "1G"),
+	    "-device", "pc-dimm,id=d0,memdev=v", "-device", "virtio-mem-pci,id=vm0,memdev=v");
+	BAD("-device|'d0'|busy memdev: v", K, "-m", "1G,slots=2,maxmem=8G", OBJ("v", "1G"),
+	    "-device", "virtio-mem-pci,id=vm0,memdev=v", "-device", "pc-dimm,id=d0,memdev=v");
+	BAD("-device|'vm0'|busy memdev: m0|-numa", K, OBJ("m0", "1G"), "-numa", "node,memdev=m0",
+	    "-m", "maxmem=4G", "-device", "virtio-mem-pci,id=vm0,memdev=m0");
+	BAD("-device|'vm0'|not enough space|need 0x100000000", K, "-m", "1G,maxmem=4G",
+	    OBJ("v", "4G"), "-device", "virtio-mem-pci,id=vm0,memdev=v");
+	BAD("-device|'vm1'|not enough space", K, "-m", "1G,maxmem=4G", OBJ("v", "2G"),
+	    OBJ("w", "2G"), "-device", "virtio-mem-pci,id=vm0,memdev=v", "-device",
+	    "virtio-mem-pci,id=vm1,memdev=w");
+	BAD("-device|'d0'|not enough space", K, "-m", "1G,slots=1,maxmem=4G", OBJ("v", "2G"),
+	    OBJ("w", "2G"), "-device", "virtio-mem-pci,id=vm0,memdev=v", "-device",
+	    "pc-dimm,id=d0,memdev=w");
+	BAD("-device|'vm0'|'requested-size' cannot exceed|0x40000000", K, VMEM_M, OBJ("v", "1G"),
+	    "-device", "virtio-mem-pci,id=vm0,memdev=v,requested-size=2G");
+	BAD("-device|'vm0'|'requested-size'|multiples of 'block-size'", K, VMEM_M, OBJ("v", "1G"),
+	    "-device", "virtio-mem-pci,id=vm0,memdev=v,requested-size=3M");
+	BAD("-device|'memaddr'|multiples of 'block-size'", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v,memaddr=0x140100000");
+	BAD("-device|'block-size'|power of two", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v,block-size=3M");
+	BAD("-device|'block-size'|at least 0x100000", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v,block-size=4K");
+	BAD("-device|'block-size=lots'", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v,block-size=lots");
+	BAD("-device|'vm0'|preallocation|prealloc=on", K, VMEM_M,
+	    "-object", "memory-backend-ram,id=v,size=1G,prealloc=on", "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v");
+	BAD("-device|'prealloc=maybe'", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v,prealloc=maybe");
+	BAD("-device|'node=2'|NUMA node", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v,node=2");
+	BAD("-device|'node=x'", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v,node=x");
+	BAD("-device|'addr'|PCI|memaddr", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v,addr=0x4");
+	BAD("-device|virtio-mem-pci|'size'", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v,size=1G");
+	BAD("-device|id= is required", K, VMEM_M, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,memdev=v");
+	BAD("-device|'vm0'|'memdev' property is not set", K, VMEM_M, "-device",
+	    "virtio-mem-pci,id=vm0");
+	BAD("-device|'vm0'|'nope'", K, VMEM_M, "-device", "virtio-mem-pci,id=vm0,memdev=nope");
+	BAD("-device|'vm0'|specify the maxmem option", K, OBJ("v", "1G"), "-device",
+	    "virtio-mem-pci,id=vm0,memdev=v");
+	BAD("-device|duplicate ID 'x'", K, VMEM_M, OBJ("v", "1G"), OBJ("w", "1G"), "-device",
+	    "virtio-mem-pci,id=x,memdev=v", "-device", "virtio-mem-pci,id=x,memdev=w");
+	/* A DIMM with maxmem but no slots: QEMU's words. */
+	BAD("-device|'d0'|no slots|'slots' option", K, VMEM_M, OBJ("v", "1G"), OBJ("w", "1G"),
+	    "-device", "virtio-mem-pci,id=vm0,memdev=v", "-device", "pc-dimm,id=d0,memdev=w");
+	BAD("-device|at most 6 virtio-mem devices", K, "-m", "1G,maxmem=17G", OBJ("a", "1G"),
+	    "-device", "virtio-mem-pci,id=v0,memdev=a", "-device", "virtio-mem-pci,id=v1,memdev=a",
+	    "-device", "virtio-mem-pci,id=v2,memdev=a", "-device", "virtio-mem-pci,id=v3,memdev=a",
+	    "-device", "virtio-mem-pci,id=v4,memdev=a", "-device", "virtio-mem-pci,id=v5,memdev=a",
+	    "-device", "virtio-mem-pci,id=v6,memdev=a");
+}
+
 /* ---- ids ---- */
 
 /* The error for a bad id names it with its escape sequences made visible: an id holding
@@ -831,6 +919,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_name, teardown),
 		cmocka_unit_test_teardown(test_objects, teardown),
 		cmocka_unit_test_teardown(test_devices, teardown),
+		cmocka_unit_test_teardown(test_virtio_mem, teardown),
 		cmocka_unit_test_teardown(test_ids, teardown),
 		cmocka_unit_test_teardown(test_numa_basic, teardown),
 		cmocka_unit_test_teardown(test_numa_unassigned_cpus, teardown),

@@ -89,6 +89,27 @@ static void test_watch_state_across_lines(void **state)
 			 PANIC_WATCH_ENDED);
 }
 
+static void test_watch_stalls(void **state)
+{
+	static const char *const lines[] = {
+		"[   52.1] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [sh:93]\r\n",
+		"[   60.0] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\r\n",
+		"[   61.0] rcu: INFO: rcu_preempt self-detected stall on CPU\r\n",
+		"[  123.0] INFO: task sh:93 blocked for more than 120 seconds.\r\n",
+		"NMI watchdog: Watchdog detected hard LOCKUP on cpu 1\r\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct panic_watch w;
+
+		panic_watch_init(&w);
+		assert_int_equal(feed(&w, lines[i]), PANIC_WATCH_STALL);
+		assert_false(panic_watch_started(&w));
+		assert_non_null(strstr(lines[i], panic_watch_last_line(&w)));
+	}
+}
+
 static struct plugvm_config cfg;
 static struct machine m;
 
@@ -180,6 +201,20 @@ static void test_panic_none(void **state)
 }
 
 /* panic=N: the kernel prints the first line, waits, and resets. */
+/* A lockup storm: every stall counted, the VM runs on, no panic event; the note on
+ * stderr comes once per 10 s, with the guest's escape sequence made harmless. */
+static void test_stall_counted(void **state)
+{
+	(void)state;
+	start_machine(PANIC_ACTION_SHUTDOWN);
+	for (int i = 0; i < 50; i++)
+		serial("[ 52.1] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [x\x1b[2J]\r\n");
+	assert_int_equal(atomic_load(&m.guest_stalls), 50);
+	assert_true(machine_vcpus_may_run(&m));
+	assert_false(machine_stopping(&m));
+	assert_null(machine_take_panic_event(&m));
+}
+
 static void test_panic_then_reset(void **state)
 {
 	(void)state;
@@ -249,6 +284,8 @@ int main(void)
 		cmocka_unit_test(test_panic_pause),
 		cmocka_unit_test(test_panic_none),
 		cmocka_unit_test(test_panic_then_reset),
+		cmocka_unit_test(test_watch_stalls),
+		cmocka_unit_test(test_stall_counted),
 		cmocka_unit_test(test_action_option),
 	};
 

@@ -146,7 +146,15 @@ static void test_hmp(void **state)
 				       "  size: 1073741824\n"
 				       "  memdev: /objects/mem1\n"
 				       "  hotplugged: true\n"
-				       "  hotpluggable: true\n");
+				       "  hotpluggable: true\n"
+				       "Memory device [virtio-mem]: \"vm0\"\n"
+				       "  memaddr: 0x180000000\n"
+				       "  node: 1\n"
+				       "  requested-size: 1073741824\n"
+				       "  size: 536870912\n"
+				       "  max-size: 17179869184\n"
+				       "  block-size: 2097152\n"
+				       "  memdev: /objects/vmem0\n");
 	free_result(&r);
 	/* Words are joined, so quoting is optional. */
 	r = run((const char *const[]){sock, "device_del", "nope", NULL}, false);

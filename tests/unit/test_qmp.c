@@ -505,7 +505,10 @@ static void test_queries(void **state)
 	r = call(&c, "{\"execute\": \"query-memory-devices\"}");
 	assert_reply_json(r, "{\"return\": [{\"type\": \"dimm\", \"data\": {\"id\": \"dimm1\", "
 			     "\"addr\": 5368709120, \"slot\": 0, \"node\": 1, \"size\": 1073741824, "
-			     "\"memdev\": \"/objects/mem1\", \"hotplugged\": true, \"hotpluggable\": true}}]}");
+			     "\"memdev\": \"/objects/mem1\", \"hotplugged\": true, \"hotpluggable\": true}}, "
+			     "{\"type\": \"virtio-mem\", \"data\": {\"id\": \"vm0\", \"memaddr\": 6442450944, "
+			     "\"requested-size\": 1073741824, \"size\": 536870912, \"max-size\": 17179869184, "
+			     "\"block-size\": 2097152, \"node\": 1, \"memdev\": \"/objects/vmem0\"}}]}");
 	json_decref(r);
 	r = call(&c, "{\"execute\": \"query-memory-size-summary\"}");
 	assert_reply_json(r, "{\"return\": {\"base-memory\": 1073741824, \"plugged-memory\": 1073741824}}");
@@ -545,6 +548,75 @@ static void test_queries(void **state)
 	assert_int_equal(fake.powerdowns, 1);
 	assert_int_equal(fake.resets, 1);
 	assert_int_equal(fake.quits, 1);
+	close_client(&c);
+}
+
+/* qom-get and qom-set: the monitor converts, the VM decides (here the fake). */
+static void test_qom(void **state)
+{
+	struct client c = open_client(true);
+	json_t *r;
+
+	(void)state;
+	r = call(&c, "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"vm0\", "
+		     "\"property\": \"requested-size\"}}");
+	assert_reply_json(r, "{\"return\": 1073741824}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/vm0\", "
+		     "\"property\": \"memdev\"}}");
+	assert_reply_json(r, "{\"return\": \"/objects/vmem0\"}");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"vm0\", "
+		     "\"property\": \"prealloc\"}}");
+	assert_reply_json(r, "{\"return\": true}");
+	json_decref(r);
+	/* QEMU's spelling: an integer value, sent to the VM as decimal text. */
+	r = call(&c, "{\"execute\": \"qom-set\", \"arguments\": {\"path\": \"vm0\", "
+		     "\"property\": \"requested-size\", \"value\": 4294967296}}");
+	assert_reply_json(r, "{\"return\": {}}");
+	json_decref(r);
+	assert_string_equal(fake.last_op, "qom-set");
+	assert_string_equal(fake.last_id, "vm0");
+	assert_string_equal(keyval_get(&fake.last_props, "requested-size"), "4294967296");
+	/* A string goes as it is (the VM parses sizes). */
+	r = call(&c, "{\"execute\": \"qom-set\", \"arguments\": {\"path\": \"vm0\", "
+		     "\"property\": \"requested-size\", \"value\": \"4G\"}}");
+	assert_reply_json(r, "{\"return\": {}}");
+	json_decref(r);
+	assert_string_equal(keyval_get(&fake.last_props, "requested-size"), "4G");
+	/* Errors: the VM's, and the request's. */
+	r = call(&c, "{\"execute\": \"qom-set\", \"arguments\": {\"path\": \"vm0\", "
+		     "\"property\": \"requested-size\", \"value\": \"bad\"}}");
+	assert_error(r, "GenericError", "'requested-size' has to be multiples of 'block-size' (0x200000)");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"vm9\", "
+		     "\"property\": \"size\"}}");
+	assert_error(r, "DeviceNotFound", "Device 'vm9' not found");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"vm0\", "
+		     "\"property\": \"colour\"}}");
+	assert_error(r, "GenericError", "Property 'virtio-mem-pci.colour' not found");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"vm0\"}}");
+	assert_error(r, "GenericError", "Parameter 'property' is missing");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qom-set\", \"arguments\": {\"path\": \"vm0\", "
+		     "\"property\": \"requested-size\"}}");
+	assert_error(r, "GenericError", "Parameter 'value' is missing");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qom-set\", \"arguments\": {\"path\": \"vm0\", "
+		     "\"property\": \"requested-size\", \"value\": [1]}}");
+	assert_error(r, "GenericError", "Invalid parameter type for 'value', expected: a string, "
+		     "number or boolean");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qom-set\", \"arguments\": {\"path\": 1, "
+		     "\"property\": \"requested-size\", \"value\": 1}}");
+	assert_error(r, "GenericError", "Invalid parameter type for 'path', expected: string");
+	json_decref(r);
+	r = call(&c, "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"vm0\", "
+		     "\"property\": \"size\", \"extra\": 1}}");
+	assert_error(r, "GenericError", "Parameter 'extra' is unexpected");
+	json_decref(r);
 	close_client(&c);
 }
 
@@ -890,6 +962,61 @@ static void test_nesting_limit(void **state)
 	assert_int_equal(qmp_client_count(), 0);
 }
 
+/* Found by fuzz_qmp: many requests and then a framing limit in one write, from a client
+ * that reads nothing meanwhile. Every request still gets its reply, then the limit's
+ * error, then the end: the server closes only once its output is out, although the
+ * socket could not take it all at once (each small reply costs the unix socket far more
+ * buffer than its bytes). */
+static void test_replies_before_a_limit_are_not_lost(void **state)
+{
+	enum { REQUESTS = 2000 };
+	size_t len = REQUESTS * 3 + QMP_NESTING_MAX + 1;
+	char *text = malloc(len + 1), *p = text, *line, *eol;
+	struct client c = open_client(true);
+	unsigned errors = 0;
+	bool eof = false;
+
+	(void)state;
+	assert_non_null(text);
+	for (unsigned i = 0; i < REQUESTS; i++, p += 3)
+		memcpy(p, "[]\n", 3); /* each refused: not an object */
+	memset(p, '[', QMP_NESTING_MAX + 1);
+	text[len] = '\0';
+	assert_int_equal(write(c.fd, text, len), (ssize_t)len);
+	pump(20); /* the server reads and answers while the client reads nothing */
+	for (int i = 0; i < 5000 && !eof; i++) {
+		char buf[4096];
+		ssize_t n = recv(c.fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0)
+			strbuf_append(&c.in, buf, (size_t)n);
+		eof = n == 0;
+		event_loop_run_once(&loop, 1);
+	}
+	assert_true(eof);
+	strbuf_append(&c.in, "", 1); /* NUL-terminated */
+	for (line = c.in.buf; (eol = strstr(line, "\r\n")); line = eol + 2) {
+		json_t *r = json_loadb(line, (size_t)(eol - line), 0, NULL);
+		const char *desc = json_string_value(json_object_get(json_object_get(r, "error"), "desc"));
+
+		assert_non_null(desc);
+		if (strstr(desc, "must be a JSON object")) {
+			errors++;
+		} else {
+			assert_int_equal(errors, REQUESTS);
+			assert_non_null(strstr(desc, "nesting deeper than the limit"));
+			errors++;
+		}
+		json_decref(r);
+	}
+	assert_int_equal(errors, REQUESTS + 1);
+	pump(2);
+	assert_int_equal(qmp_client_count(), 0);
+	close(c.fd);
+	strbuf_free(&c.in);
+	free(text);
+}
+
 /* Reads from an HMP client until needle has appeared; fails after ~1 s. */
 static void hmp_read_until(int fd, struct strbuf *in, const char *needle)
 {
@@ -951,6 +1078,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_object_add, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_add_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_file, setup, teardown),
@@ -960,6 +1088,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accept_out_of_fds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_size_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nesting_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replies_before_a_limit_are_not_lost, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_hmp_connection_limit, setup, teardown),
 	};
 

@@ -15,6 +15,7 @@ struct fake_vm {
 	int powerdowns, resets, quits;
 	bool running;
 	bool panicked;
+	uint64_t requested_size; /* the fake virtio-mem device vm0's */
 };
 
 static struct fake_vm fake;
@@ -135,6 +136,76 @@ static void fake_summary(void *opaque, uint64_t *base, uint64_t *plugged)
 	*plugged = 1ULL << 30;
 }
 
+static unsigned fake_virtio_mem_devices(void *opaque, struct virtio_mem_device_info *out,
+					unsigned max)
+{
+	(void)opaque;
+	if (max < 1)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	strcpy(out[0].id, "vm0");
+	out[0].memaddr = 0x180000000ULL;
+	out[0].requested_size = fake.requested_size;
+	out[0].size = 512ULL << 20;
+	out[0].max_size = 16ULL << 30;
+	out[0].block_size = 2ULL << 20;
+	out[0].node = 1;
+	strcpy(out[0].memdev, "vmem0");
+	return 1;
+}
+
+static bool fake_is_vm0(const char *path, struct control_error *err)
+{
+	if (strcmp(path, "vm0") == 0 || strcmp(path, "/machine/peripheral/vm0") == 0)
+		return true;
+	err->cls = CONTROL_ERR_DEVICE_NOT_FOUND;
+	snprintf(err->desc, sizeof(err->desc), "Device '%s' not found", path);
+	return false;
+}
+
+static int fake_qom_get(void *opaque, const char *path, const char *property,
+			struct qom_value *out, struct control_error *err)
+{
+	(void)opaque;
+	if (!fake_is_vm0(path, err))
+		return -1;
+	memset(out, 0, sizeof(*out));
+	if (strcmp(property, "requested-size") == 0) {
+		out->kind = QOM_VALUE_INT;
+		out->u = fake.requested_size;
+	} else if (strcmp(property, "memdev") == 0) {
+		out->kind = QOM_VALUE_STRING;
+		strcpy(out->s, "/objects/vmem0");
+	} else if (strcmp(property, "prealloc") == 0) {
+		out->kind = QOM_VALUE_BOOL;
+		out->b = true;
+	} else {
+		snprintf(err->desc, sizeof(err->desc), "Property 'virtio-mem-pci.%s' not found",
+			 property);
+		return -1;
+	}
+	return 0;
+}
+
+static int fake_qom_set(void *opaque, const char *path, const char *property, const char *value,
+			struct control_error *err)
+{
+	struct keyval_list kv = {0};
+
+	(void)opaque;
+	keyval_set(&kv, property, value);
+	fake_record("qom-set", &kv, path);
+	keyval_free(&kv);
+	if (!fake_is_vm0(path, err))
+		return -1;
+	if (strcmp(value, "bad") == 0) {
+		snprintf(err->desc, sizeof(err->desc), "'requested-size' has to be multiples of "
+			 "'block-size' (0x200000)");
+		return -1;
+	}
+	return 0;
+}
+
 static const char *fake_run_state(void *opaque)
 {
 	(void)opaque;
@@ -157,6 +228,9 @@ static const struct control_ops fake_ops = {
 	.ospm_status = fake_ospm_status,
 	.numa_nodes = fake_numa_nodes,
 	.memory_size_summary = fake_summary,
+	.virtio_mem_devices = fake_virtio_mem_devices,
+	.qom_get = fake_qom_get,
+	.qom_set = fake_qom_set,
 	.run_state = fake_run_state,
 	.system_powerdown = fake_powerdown,
 	.system_reset = fake_reset,
@@ -168,6 +242,7 @@ static void fake_reset_state(void)
 	keyval_free(&fake.last_props);
 	memset(&fake, 0, sizeof(fake));
 	fake.running = true;
+	fake.requested_size = 1ULL << 30;
 }
 
 #endif

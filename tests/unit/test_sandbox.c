@@ -174,6 +174,24 @@ static int allowed_calls(void)
 		return 109;
 	if (fd >= 0)
 		close(fd);
+	/* a virtio-mem plug and unplug (src/mm/virtio_mem_devices.c): blocks made
+	 * inaccessible and accessible, populated (MADV_POPULATE_WRITE, EINVAL before Linux
+	 * 5.14), given back (MADV_DONTNEED, MADV_REMOVE, a memfd's hole punched, fallocate
+	 * for a shared memfd's plug) */
+	p = mmap(NULL, 1 << 21, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || mprotect(p, 1 << 21, PROT_NONE) < 0 ||
+	    mprotect(p, 1 << 21, PROT_READ | PROT_WRITE) < 0)
+		return 140;
+	if (madvise(p, 1 << 21, 23 /* MADV_POPULATE_WRITE */) < 0 && errno != EINVAL)
+		return 141;
+	if (madvise(p, 1 << 21, MADV_REMOVE) < 0 || madvise(p, 1 << 21, MADV_DONTNEED) < 0 ||
+	    munmap(p, 1 << 21) < 0)
+		return 142;
+	fd = memfd_create("v", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, 1 << 21) < 0 || fallocate(fd, 0, 0, 1 << 21) < 0 ||
+	    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 1 << 21) < 0)
+		return 143;
+	close(fd);
 	return 0;
 }
 

@@ -86,8 +86,9 @@ struct plugvm_config {
 
 	/* Added by options.c. */
 	bool kernel_unpack_guest; /* -kernel-unpack guest: the guest's own decompressor runs */
-	bool sandbox;   /* -sandbox on: seccomp allowlist once the VM runs (src/sandbox.h) */
+	bool sandbox;   /* -sandbox on (the default): Landlock + seccomp (src/sandbox.h) */
 	bool sandbox_given;
+	char *sandbox_mem_path; /* -sandbox mem-path=DIR: where object-add may put files */
 	enum panic_action panic_action;
 	bool action_given;
 	bool ram_size_given; /* -m size= was given (nonzero), not the 512M default */

@@ -35,6 +35,8 @@ void machine_init(struct machine *m, const struct plugvm_config *cfg)
 	m->kvm.dev_fd = m->kvm.vm_fd = -1;
 	m->wake_fd = -1;
 	pthread_mutex_init(&m->stop_lock, NULL);
+	pthread_mutex_init(&m->release_lock, NULL);
+	pthread_cond_init(&m->release_cond, NULL);
 	event_loop_init(&m->loop);
 	panic_watch_init(&m->serial_panic);
 }
@@ -97,6 +99,32 @@ bool machine_stopping(const struct machine *m)
 bool machine_vcpus_may_run(const struct machine *m)
 {
 	return atomic_load(&m->state) == MACHINE_RUNNING;
+}
+
+void machine_wait_for_release(struct machine *m)
+{
+	pthread_mutex_lock(&m->release_lock);
+	m->vcpus_waiting++;
+	pthread_cond_broadcast(&m->release_cond);
+	while (!m->vcpus_released)
+		pthread_cond_wait(&m->release_cond, &m->release_lock);
+	pthread_mutex_unlock(&m->release_lock);
+}
+
+void machine_wait_for_vcpus(struct machine *m, unsigned n)
+{
+	pthread_mutex_lock(&m->release_lock);
+	while (m->vcpus_waiting < n)
+		pthread_cond_wait(&m->release_cond, &m->release_lock);
+	pthread_mutex_unlock(&m->release_lock);
+}
+
+void machine_release_vcpus(struct machine *m)
+{
+	pthread_mutex_lock(&m->release_lock);
+	m->vcpus_released = true;
+	pthread_cond_broadcast(&m->release_cond);
+	pthread_mutex_unlock(&m->release_lock);
 }
 
 void machine_guest_panicked(struct machine *m, const char *how)

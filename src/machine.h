@@ -66,6 +66,12 @@ struct machine {
 	unsigned nr_vcpus;
 
 	int wake_fd;               /* eventfd: vCPU threads wake the main loop */
+	/* vCPU threads wait for these before their first KVM_RUN: vm_run releases them once
+	 * the sandbox is in force, so no guest instruction runs outside it. */
+	pthread_mutex_t release_lock;
+	pthread_cond_t release_cond;
+	unsigned vcpus_waiting;
+	bool vcpus_released;
 	atomic_int state;
 	int exit_status;
 	enum stop_cause stop_cause;
@@ -97,6 +103,14 @@ void machine_request_shutdown(struct machine *m, enum stop_cause cause, int stat
 bool machine_stopping(const struct machine *m);
 /* vCPU threads run while this holds: not stopping, not paused after a panic. */
 bool machine_vcpus_may_run(const struct machine *m);
+/* A vCPU thread, before it runs the guest: says it is there (past the C library's and
+ * the sanitizers' thread start-up), then waits until machine_release_vcpus. */
+void machine_wait_for_release(struct machine *m);
+/* Main thread: waits until n vCPU threads wait in machine_wait_for_release, so that no
+ * thread is still starting up when the seccomp filter arrives. */
+void machine_wait_for_vcpus(struct machine *m, unsigned n);
+/* Main thread: lets every vCPU thread run (once the sandbox is loaded, or without one). */
+void machine_release_vcpus(struct machine *m);
 /* The guest panicked, as `how` ("pvpanic", "serial line", ...) shows: does what
  * -action panic= says, once; later reports are ignored. Callable from any thread.
  * The main loop then calls machine_panic_reaction. */

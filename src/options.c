@@ -351,13 +351,16 @@ out:
 
 /* QEMU's -sandbox: on|off plus four switches that widen QEMU's denylist. plugvm's
  * sandbox is an allowlist that already denies all four kinds of call, so "deny" is
- * accepted as a no-op and anything that would allow them is refused. */
+ * accepted as a no-op and anything that would allow them is refused. plugvm's own key
+ * mem-path=DIR names one more directory where object-add may create backend files. */
 static int opt_sandbox(struct parse_state *st, const struct option_desc *o, const char *arg)
 {
 	static const char *const allowed[] = {"enable", "obsolete", "elevateprivileges", "spawn",
-					      "resourcecontrol", NULL};
+					      "resourcecontrol", "mem-path", NULL};
+	static const char *const switches[] = {"obsolete", "elevateprivileges", "spawn",
+					       "resourcecontrol", NULL};
 	struct keyval_list kv;
-	const char *enable;
+	const char *enable, *mem_path;
 	int ret = -1;
 
 	if (st->cfg->sandbox_given) {
@@ -374,17 +377,27 @@ static int opt_sandbox(struct parse_state *st, const struct option_desc *o, cons
 		pv_error("%s: '%s': expected on or off", o->name, enable ? enable : "");
 		goto out;
 	}
-	for (unsigned i = 1; allowed[i]; i++) {
-		const char *v = keyval_get(&kv, allowed[i]);
+	for (unsigned i = 0; switches[i]; i++) {
+		const char *v = keyval_get(&kv, switches[i]);
 
 		if (v && strcmp(v, "deny") != 0) {
 			pv_error("%s: %s=%s: plugvm's sandbox allows only what plugvm needs, so %s "
 				 "calls are always denied (use %s=deny or leave it out)",
-				 o->name, allowed[i], v, allowed[i], allowed[i]);
+				 o->name, switches[i], v, switches[i], switches[i]);
 			goto out;
 		}
 	}
 	st->cfg->sandbox = strcmp(enable, "on") == 0;
+	mem_path = keyval_get(&kv, "mem-path");
+	if (mem_path && (!*mem_path || !st->cfg->sandbox)) {
+		pv_error("%s: mem-path=%s: %s", o->name, mem_path,
+			 *mem_path ? "only with the sandbox on" : "a directory is required");
+		goto out;
+	}
+	if (mem_path && !(st->cfg->sandbox_mem_path = strdup(mem_path))) {
+		pv_error("%s: out of memory", o->name);
+		goto out;
+	}
 	ret = 0;
 out:
 	keyval_free(&kv);
@@ -679,8 +692,10 @@ static const struct option_desc options[] = {
 	{"-nographic", NULL, opt_nographic, "console and monitor on stdio (Ctrl-a c switches)"},
 	{"-name", "[guest=]NAME", opt_name, "guest name"},
 	{"-no-reboot", NULL, opt_ignored_flag, "accepted; plugvm exits on every reboot"},
-	{"-sandbox", "on|off[,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny]",
-	 opt_sandbox, "seccomp allowlist once the VM runs (default off)"},
+	{"-sandbox", "on|off[,mem-path=DIR][,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+	 "resourcecontrol=deny]",
+	 opt_sandbox, "Landlock + seccomp before the guest runs (default on; -sandbox off "
+	 "disables it; mem-path=DIR: object-add may put files there too)"},
 	{"-action", "[panic=shutdown|exit-failure|pause|none][,reboot=shutdown][,shutdown=poweroff]",
 	 opt_action, "what a guest panic does (default shutdown: exit 3)"},
 	{"-enable-kvm", NULL, opt_ignored_flag, "accepted; plugvm always uses KVM"},
@@ -1417,6 +1432,7 @@ int options_parse(int argc, char **argv, struct plugvm_config *cfg)
 	int ret = 2;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->sandbox = true; /* -sandbox off disables it (docs/options.md) */
 	for (int i = 1; i < argc; i++) {
 		const struct option_desc *o = lookup(argv[i]);
 		const char *arg = NULL;
@@ -1466,6 +1482,8 @@ void options_free(struct plugvm_config *cfg)
 {
 	free((char *)cfg->name);
 	cfg->name = NULL;
+	free(cfg->sandbox_mem_path);
+	cfg->sandbox_mem_path = NULL;
 	for (unsigned i = 0; i < cfg->nr_objects; i++)
 		keyval_free(&cfg->objects[i]);
 	cfg->nr_objects = 0;

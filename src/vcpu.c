@@ -300,6 +300,8 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	sigset_t set;
 
+	/* Not a guest instruction before the sandbox is in force (vm_run). */
+	machine_wait_for_release(v->m);
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);

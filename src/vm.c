@@ -566,14 +566,34 @@ static void let_vcpus_finish_exits_first(void)
 		pv_debug("SCHED_BATCH for the main thread: %s", strerror(errno));
 }
 
-/* The console a sandbox violation must hand back in a usable state (the signal handler
- * cannot be given arguments). */
-static struct console *sandbox_console;
-
-static void restore_terminal_on_violation(void)
+static int restrict_warmup_thread(void *sb)
 {
-	if (sandbox_console)
-		console_restore_terminal(sandbox_console);
+	return sandbox_restrict_thread(sb);
+}
+
+/* -sandbox on, first half: Landlock for every thread that exists (this one and the memmap
+ * warm-up's; the vCPU threads, created next, inherit it). 0, or -1 with err. */
+static int restrict_files(struct machine *m, struct sandbox *sb, struct sandbox_plan *plan,
+			  char *err, size_t errlen)
+{
+	/* The JSON library draws its hash seed from /dev/urandom on first use: now, while it
+	 * can still be read. */
+	json_object_seed(0);
+	if (sandbox_plan_for_config(plan, m->cfg, err, errlen) < 0)
+		return -1;
+	/* The terminal a blocked call hands back as it was. */
+	if (m->console && m->console->raw) {
+		plan->tty_fd = m->console->in_fd;
+		plan->tty_mode = m->console->saved_termios;
+	}
+	if (sandbox_prepare(sb, plan, err, errlen) < 0)
+		return -1;
+	if (sandbox_restrict_thread(sb) < 0 ||
+	    memmap_warmup_call(&memmap_warmup, restrict_warmup_thread, sb) < 0) {
+		pv_format(err, errlen, "-sandbox: Landlock: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Main thread, after a guest panic (machine_guest_panicked): QEMU's GUEST_PANICKED
@@ -606,22 +626,34 @@ static void react_to_panic(struct machine *m)
 
 int vm_run(struct machine *m)
 {
+	struct sandbox sb = { .ruleset_fd = -1 };
+	struct sandbox_plan plan;
 	char err[256];
 
-	for (unsigned i = 0; i < m->nr_vcpus; i++) {
-		if (vcpu_start(&m->vcpus[i], err, sizeof(err)) < 0) {
+	sandbox_plan_init(&plan);
+	/* The sandbox is in force before the first guest instruction (docs/options.md,
+	 * "-sandbox"): Landlock first, so that the vCPU threads inherit it; they wait for
+	 * machine_release_vcpus; seccomp for all threads at once (TSYNC) once they exist. */
+	if (m->cfg->sandbox && restrict_files(m, &sb, &plan, err, sizeof(err)) < 0)
+		machine_request_shutdown(m, STOP_HOST_ERROR, EXIT_VMM_FAILURE, "%s", err);
+	unsigned started = 0;
+	for (; started < m->nr_vcpus && !machine_stopping(m); started++) {
+		if (vcpu_start(&m->vcpus[started], err, sizeof(err)) < 0) {
 			machine_request_shutdown(m, STOP_HOST_ERROR, EXIT_VMM_FAILURE, "%s", err);
 			break;
 		}
 	}
+	/* Every thread past its start-up (the sanitizers' makes calls the filter refuses). */
+	machine_wait_for_vcpus(m, started);
 	let_vcpus_finish_exits_first();
-	/* After the vCPU threads exist (TSYNC covers them) and before any monitor client is
-	 * served: from here on plugvm only serves the running VM. */
-	if (m->cfg->sandbox && !machine_stopping(m)) {
-		sandbox_console = m->console;
-		if (sandbox_enter(restore_terminal_on_violation, err, sizeof(err)) < 0)
-			machine_request_shutdown(m, STOP_HOST_ERROR, EXIT_VMM_FAILURE, "%s", err);
-	}
+	if (m->cfg->sandbox && !machine_stopping(m) &&
+	    sandbox_enter(&sb, &plan, err, sizeof(err)) < 0)
+		machine_request_shutdown(m, STOP_HOST_ERROR, EXIT_VMM_FAILURE, "%s", err);
+	if (sb.ruleset_fd >= 0)
+		close(sb.ruleset_fd); /* a failure before sandbox_enter */
+	sandbox_plan_free(&plan);
+	/* A stop requested meanwhile lets them go straight to their end, never to KVM_RUN. */
+	machine_release_vcpus(m);
 	uint64_t last_kick = pv_now_ns();
 
 	while (!machine_stopping(m)) {

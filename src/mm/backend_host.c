@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "util.h"
 
 #ifndef HUGETLBFS_MAGIC
@@ -99,8 +100,10 @@ int backend_open_file(struct mem_backend *b, const char *mem_path, char *err, si
 		snprintf(path, sizeof(path), "%s/plugvm-%s.XXXXXX", mem_path, b->id);
 		b->fd = mkostemp(path, O_CLOEXEC);
 		if (b->fd < 0) {
-			pv_format(err, errlen, "cannot create a file in %s: %s",
-				  mem_path, strerror(errno));
+			int e = errno;
+
+			pv_format(err, errlen, "cannot create a file in %s: %s%s", mem_path,
+				  strerror(e), e == EACCES ? sandbox_file_hint() : "");
 			return -1;
 		}
 		unlink(path);
@@ -112,8 +115,10 @@ int backend_open_file(struct mem_backend *b, const char *mem_path, char *err, si
 		if (b->fd < 0 && errno == EEXIST)
 			b->fd = open(path, O_RDWR | O_CLOEXEC);
 		if (b->fd < 0) {
-			pv_format(err, errlen, "cannot open %s: %s", path,
-				  strerror(errno));
+			int e = errno;
+
+			pv_format(err, errlen, "cannot open %s: %s%s", path, strerror(e),
+				  e == EACCES ? sandbox_file_hint() : "");
 			return -1;
 		}
 	}

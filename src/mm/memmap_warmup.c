@@ -172,6 +172,13 @@ static void *warmup_thread(void *arg)
 		uint64_t len;
 		unsigned boot_id;
 
+		if (w->call) {
+			w->call_ret = w->call(w->call_arg);
+			w->call_errno = errno;
+			w->call = NULL;
+			pthread_cond_broadcast(&w->progress);
+			continue;
+		}
 		if (!next_chunk(w, &addr, &len, &boot_id)) {
 			pthread_cond_wait(&w->work, &w->lock);
 			continue;
@@ -245,6 +252,24 @@ void memmap_warmup_stop(struct memmap_warmup *w)
 	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->progress);
 	pthread_mutex_destroy(&w->lock);
+}
+
+int memmap_warmup_call(struct memmap_warmup *w, int (*fn)(void *arg), void *arg)
+{
+	int ret;
+
+	if (!w->started)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	w->call = fn;
+	w->call_arg = arg;
+	pthread_cond_signal(&w->work);
+	while (w->call)
+		pthread_cond_wait(&w->progress, &w->lock);
+	ret = w->call_ret;
+	errno = w->call_errno;
+	pthread_mutex_unlock(&w->lock);
+	return ret;
 }
 
 /* The guest's memmap for size bytes of DIMM, in the 2 MiB pieces it allocates. */

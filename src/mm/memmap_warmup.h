@@ -85,6 +85,10 @@ struct memmap_warmup {
 	unsigned (*cpus_allowed)(void);
 	bool ignore_cpus; /* PLUGVM_MEMMAP_WARMUP=always */
 	bool inline_when_alone; /* PLUGVM_MEMMAP_WARMUP=inline: one CPU, queue waits */
+	/* memmap_warmup_call: a function the thread runs for the caller, and its result. */
+	int (*call)(void *arg);
+	void *call_arg;
+	int call_ret, call_errno;
 };
 
 /* Starts the thread (before -sandbox on, which forbids creating threads). 0, or -1 with
@@ -94,6 +98,10 @@ int memmap_warmup_start(struct memmap_warmup *w, uint64_t block_size, uint64_t m
 			int (*populate)(void *addr, uint64_t len));
 /* Stops and joins the thread; safe on a warm-up that never started. */
 void memmap_warmup_stop(struct memmap_warmup *w);
+/* Runs fn(arg) on the warm-up thread (between two chunks) and returns what it returned,
+ * with its errno; 0 when the thread never started. For what only a thread can do to
+ * itself: the sandbox's Landlock restriction (vm_run). */
+int memmap_warmup_call(struct memmap_warmup *w, int (*fn)(void *arg), void *arg);
 
 /* The guest keeps its memmap in boot RAM: hot-added DIMMs warm the boot RAM blocks it is
  * expected to take (see above) instead of the DIMM's own. ram[] ascending by gpa; at most

@@ -3,9 +3,11 @@
 #include "t_unplug.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define MIB_KB 1024L
@@ -38,18 +40,21 @@ static bool all_threads_filtered(pid_t pid, int *threads)
     return true;
 }
 
-/* sandbox: plugvm -sandbox on (with QEMU's four deny switches) boots the default guest;
- * every plugvm thread is in seccomp filter mode with no_new_privs; a RAM, a memfd and a
- * shared file DIMM (mem-path a directory) are hot-added and come online (MemTotal
- * +768 MiB); HMP answers info memory-devices; all three are removed again through the
- * guest's _EJ0 (the KVM slot removal and memory release run in a vCPU thread under the
- * filter) with DEVICE_DELETED each, object-del frees the backends, MemTotal is back;
- * poweroff ends plugvm with 0 and the console never shows "sandbox: blocked". */
+/* sandbox: plugvm -sandbox on (with QEMU's four deny switches and plugvm's mem-path=DIR)
+ * boots the default guest; every plugvm thread is in seccomp filter mode with
+ * no_new_privs; a RAM, a memfd and a shared file DIMM (mem-path the directory named by
+ * -sandbox mem-path=) are hot-added and come online (MemTotal +768 MiB); a file backend
+ * in a directory the sandbox does not open is refused with "Permission denied" (Landlock;
+ * the L1 kernel has it) and plugvm goes on; HMP answers info memory-devices; all three
+ * are removed again through the guest's _EJ0 (the KVM slot removal and memory release
+ * run in a vCPU thread under the filter) with DEVICE_DELETED each, object-del frees the
+ * backends, MemTotal is back; poweroff ends plugvm with 0 and the console never shows
+ * "sandbox: blocked". */
 bool test_sandbox(void)
 {
-    static char qarg[320], harg[320];
+    static char qarg[320], harg[320], sarg[400], memdir[256];
     struct ut t = UT_INIT;
-    char obj[384], *out = NULL;
+    char obj[640], *out = NULL;
     bool ok = false;
     int threads;
 
@@ -57,9 +62,12 @@ bool test_sandbox(void)
     snprintf(t.hsock, sizeof(t.hsock), "%s/hmp.sock", e2e_tmpdir());
     snprintf(qarg, sizeof(qarg), "unix:%s,server=on,wait=off", t.qsock);
     snprintf(harg, sizeof(harg), "unix:%s,server=on,wait=off", t.hsock);
-    const char *extra[] = {"-qmp", qarg, "-monitor", harg, "-sandbox",
-                           "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
-                           NULL};
+    snprintf(memdir, sizeof(memdir), "%s/mem", e2e_tmpdir());
+    if (mkdir(memdir, 0700) < 0)
+        return e2e_fail("mkdir %s: %s", memdir, strerror(errno));
+    snprintf(sarg, sizeof(sarg), "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+             "resourcecontrol=deny,mem-path=%s", memdir);
+    const char *extra[] = {"-qmp", qarg, "-monitor", harg, "-sandbox", sarg, NULL};
     struct e2e_vm_opts o = {.vmm = E2E_VMM_PLUGVM, .mem = "512M,slots=4,maxmem=4G",
                             .extra = extra};
     if (!e2e_vm_boot(&t.vm, &o, 120) || !uq_open(&t.q, t.qsock, 10) ||
@@ -76,8 +84,14 @@ bool test_sandbox(void)
                              "\"size\":268435456}", "mfd", "dfd"))
         goto out;
     snprintf(obj, sizeof(obj),
+             "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"memory-backend-file\","
+             "\"id\":\"mout\",\"size\":268435456,\"mem-path\":\"%s\"}}", e2e_tmpdir());
+    if (!uq_err(&t.q, obj, "Permission denied", 10))
+        goto out;
+    e2e_log("a file backend outside the sandbox's directories: refused, plugvm goes on");
+    snprintf(obj, sizeof(obj),
              "{\"qom-type\":\"memory-backend-file\",\"id\":\"mfile\",\"size\":268435456,"
-             "\"mem-path\":\"%s\",\"share\":true}", e2e_tmpdir());
+             "\"mem-path\":\"%s\",\"share\":true}", memdir);
     if (!ut_plug_backend(&t, obj, "mfile", "dfile") ||
         !qc_wait_memtotal(&t.vm, base + 768 * MIB_KB, TOL_KB, 30))
         goto out;

@@ -154,11 +154,15 @@ static void test_sandbox(void **state)
 {
 	(void)state;
 	OK(K);
-	assert_false(cfg.sandbox); /* off unless asked, as in QEMU */
+	assert_true(cfg.sandbox); /* on unless turned off (QEMU: off unless asked) */
+	assert_null(cfg.sandbox_mem_path);
 	OK(K, "-sandbox", "on");
 	assert_true(cfg.sandbox);
 	OK(K, "-sandbox", "off");
 	assert_false(cfg.sandbox);
+	OK(K, "-sandbox", "on,mem-path=/srv/vm-mem");
+	assert_true(cfg.sandbox);
+	assert_string_equal(cfg.sandbox_mem_path, "/srv/vm-mem");
 	OK(K, "-sandbox", "enable=on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
 	assert_true(cfg.sandbox);
 	BAD("-sandbox|'maybe'|expected on or off", K, "-sandbox", "maybe");
@@ -166,6 +170,8 @@ static void test_sandbox(void **state)
 	BAD("-sandbox|elevateprivileges=children", K, "-sandbox", "on,elevateprivileges=children");
 	BAD("-sandbox|'colour'", K, "-sandbox", "on,colour=red");
 	BAD("-sandbox|more than once", K, "-sandbox", "on", "-sandbox", "off");
+	BAD("-sandbox|mem-path=/x|only with the sandbox on", K, "-sandbox", "off,mem-path=/x");
+	BAD("-sandbox|directory is required", K, "-sandbox", "on,mem-path=");
 }
 
 static void test_kernel_unpack(void **state)

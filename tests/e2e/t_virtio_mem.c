@@ -199,6 +199,29 @@ bool test_virtio_mem(void)
                "\"property\":\"requested-size\",\"value\":0}}", NULL, 10) ||
         !qc_wait_memtotal(&t.vm, base, TOL_KB, 180) || !wait_size_event(&t, from, 0, 30))
         goto out;
+    /* The size reaching 0 means every block is unplugged, not that the guest has removed
+     * the last memory block yet: offline_and_remove_memory() can fail with EBUSY and the
+     * driver retries later, and rmmod cancels that retry, leaving a "System RAM
+     * (virtio_mem)" range that keeps /dev/mem away from the window. So wait for the guest
+     * to remove it before unloading the driver. */
+    if (!e2e_vm_sh(&t.vm, "i=0; while grep -q '(virtio_mem)' /proc/iomem && [ $i -lt 120 ]; do "
+                   "sleep 0.5; i=$((i+1)); done; echo $i; grep -c '(virtio_mem)' /proc/iomem; true",
+                   &out, 90))
+        goto out;
+    int polls = -1, left = -1;
+    if (sscanf(out, "%d %d", &polls, &left) != 2 || left != 0) {
+        e2e_fail("the guest still has virtio-mem memory added 60 s after unplugging all: "
+                 "%s", out);
+        char *dmesg = NULL;
+        if (e2e_vm_sh(&t.vm, "dmesg | grep -i virtio_mem | tail -5", &dmesg, 20))
+            e2e_log("the guest's virtio_mem messages:\n%s", dmesg);
+        free(dmesg);
+        goto out;
+    }
+    e2e_log("the guest removed its last virtio-mem memory block %.1f s after the size "
+            "reached 0", polls * 0.5);
+    free(out);
+    out = NULL;
     if (!e2e_vm_sh(&t.vm, "rmmod virtio_mem && grep -c virtio_mem /proc/iomem; true", &out, 60))
         goto out;
     e2e_log("virtio_mem removed; iomem lines left: %s", out);

@@ -742,6 +742,70 @@ static struct sched_sum sched_sum(pid_t pid)
     return sum;
 }
 
+/* L1 counters around one operation, to tell where a slow hot-add spends its time (issue
+ * 12: plugvm's add grew VM after VM while its own share and the nested faults did not).
+ * KVM's global statistics sum over every VM in L1; /proc/vmstat's say whether L1 had to
+ * reclaim or compact memory, or fell back from huge pages; MemFree is L1's before. */
+static const char *const l1_kvm_stats[] = {"exits", "halt_exits", "halt_wakeup", "irq_exits",
+                                           "io_exits", "mmio_exits", "nmi_window_exits",
+                                           "pages_4k", "pages_2m", "tlb_flush",
+                                           "remote_tlb_flush", "nx_lpage_splits"};
+static const char *const l1_vmstat[] = {"compact_stall", "thp_fault_alloc", "thp_fault_fallback",
+                                        "pgscan_direct", "pgmajfault", "numa_hint_faults"};
+#define N_L1_KVM (sizeof(l1_kvm_stats) / sizeof(l1_kvm_stats[0]))
+#define N_L1_VM (sizeof(l1_vmstat) / sizeof(l1_vmstat[0]))
+
+struct l1_snapshot {
+    unsigned long long kvm[N_L1_KVM], vm[N_L1_VM];
+    long memfree_kb;
+};
+
+static long l1_meminfo_kb(const char *key)
+{
+    char line[128];
+    long v = -1;
+    size_t n = strlen(key);
+    FILE *f = fopen("/proc/meminfo", "r");
+    while (f && fgets(line, sizeof(line), f))
+        if (!strncmp(line, key, n) && line[n] == ':')
+            v = strtol(line + n + 1, NULL, 10);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static struct l1_snapshot l1_snapshot(void)
+{
+    struct l1_snapshot s = {0};
+    char name[64];
+    unsigned long long v;
+    for (size_t i = 0; i < N_L1_KVM; i++)
+        s.kvm[i] = kvm_global_stat(l1_kvm_stats[i]);
+    FILE *f = fopen("/proc/vmstat", "r");
+    while (f && fscanf(f, "%63s %llu", name, &v) == 2)
+        for (size_t i = 0; i < N_L1_VM; i++)
+            if (!strcmp(name, l1_vmstat[i]))
+                s.vm[i] = v;
+    if (f)
+        fclose(f);
+    s.memfree_kb = l1_meminfo_kb("MemFree");
+    return s;
+}
+
+/* " l1: memfree_kb=N exits=+N ... pages_2m=N" (deltas, but page counts as they are after) */
+static void l1_print(const struct l1_snapshot *a, const struct l1_snapshot *b)
+{
+    printf(" l1: memfree_kb=%ld", a->memfree_kb);
+    for (size_t i = 0; i < N_L1_KVM; i++) {
+        if (!strncmp(l1_kvm_stats[i], "pages_", 6))
+            printf(" %s=%llu", l1_kvm_stats[i], b->kvm[i]);
+        else
+            printf(" %s=%llu", l1_kvm_stats[i], b->kvm[i] - a->kvm[i]);
+    }
+    for (size_t i = 0; i < N_L1_VM; i++)
+        printf(" %s=%llu", l1_vmstat[i], b->vm[i] - a->vm[i]);
+}
+
 static void trace_add(struct op_stats *st, const struct trace_sum *t)
 {
     if (!t->valid)
@@ -777,12 +841,14 @@ static bool hot_add(struct hvm *h, uint64_t size, const char *label, char *id, s
     struct seen s = {0};
     unsigned long long pf0 = kvm_global_stat("pf_fixed");
     struct sched_sum cpu0 = sched_sum(h->vm.pid);
+    struct l1_snapshot l1a = l1_snapshot();
     uint64_t t0 = now_ns();
     if (!e2e_stream_puts(&h->q, cmd) ||
         !wait_for(h, t0, NULL, before + memtotal_growth_kb(size), true, &s, done_add, 300))
         return false;
     unsigned long long npf = kvm_global_stat("pf_fixed") - pf0;
     struct sched_sum cpu1 = sched_sum(h->vm.pid);
+    struct l1_snapshot l1b = l1_snapshot();
     struct trace_sum tr = h->v == V_PLUGVM ? trace_read(h, t0, true) : (struct trace_sum){0};
     printf("BENCH add vmm=%s dimm=%s id=%s return_ms=%.1f ost_ms=%.1f memtotal_ms=%.1f "
            "memtotal_kb=%ld npf=%llu run_ms=%.1f wait_ms=%.1f",
@@ -793,6 +859,7 @@ static bool hot_add(struct hvm *h, uint64_t size, const char *label, char *id, s
                "io_total_ms=%.3f first_io_to_ost_ms=%.1f kvm_slot_ms=%.3f",
                tr.recv * 1e3, tr.handle * 1e3, tr.to_first * 1e3, tr.io_count,
                tr.io_total * 1e3, tr.to_end * 1e3, tr.kvm * 1e3);
+    l1_print(&l1a, &l1b);
     printf("\n");
     fflush(stdout);
     if (st) {

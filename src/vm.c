@@ -127,6 +127,7 @@ static int backend_status(int ret)
 int vm_create_backends(const struct plugvm_config *cfg, char *err, size_t errlen)
 {
 	backend_registry_init(&backends);
+	backend_registry_set_budget(&backends, backend_registry_budget(cfg->ram_size, cfg->maxmem));
 	for (unsigned i = 0; i < cfg->nr_objects; i++) {
 		struct mem_backend *b;
 		int ret = backend_create(&cfg->objects[i], &b, err, errlen);

@@ -73,8 +73,22 @@ struct backend_registry {
 	/* Ids claimed by backend_registry_reserve for backends still being created: taken
 	 * for every other add, and counted against PLUGVM_MAX_BACKENDS. */
 	char reserved[BACKEND_REGISTRY_MAX_RESERVED][PV_ID_MAX + 1];
+	uint64_t reserved_size[BACKEND_REGISTRY_MAX_RESERVED];
 	unsigned nr_reserved;
+	/* Bytes all backends, created and claimed, may hold together; 0: no limit. See
+	 * backend_registry_budget. */
+	uint64_t budget;
+	uint64_t total;
 };
+
+/* What a control-socket client may make plugvm hold in backends (docs/options.md, "Limits"): maxmem, all
+ * of the guest's memory at its largest, plus one hotplug window more, so a whole new set
+ * of DIMMs can be prepared while the current set is plugged. Without it, object-add
+ * would let a control-socket client reserve (or, with prealloc=on, allocate) memory
+ * without bound. backend_registry_reserve (object-add) checks it; backend_registry_add
+ * (the command line, the host's own choice) only counts against it. */
+uint64_t backend_registry_budget(uint64_t ram_size, uint64_t maxmem);
+void backend_registry_set_budget(struct backend_registry *r, uint64_t budget);
 
 void backend_registry_init(struct backend_registry *r);
 /* Takes ownership on success. -EEXIST (duplicate id) or -ENOSPC, with err. */
@@ -90,9 +104,10 @@ int backend_registry_remove(struct backend_registry *r, const char *id, char *er
  *
  * Claims id (pv_check_id's rules) for a backend about to be created: until
  * backend_registry_fill or backend_registry_unreserve it is taken for every other add or
- * claim, and its place counts. -EEXIST (the id exists or is claimed) or -ENOSPC, with err. */
-int backend_registry_reserve(struct backend_registry *r, const char *id, char *err,
-			     size_t errlen);
+ * claim, and its place and size count. -EEXIST (the id exists or is claimed) or -ENOSPC
+ * (no place, or size over the budget), with err. */
+int backend_registry_reserve(struct backend_registry *r, const char *id, uint64_t size,
+			     char *err, size_t errlen);
 /* Drops the claim on id: a creation that failed leaves no id behind. */
 void backend_registry_unreserve(struct backend_registry *r, const char *id);
 /* Adds b under the id claimed for it (b->id), ending the claim; cannot fail. */

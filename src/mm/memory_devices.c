@@ -748,8 +748,14 @@ static int op_object_add(void *opaque, const struct keyval_list *props, struct c
 		err->cls = NULL;
 		return -1;
 	}
+	/* The size is claimed with the id, so the budget holds before anything is allocated;
+	 * a missing or bad size is backend_create's to report, after the claim of 0. */
+	uint64_t size = 0;
+
+	if (keyval_get_size(props, "size", 0, &size) < 0)
+		size = 0;
 	pthread_mutex_lock(&md->lock);
-	ret = backend_registry_reserve(md->backends, id, err->desc, sizeof(err->desc));
+	ret = backend_registry_reserve(md->backends, id, size, err->desc, sizeof(err->desc));
 	pthread_mutex_unlock(&md->lock);
 	if (ret == -EEXIST) {
 		control_error_set(err, NULL, "object '%s' already exists", id);

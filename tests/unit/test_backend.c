@@ -481,19 +481,19 @@ static void test_registry_reserve_and_detach(void **state)
 
 	(void)state;
 	backend_registry_init(&r);
-	assert_int_equal(backend_registry_reserve(&r, "a", err, sizeof(err)), 0);
-	assert_int_equal(backend_registry_reserve(&r, "a", err, sizeof(err)), -EEXIST);
+	assert_int_equal(backend_registry_reserve(&r, "a", 0, err, sizeof(err)), 0);
+	assert_int_equal(backend_registry_reserve(&r, "a", 0, err, sizeof(err)), -EEXIST);
 	assert_int_equal(backend_registry_add(&r, a, err, sizeof(err)), -EEXIST);
 	assert_null(backend_registry_find(&r, "a")); /* not there until filled */
 	backend_registry_fill(&r, a);
 	assert_ptr_equal(backend_registry_find(&r, "a"), a);
 	assert_int_equal(r.nr_reserved, 0);
-	assert_int_equal(backend_registry_reserve(&r, "a", err, sizeof(err)), -EEXIST);
+	assert_int_equal(backend_registry_reserve(&r, "a", 0, err, sizeof(err)), -EEXIST);
 
-	assert_int_equal(backend_registry_reserve(&r, "b", err, sizeof(err)), 0);
+	assert_int_equal(backend_registry_reserve(&r, "b", 0, err, sizeof(err)), 0);
 	backend_registry_unreserve(&r, "b"); /* its creation failed */
 	assert_int_equal(r.nr_reserved, 0);
-	assert_int_equal(backend_registry_reserve(&r, "b", err, sizeof(err)), 0);
+	assert_int_equal(backend_registry_reserve(&r, "b", 0, err, sizeof(err)), 0);
 	backend_registry_unreserve(&r, "b");
 
 	/* At most BACKEND_REGISTRY_MAX_RESERVED creations at once. */
@@ -501,9 +501,9 @@ static void test_registry_reserve_and_detach(void **state)
 		char id[16];
 
 		snprintf(id, sizeof(id), "r%u", i);
-		assert_int_equal(backend_registry_reserve(&r, id, err, sizeof(err)), 0);
+		assert_int_equal(backend_registry_reserve(&r, id, 0, err, sizeof(err)), 0);
 	}
-	assert_int_equal(backend_registry_reserve(&r, "more", err, sizeof(err)), -ENOSPC);
+	assert_int_equal(backend_registry_reserve(&r, "more", 0, err, sizeof(err)), -ENOSPC);
 	for (unsigned i = 0; i < BACKEND_REGISTRY_MAX_RESERVED; i++) {
 		char id[16];
 
@@ -540,7 +540,7 @@ static void test_registry_holds_a_backend_per_slot(void **state)
 		snprintf(text, sizeof(text), "memory-backend-ram,id=m%u,size=2M", n);
 		assert_int_equal(backend_registry_add(&r, create_ok(text), err, sizeof(err)), 0);
 	}
-	assert_int_equal(backend_registry_reserve(&r, "extra", err, sizeof(err)), -ENOSPC);
+	assert_int_equal(backend_registry_reserve(&r, "extra", 0, err, sizeof(err)), -ENOSPC);
 	struct mem_backend *extra = create_ok("memory-backend-ram,id=extra,size=2M");
 	assert_int_equal(backend_registry_add(&r, extra, err, sizeof(err)), -ENOSPC);
 	assert_non_null(strstr(err, "too many memory backends"));
@@ -549,10 +549,56 @@ static void test_registry_holds_a_backend_per_slot(void **state)
 	backend_registry_clear(&r);
 }
 
+/* What object_add may make backends hold together is maxmem plus one hotplug window: a
+ * claim past it is refused with the numbers, before anything is created; command-line
+ * backends count but are not refused; deleting or a failed creation gives the bytes back;
+ * clear keeps the budget. */
+static void test_registry_budget(void **state)
+{
+	struct backend_registry r;
+	char err[256];
+	struct mem_backend *a = create_ok("memory-backend-ram,id=a,size=4M");
+	struct mem_backend *big = create_ok("memory-backend-ram,id=big,size=8M");
+
+	(void)state;
+	assert_int_equal(backend_registry_budget(1ULL << 30, 4ULL << 30), 7ULL << 30);
+	assert_int_equal(backend_registry_budget(1ULL << 30, 1ULL << 30), 1ULL << 30);
+	assert_int_equal(backend_registry_budget(UINT64_MAX - 1, UINT64_MAX), UINT64_MAX);
+	backend_registry_init(&r);
+	backend_registry_set_budget(&r, 10 << 20);
+	assert_int_equal(backend_registry_add(&r, a, err, sizeof(err)), 0);
+	assert_int_equal(backend_registry_reserve(&r, "c", 8 << 20, err, sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "object 'c' (8 MiB) would bring memory backends to more "
+				    "than plugvm allows: 4 MiB held, limit 10 MiB"));
+	assert_null(backend_registry_find(&r, "c"));
+	/* The command line may go past it; then every object_add is refused. */
+	assert_int_equal(backend_registry_add(&r, big, err, sizeof(err)), 0);
+	assert_int_equal(r.total, 12 << 20);
+	assert_int_equal(backend_registry_reserve(&r, "c", 2 << 20, err, sizeof(err)), -ENOSPC);
+	assert_int_equal(backend_registry_remove(&r, "big", err, sizeof(err)), 0);
+	assert_int_equal(backend_registry_reserve(&r, "huge", UINT64_MAX, err, sizeof(err)),
+			 -ENOSPC);
+	assert_int_equal(r.nr_reserved, 0);
+	assert_int_equal(backend_registry_reserve(&r, "c", 6 << 20, err, sizeof(err)), 0);
+	assert_int_equal(backend_registry_reserve(&r, "d", 2 << 20, err, sizeof(err)), -ENOSPC);
+	backend_registry_unreserve(&r, "c"); /* its creation failed: the bytes are free */
+	assert_int_equal(backend_registry_reserve(&r, "d", 2 << 20, err, sizeof(err)), 0);
+	backend_registry_fill(&r, create_ok("memory-backend-ram,id=d,size=2M"));
+	assert_int_equal(r.total, 6 << 20);
+	assert_int_equal(backend_registry_remove(&r, "a", err, sizeof(err)), 0);
+	assert_int_equal(r.total, 2 << 20);
+	assert_int_equal(backend_registry_reserve(&r, "e", 8 << 20, err, sizeof(err)), 0);
+	backend_registry_unreserve(&r, "e");
+	backend_registry_clear(&r);
+	assert_int_equal(r.total, 0);
+	assert_int_equal(r.budget, 10 << 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ram),
+		cmocka_unit_test(test_registry_budget),
 		cmocka_unit_test(test_ram_noreserve),
 		cmocka_unit_test(test_memfd),
 		cmocka_unit_test(test_file),

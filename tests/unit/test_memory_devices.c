@@ -671,6 +671,29 @@ static void expect_id_refused(struct control_error *e, int ret, const char *need
 	assert_false(has_raw_bytes(e->desc));
 }
 
+/* object_add past maxmem plus one hotplug window is refused before anything is created:
+ * a GenericError with the numbers, no backend, no claimed id, the bytes still free. */
+static void test_object_add_budget(void **state)
+{
+	struct control_error e;
+
+	(void)state;
+	backend_registry_set_budget(&backends, backend_registry_budget(cfg.ram_size, cfg.maxmem));
+	assert_int_equal(backends.budget, 512 * MiB + 2 * GiB);
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=2G"), 0);
+	assert_int_equal(object_add_e("memory-backend-ram,id=m2,size=1G,prealloc=on", &e), -1);
+	assert_null(e.cls);
+	assert_non_null(strstr(e.desc, "object 'm2' (1 GiB) would bring memory backends to more "
+				       "than plugvm allows: 2 GiB held, limit 2560 MiB"));
+	assert_null(backend_registry_find(&backends, "m2"));
+	assert_int_equal(backends.nr_reserved, 0);
+	assert_int_equal(backends.total, 2 * GiB);
+	assert_int_equal(object_add("memory-backend-ram,id=m2,size=512M"), 0);
+	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), 0);
+	assert_int_equal(object_add("memory-backend-ram,id=m3,size=1G"), 0);
+	assert_int_equal(backends.total, 512 * MiB + 1 * GiB);
+}
+
 /* Issue 17 finding 8, issue 13 defect 2: device_add took any id and cut it to 63
  * characters, so device_del of a 100-character id found nothing, and an id with an escape
  * sequence reached the terminal of 'info memory-devices' raw. Every id that enters
@@ -1113,6 +1136,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_events_sent_by_main_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ospm_status_and_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unanswered_eject_is_withdrawn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_object_add_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ids_are_checked_not_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ost_flood_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eject_during_hot_add_leaves_nothing_warmed,

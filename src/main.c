@@ -7,6 +7,7 @@
 #include "acpi/acpi.h"
 #include "machine.h"
 #include "options.h"
+#include "privileges.h"
 #include "trace.h"
 #include "util.h"
 #include "vm.h"
@@ -44,6 +45,14 @@ int main(int argc, char **argv)
 	int ret;
 
 	pv_trace("boot main");
+	struct process_ids ids = privileges_current();
+	char err[256];
+
+	/* Before anything is read or opened on the command line's behalf. */
+	if (privileges_check(&ids, err, sizeof(err)) < 0) {
+		pv_error("%s", err);
+		return EXIT_VMM_FAILURE;
+	}
 	ret = options_parse(argc, argv, &cfg);
 	if (ret == 1)
 		return 0;

@@ -86,6 +86,8 @@ struct e2e_vm_opts {
     const char *mem;          /* NULL: "512M,slots=16,maxmem=64G" */
     int smp;                  /* 0: 2 */
     const char *const *extra; /* NULL-terminated extra VMM arguments, or NULL */
+    uid_t uid;                /* run the VMM as this user and group (without */
+    gid_t gid;                /* supplementary groups) when uid is not 0 */
 };
 
 #define E2E_DEFAULT_APPEND "console=ttyS0 quiet memhp_default_state=online_movable"
@@ -114,6 +116,8 @@ char **e2e_vmm_argv(const struct e2e_vm_opts *opts);
 bool e2e_vm_start(struct e2e_vm *vm, const struct e2e_vm_opts *opts);
 /* Spawns an arbitrary command the same way. */
 bool e2e_vm_spawn(struct e2e_vm *vm, char *const argv[]);
+/* The same, as user uid and group gid (uid 0: as the runner itself). */
+bool e2e_vm_spawn_as(struct e2e_vm *vm, char *const argv[], uid_t uid, gid_t gid);
 /* Starts and waits for E2E_GUEST_READY and the shell prompt. */
 bool e2e_vm_boot(struct e2e_vm *vm, const struct e2e_vm_opts *opts, double timeout_s);
 bool e2e_vm_expect(struct e2e_vm *vm, const char *needle, double timeout_s);

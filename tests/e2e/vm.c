@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -15,6 +16,11 @@
 #include <unistd.h>
 
 bool e2e_vm_spawn(struct e2e_vm *vm, char *const argv[])
+{
+    return e2e_vm_spawn_as(vm, argv, 0, 0);
+}
+
+bool e2e_vm_spawn_as(struct e2e_vm *vm, char *const argv[], uid_t uid, gid_t gid)
 {
     int master, slave;
     struct termios tio;
@@ -39,7 +45,10 @@ bool e2e_vm_spawn(struct e2e_vm *vm, char *const argv[])
         off += (size_t)snprintf(line + off, sizeof(line) - off, quote ? "%s'%s'" : "%s%s",
                                 i ? " " : "", argv[i]);
     }
-    e2e_log("spawn: %s", line);
+    if (uid)
+        e2e_log("spawn as uid %u gid %u: %s", (unsigned)uid, (unsigned)gid, line);
+    else
+        e2e_log("spawn: %s", line);
 
     fflush(stdout);
     pid_t pid = fork();
@@ -57,6 +66,12 @@ bool e2e_vm_spawn(struct e2e_vm *vm, char *const argv[])
         if (slave > 2)
             close(slave);
         signal(SIGPIPE, SIG_DFL);
+        /* Group first: once the user is no longer root, it cannot change groups. */
+        if (uid && (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) {
+            fprintf(stderr, "e2e: cannot become user %u group %u: %s\n", (unsigned)uid,
+                    (unsigned)gid, strerror(errno));
+            _exit(127);
+        }
         execvp(argv[0], argv);
         fprintf(stderr, "e2e: exec %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -74,7 +89,7 @@ bool e2e_vm_start(struct e2e_vm *vm, const struct e2e_vm_opts *opts)
     if (!opts)
         opts = &defaults;
     char **argv = e2e_vmm_argv(opts);
-    bool ok = e2e_vm_spawn(vm, argv);
+    bool ok = e2e_vm_spawn_as(vm, argv, opts->uid, opts->gid);
     vm->kind = opts->vmm == E2E_VMM_DEFAULT ? e2e_vmm_default() : opts->vmm;
     free(argv);
     return ok;

@@ -25,7 +25,7 @@
 # list of that suite kept in the cache. Re-runs skip every step whose outputs are newer
 # than its inputs, and work offline once the kernel packages are cached.
 #
-# Recommended guest command line (design brief §4.4):
+# Recommended guest command line (docs/linux-facts.md, "Onlining, and the GED edge before the driver listens"):
 #   console=ttyS0 memhp_default_state=online_movable
 # plus, as needed, nokaslr, pci=off, rdinit=/init, and for ACPI hotplug debugging
 #   dyndbg="file drivers/acpi/scan.c +p; file drivers/acpi/bus.c +p; file drivers/acpi/acpi_memhotplug.c +p; file drivers/acpi/evged.c +p"

@@ -1,5 +1,5 @@
 /* The CPUID each vCPU sees: KVM's supported set, patched for topology and the
- * hypervisor bit (brief §5.4 step 5). Pure functions, unit tested. */
+ * hypervisor bit (docs/linux-facts.md, "The hypervisor bit"). Pure functions, unit tested. */
 #ifndef PLUGVM_CPUID_H
 #define PLUGVM_CPUID_H
 

@@ -1,5 +1,5 @@
 /*
- * A 16550A UART as Linux's 8250 driver probes and drives it (brief §5.5):
+ * A 16550A UART as Linux's 8250 driver probes and drives it (docs/linux-facts.md, "The 8250 UART Linux probes"):
  * transmit is instantaneous, receive has a software FIFO, and the interrupt
  * output follows the pending state so each new interrupt is a rising edge.
  */

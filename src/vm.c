@@ -661,7 +661,7 @@ int vm_run(struct machine *m)
 		event_loop_run_once(&m->loop, 1000);
 		react_to_panic(m);
 		/* Once a second, re-pulse the GED for events the guest has not
-		 * popped: an edge sent before its handler existed is lost (brief §4.3). */
+		 * popped: an edge sent before its handler existed is lost (docs/linux-facts.md, "Onlining, and the GED edge before the driver listens"). */
 		if (m->memory_devices && pv_now_ns() - last_kick >= 1000000000ULL) {
 			memhp_kick(&m->memory_devices->hp);
 			last_kick = pv_now_ns();

@@ -317,7 +317,7 @@ struct aml_expr aml_return(struct aml_expr x) { EXPR_OP(AML_RETURN_OP, x); }
 struct aml_expr aml_concat_res(struct aml_expr x, struct aml_expr y, struct aml_expr t) { EXPR_OP(AML_CONCAT_RES_OP, x, y, t); }
 
 /* Notify's object must be a name written into the AML: ACPICA rejects a
- * reference held in a Local (brief §0 item 9), so only a path is accepted. */
+ * reference held in a Local (docs/linux-facts.md, "AML: Notify needs a name"), so only a path is accepted. */
 struct aml_expr aml_notify(const char *device, struct aml_expr value)
 {
 	EXPR_OP(AML_NOTIFY_OP, aml_name(device), value);

@@ -2,7 +2,7 @@
  * FADT, revision 6 (276 bytes), hardware-reduced: no PM1/GPE blocks, no
  * SCI, no FACS. What remains is reset (port 0xCF9), the sleep control and
  * status registers that make S5 (poweroff) possible, and the DSDT pointer.
- * Offsets are those of memory-hotplug-brief.md §2.1.
+ * Offsets: docs/linux-facts.md, "FADT fields Linux reads".
  */
 #include "acpi/tables.h"
 

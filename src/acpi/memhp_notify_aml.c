@@ -2,7 +2,7 @@
  * MHC0.SNFY(slot, code): Notify(Mnnn, code) for one slot.
  *
  * Notify needs the device's name written into the AML; ACPICA rejects a
- * reference held in a Local or a package (brief §0 item 9). So the slot
+ * reference held in a Local or a package (docs/linux-facts.md, "AML: Notify needs a name"). So the slot
  * number is turned into a name by a balanced binary tree of
  * If (Arg0 < mid) {...} Else {...}: at most ceil(log2 N) compares (8 for
  * 256 slots), all inside the interpreter, no VM exits.

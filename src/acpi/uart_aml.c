@@ -1,7 +1,7 @@
 /*
  * COM1 in the DSDT. A hardware-reduced Linux has no legacy PIC, so the
  * hard-wired "ttyS0 = IRQ 4" is not mapped; 8250_pnp maps GSI 4 from this
- * _CRS instead (brief §0 item 1).
+ * _CRS instead (docs/linux-facts.md, "Hardware-reduced ACPI: COM1 must be in the DSDT").
  */
 #include "acpi/dsdt.h"
 

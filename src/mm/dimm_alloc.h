@@ -4,7 +4,7 @@
  *
  * Rules (docs/memory.md):
  * - size must be a non-zero multiple of the guest block size and of the
- *   backend's page size (Linux rejects unaligned ranges, brief §4.1);
+ *   backend's page size (Linux rejects unaligned ranges, docs/linux-facts.md, "Memory block size");
  * - the DIMMs' total may not exceed the window (maxmem - RAM);
  * - an automatic address is the lowest free one aligned to
  *   max(block size, page size), and to 1 GiB first when size is a

@@ -1,7 +1,7 @@
 /*
  * The BIOS-style memory map handed to the guest in boot_params (zero page
  * 0x2D0, at most 128 entries). Only boot RAM and the firmware areas below
- * 1 MiB appear; the hotplug window is left out entirely (brief §4.2).
+ * 1 MiB appear; the hotplug window is left out entirely (docs/linux-facts.md, "Physical layout and e820").
  */
 #ifndef PLUGVM_E820_H
 #define PLUGVM_E820_H

@@ -1,7 +1,7 @@
 /*
  * Guest-physical layout: boot RAM below and above the 32-bit hole, split per
  * NUMA node, and the DIMM hotplug window above it. docs/memory.md explains
- * the choices; brief §4.1/§4.2 gives the Linux rules behind them.
+ * the choices; docs/linux-facts.md gives the Linux rules behind them.
  */
 #include "mm/layout.h"
 
@@ -41,7 +41,7 @@ uint64_t layout_guest_block_size(uint64_t boot_mem_end)
 
 	if (boot_mem_end < LARGE_BLOCK_RAM_END)
 		return BLOCK_SIZE_MIN;
-	/* The hypervisor bit is set (brief §0 item 4), so Linux picks the
+	/* The hypervisor bit is set (docs/linux-facts.md, "The hypervisor bit"), so Linux picks the
 	 * largest size that divides the end of boot RAM. */
 	for (bz = BLOCK_SIZE_MAX; bz > BLOCK_SIZE_MIN; bz >>= 1)
 		if (is_aligned(boot_mem_end, bz))

@@ -30,7 +30,7 @@ struct guest_layout {
 	unsigned nr_ram;
 	uint64_t hotplug_base;  /* the device-memory window (DIMMs, virtio-mem); not in e820 */
 	uint64_t hotplug_size;  /* maxmem - ram_size (0 without slots or virtio-mem devices) */
-	uint64_t block_size;    /* the guest's memory block size (brief 4.1) */
+	uint64_t block_size;    /* the guest's memory block size (docs/linux-facts.md, "Memory block size") */
 	unsigned phys_bits;     /* guest physical address bits */
 	unsigned nr_nodes;      /* config_nr_nodes: at least 1 */
 };

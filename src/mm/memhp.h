@@ -1,6 +1,6 @@
 /*
  * The memory hotplug controller behind the DSDT's register block
- * (mm/memhp_regs.h, brief §3): per-slot state the AML reads through a
+ * (mm/memhp_regs.h, docs/hotplug-protocol.md): per-slot state the AML reads through a
  * selector, and a FIFO of (slot, notify code) events the AML pops from one
  * register, so one event costs the guest a constant number of port exits.
  *
@@ -126,7 +126,7 @@ void memhp_cancel_eject(struct memhp *m, unsigned slot);
 /* Copies a slot's state (queue links included); -EINVAL for a bad slot. */
 int memhp_get_slot(struct memhp *m, unsigned slot, struct memhp_slot *out);
 /* Raises the interrupt again if events are queued, for when the guest
- * was not yet listening (brief §4.3). Returns the number queued. */
+ * was not yet listening (docs/linux-facts.md, "Onlining, and the GED edge before the driver listens"). Returns the number queued. */
 unsigned memhp_kick(struct memhp *m);
 
 #endif

@@ -14,7 +14,7 @@
 #define TOL_KB (64 * MIB_KB)
 #define VM_WINDOW "0x100000000" /* the device-memory window starts at 4 GiB (1 GiB boot RAM) */
 
-/* plugvm as the brief spells it: 1 GiB boot RAM, maxmem 17G, one 16 GiB virtio-mem device
+/* plugvm as docs/virtio-mem.md spells it: 1 GiB boot RAM, maxmem 17G, one 16 GiB virtio-mem device
  * with nothing requested; prealloc=on, so what the guest plugs is in plugvm's RSS at once
  * (the guest need not write it) and leaves it when unplugged. */
 static bool vmem_boot(struct ut *t)

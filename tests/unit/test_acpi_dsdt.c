@@ -1,5 +1,5 @@
 /*
- * DSDT tests: the byte patterns memory-hotplug-brief.md §6 requires, the
+ * DSDT tests: the byte patterns of docs/linux-facts.md, "What the DSDT tests look for", the
  * per-slot devices and notify leaves, the 0-slot shape, and the outside
  * oracles: `iasl -d` must disassemble every dumped table without errors or
  * warnings, and tests/acpi/check-dsdt.sh runs the DSDT in `acpiexec`.
@@ -117,7 +117,7 @@ static size_t count(const struct dsdt *d, const void *pat, size_t n)
 		count(d, pat_, sizeof(pat_));                           \
 	})
 
-static void test_brief_patterns(void **state)
+static void test_linux_fact_patterns(void **state)
 {
 	(void)state;
 	struct dsdt d;
@@ -364,7 +364,7 @@ static void test_acpiexec_256_slots(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_brief_patterns),
+		cmocka_unit_test(test_linux_fact_patterns),
 		cmocka_unit_test(test_virtio_mmio_devices),
 		cmocka_unit_test(test_virtio_mmio_limits),
 		cmocka_unit_test(test_zero_slots),

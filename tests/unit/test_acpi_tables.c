@@ -1,6 +1,6 @@
 /*
  * ACPI table tests: every table's signature, length, revision and checksum,
- * the FADT offsets of memory-hotplug-brief.md §2.1, the MADT and SRAT
+ * the FADT offsets of docs/linux-facts.md, the MADT and SRAT
  * entries, and the table chain RSDP -> XSDT -> FACP -> DSDT as the guest
  * would follow it in the built image.
  */

@@ -1,4 +1,4 @@
-/* CPUID patching for each vCPU (brief §5.4 step 5). */
+/* CPUID patching for each vCPU (docs/linux-facts.md, "The hypervisor bit"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -621,7 +621,7 @@ static void test_devices(void **state)
 static void test_virtio_mem(void **state)
 {
 	(void)state;
-	/* The brief's command line: maxmem without slots is fine with a virtio-mem device. */
+	/* The virtio-mem command line of docs/virtio-mem.md: maxmem without slots is fine with a virtio-mem device. */
 	OK(K, VMEM_M, OBJ("vmem0", "16G"), "-device",
 	   "virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0");
 	assert_int_equal(cfg.nr_devices, 1);
@@ -639,7 +639,7 @@ static void test_virtio_mem(void **state)
 	/* Exactly maxmem - RAM. */
 	OK(K, "-m", "1G,maxmem=3G", OBJ("v", "2G"), "-device", "virtio-mem-pci,id=vm0,memdev=v");
 
-	/* The brief's error list: one line each. */
+	/* The refusals docs/virtio-mem.md lists: one line each. */
 	BAD("-device|'vm0'|size (0x40100000)|multiples of 'block-size' (0x200000)", K, VMEM_M,
 	    OBJ("v", "1025M"), "-device", "virtio-mem-pci,id=vm0,memdev=v");
 	BAD("-device|'vm1'|busy memdev: v", K, VMEM_M, OBJ("v", "1G"), "-device",

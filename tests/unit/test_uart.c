@@ -1,4 +1,4 @@
-/* The 8250 model: what Linux's driver probes and relies on (brief §5.5). */
+/* The 8250 model: what Linux's driver probes and relies on (docs/linux-facts.md, "The 8250 UART Linux probes"). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

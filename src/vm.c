@@ -625,6 +625,36 @@ static void react_to_panic(struct machine *m)
 	pv_info("%s", note);
 }
 
+#define HOUSEKEEPING_MS 1000
+
+static void housekeeping(void *opaque);
+
+/* With every timer slot taken, vm_run polls with a timeout until one frees (listeners
+ * backing off hold the others only briefly). */
+static void arm_housekeeping(struct machine *m)
+{
+	m->housekeeping_armed =
+		event_loop_add_timer(&m->loop, HOUSEKEEPING_MS, housekeeping, m) == 0;
+	if (!m->housekeeping_armed)
+		pv_debug("no timer slot for the once-a-second hotplug work; polling instead");
+}
+
+/* Once a second: re-pulse the GED for events the guest has not popped (an edge sent
+ * before its handler existed is lost: docs/linux-facts.md, "Onlining, and the GED edge
+ * before the driver listens"), withdraw eject requests the guest left unanswered, and
+ * send the virtio-mem size-change events the rate limit held back. */
+static void housekeeping(void *opaque)
+{
+	struct machine *m = opaque;
+	uint64_t now = pv_now_ns();
+
+	memhp_kick(&m->memory_devices->hp);
+	memory_devices_tick(m->memory_devices, now);
+	if (m->virtio_mem)
+		vmem_devices_run_deferred(m->virtio_mem, now);
+	arm_housekeeping(m);
+}
+
 int vm_run(struct machine *m)
 {
 	struct sandbox sb = { .ruleset_fd = -1 };
@@ -655,20 +685,18 @@ int vm_run(struct machine *m)
 	sandbox_plan_free(&plan);
 	/* A stop requested meanwhile lets them go straight to their end, never to KVM_RUN. */
 	machine_release_vcpus(m);
-	uint64_t last_kick = pv_now_ns();
+	if (m->memory_devices)
+		arm_housekeeping(m);
 
+	/* Everything the main thread does is an fd event or a timer; a vCPU that needs it
+	 * (a stop, a panic, a deferred event) writes the wake-up fd. */
 	while (!machine_stopping(m)) {
-		event_loop_run_once(&m->loop, 1000);
+		bool polling = m->memory_devices && !m->housekeeping_armed;
+
+		event_loop_run_once(&m->loop, polling ? HOUSEKEEPING_MS : -1);
 		react_to_panic(m);
-		/* Once a second, re-pulse the GED for events the guest has not
-		 * popped: an edge sent before its handler existed is lost (docs/linux-facts.md, "Onlining, and the GED edge before the driver listens"). */
-		if (m->memory_devices && pv_now_ns() - last_kick >= 1000000000ULL) {
-			memhp_kick(&m->memory_devices->hp);
-			last_kick = pv_now_ns();
-			memory_devices_tick(m->memory_devices, last_kick);
-			if (m->virtio_mem) /* size-change events held back by the rate limit */
-				vmem_devices_run_deferred(m->virtio_mem, last_kick);
-		}
+		if (polling)
+			arm_housekeeping(m);
 	}
 	for (unsigned i = 0; i < m->nr_vcpus; i++) {
 		struct kvm_regs regs;

@@ -212,18 +212,24 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
-static int build_acpi(struct machine *m, char *err, size_t errlen)
+/* *used: the bytes at ACPI_TABLES_GPA the e820 map gives to the tables. */
+static int build_acpi(struct machine *m, size_t *used, char *err, size_t errlen)
 {
 	struct acpi_machine desc;
-	uint8_t *buf = boot_ram_hva(&m->ram, ACPI_TABLES_GPA, ACPI_TABLES_SIZE);
-	size_t used;
+	struct acpi_area area = {
+		.rsdp = boot_ram_hva(&m->ram, ACPI_RSDP_GPA, ACPI_RSDP_LEN),
+		.rsdp_gpa = ACPI_RSDP_GPA,
+		.tables = boot_ram_hva(&m->ram, ACPI_TABLES_GPA, ACPI_TABLES_MAX_SIZE),
+		.tables_gpa = ACPI_TABLES_GPA,
+		.max = ACPI_TABLES_MAX_SIZE,
+	};
 
-	if (!buf) {
+	if (!area.rsdp || !area.tables) {
 		pv_format(err, errlen, "no boot RAM under the ACPI tables");
 		return -1;
 	}
 	vm_describe_acpi(m->cfg, &m->layout, &desc);
-	return acpi_build(&desc, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, errlen);
+	return acpi_build(&desc, &area, used, err, errlen);
 }
 
 /* The GED line is edge-triggered (its _CRS says so): one pulse per kick. */
@@ -454,6 +460,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 	struct boot_request boot;
 	struct boot_result booted;
 	unsigned slots_needed;
+	size_t acpi_size;
 	int status;
 
 	machine_init(m, cfg);
@@ -497,7 +504,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		return setup_failed(err, status);
 	if ((status = map_boot_ram(m, err, sizeof(err))) != 0)
 		return setup_failed(err, status);
-	if (build_acpi(m, err, sizeof(err)) < 0)
+	if (build_acpi(m, &acpi_size, err, sizeof(err)) < 0)
 		return setup_failed(err, EXIT_VMM_FAILURE);
 	pv_trace("boot ram-mapped-acpi-built");
 
@@ -505,7 +512,8 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		.kernel_path = cfg->kernel,
 		.initrd_path = cfg->initrd,
 		.cmdline = vm_guest_cmdline(cfg),
-		.rsdp_gpa = ACPI_TABLES_GPA,
+		.rsdp_gpa = ACPI_RSDP_GPA,
+		.acpi_tables_size = acpi_size,
 		.layout = &m->layout,
 		.ram = &m->ram,
 		.unpack_on_host = !cfg->kernel_unpack_guest,

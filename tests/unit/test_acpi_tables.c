@@ -359,19 +359,27 @@ static void test_too_small_area(void **state)
 	assert_non_null(strstr(err, "bytes"));
 }
 
-static void test_max_slots_fit(void **state)
+/* The tables of a machine with the most vCPUs and `slots` slots, walked as the guest
+ * would; free() the image. */
+static struct acpi_image *build_big(unsigned slots, uint64_t piece_size, struct chain *c)
 {
-	(void)state;
 	struct acpi_machine m;
 	struct guest_layout l;
 	struct acpi_image *img;
-	struct chain c;
 	machine_small(&m, &l);
 	m.nr_cpus = PLUGVM_MAX_CPUS;
-	m.nr_slots = PLUGVM_MAX_SLOTS;
+	m.nr_slots = slots;
+	m.dimm_piece_size = piece_size;
 	img = build(&m);
-	walk(img, &c);
-	free(img);
+	walk(img, c);
+	return img;
+}
+
+static void test_max_slots_fit(void **state)
+{
+	(void)state;
+	struct chain c;
+	free(build_big(PLUGVM_MAX_SLOTS, 0, &c));
 }
 
 /* The tables are above 1 MiB, not in the 0x1ff00 bytes of the BIOS area, which held a DSDT
@@ -383,18 +391,13 @@ static void test_many_slots_fit_above_1mib(void **state)
 	(void)state;
 	struct acpi_machine m;
 	struct guest_layout l;
-	struct acpi_image *img;
 	struct chain c;
-	machine_small(&m, &l);
-	m.nr_cpus = PLUGVM_MAX_CPUS;
-	m.nr_slots = DSDT_MAX_SLOTS;
-	m.dimm_piece_size = l.block_size; /* the larger _CRS */
-	img = build(&m);
-	walk(img, &c);
+	struct acpi_image *img = build_big(DSDT_MAX_SLOTS, 128 * MiB, &c); /* the larger _CRS */
 	assert_true(rd(c.dsdt + 4, 4) > 0x1ff00);
 	assert_true(img->used <= ACPI_TABLES_MAX_SIZE / 2);
 	assert_true(ACPI_TABLES_GPA + ACPI_TABLES_MAX_SIZE <= KERNEL_LOAD_GPA);
 	free(img);
+	machine_small(&m, &l);
 	m.nr_slots = DSDT_MAX_SLOTS + 1;
 	build_fails(&m, "memory slots");
 }

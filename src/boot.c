@@ -204,7 +204,7 @@ static int write_zero_page(const struct boot_request *req, const struct bzimage 
 	put32(zp + ZP_EXT_RAMDISK_SIZE, (uint32_t)(initrd_size >> 32));
 	put64(zp + ZP_ACPI_RSDP_ADDR, req->rsdp_gpa);
 
-	n = e820_build(req->layout, e820, ZP_E820_MAX);
+	n = e820_build(req->layout, req->acpi_tables_size, e820, ZP_E820_MAX);
 	zp[ZP_E820_ENTRIES] = (uint8_t)n;
 	memcpy(zp + ZP_E820_TABLE, e820, n * sizeof(e820[0]));
 	return 0;

@@ -14,6 +14,7 @@ struct boot_request {
 	const char *initrd_path; /* NULL: none */
 	const char *cmdline;
 	uint64_t rsdp_gpa;
+	uint64_t acpi_tables_size; /* at ACPI_TABLES_GPA, e820 ACPI (acpi_build's used) */
 	const struct guest_layout *layout;
 	const struct boot_ram *ram;
 	/* Decompress the kernel proper in plugvm and enter it directly, instead of running

@@ -148,6 +148,7 @@ int kvm_init(struct kvm *kvm, char *err, size_t errlen)
 	}
 	n = ioctl(kvm->dev_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 	kvm->max_memslots = n > 0 ? (unsigned)n : 32;
+	kvm_memslots_init(&kvm->memslots, kvm->max_memslots);
 	kvm->vcpu_mmap_size = ioctl(kvm->dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (kvm->vcpu_mmap_size <= 0) {
 		pv_format(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
@@ -205,18 +206,7 @@ void kvm_close(struct kvm *kvm)
 	kvm->vm_fd = kvm->dev_fd = -1;
 }
 
-int kvm_alloc_slots(struct kvm *kvm, unsigned n, uint32_t *first)
-{
-	if (n > kvm->max_memslots || kvm->next_slot > kvm->max_memslots - n) {
-		errno = ENOSPC;
-		return -1;
-	}
-	*first = kvm->next_slot;
-	kvm->next_slot += n;
-	return 0;
-}
-
-int kvm_set_memory_slot(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+static int set_memory_region(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = slot,
@@ -226,6 +216,31 @@ int kvm_set_memory_slot(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t s
 	};
 
 	return ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+}
+
+int kvm_memslot_add(struct kvm *kvm, uint64_t gpa, uint64_t size, void *hva)
+{
+	int slot = kvm_memslots_get(&kvm->memslots);
+
+	if (slot < 0)
+		return -1;
+	if (set_memory_region(kvm, (uint32_t)slot, gpa, size, hva) < 0) {
+		int e = errno;
+
+		kvm_memslots_put(&kvm->memslots, (unsigned)slot);
+		errno = e;
+		return -1;
+	}
+	return slot;
+}
+
+int kvm_memslot_del(struct kvm *kvm, int slot)
+{
+	/* Size 0 deletes; KVM ignores the address then. */
+	if (slot < 0 || set_memory_region(kvm, (uint32_t)slot, 0, 0, NULL) < 0)
+		return -1;
+	kvm_memslots_put(&kvm->memslots, (unsigned)slot);
+	return 0;
 }
 
 int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level)

@@ -8,6 +8,8 @@
 
 #include <linux/kvm.h>
 
+#include "kvm_memslots.h"
+
 struct kvm {
 	int dev_fd;
 	int vm_fd;
@@ -17,7 +19,7 @@ struct kvm {
 	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER: the in-kernel LAPIC has it */
 	struct kvm_cpuid2 *supported_cpuid;
 	bool slot_zap_all_off; /* deleting a memory slot drops only its own mappings */
-	unsigned next_slot;    /* kvm_alloc_slots: the first slot number nobody has */
+	struct kvm_memslots memslots; /* the slot numbers kvm_memslot_add gave out */
 };
 
 /* Of the quirks KVM can turn off (KVM_CAP_DISABLE_QUIRKS2's mask), the ones plugvm
@@ -32,13 +34,13 @@ void kvm_close(struct kvm *kvm);
 /* True when the kvm_pvm module provides /dev/kvm (see docs/nested-kvm). */
 bool kvm_host_is_pvm(void);
 
-/* Slot numbers: each user (boot RAM, the DIMM slots, each virtio-mem device) takes a
- * contiguous run once, at start, and keeps it. 0 with the first number in *first, or -1
- * (errno ENOSPC) when KVM's max_memslots would be passed. */
-int kvm_alloc_slots(struct kvm *kvm, unsigned n, uint32_t *first);
-
-/* Maps [gpa, gpa+size) to hva in KVM slot `slot`; size 0 deletes the slot. */
-int kvm_set_memory_slot(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
+/* Maps [gpa, gpa+size) to hva in a KVM memory slot whose number kvm.c picks (the lowest
+ * free one): that number, for kvm_memslot_del, or -1 with errno (ENOSPC: all of KVM's
+ * max_memslots are taken; else KVM_SET_USER_MEMORY_REGION's). */
+int kvm_memslot_add(struct kvm *kvm, uint64_t gpa, uint64_t size, void *hva);
+/* Deletes slot `slot` (kvm_memslot_add's); once it returns no vCPU can reach the memory,
+ * and the number is free again. 0 or -1 with errno. */
+int kvm_memslot_del(struct kvm *kvm, int slot);
 
 /* Sets the level of an IOAPIC input; edge-triggered lines need 1 then 0. */
 int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level);

@@ -61,7 +61,6 @@ struct machine {
 	bool housekeeping_armed; /* vm.c's once-a-second timer is pending in loop */
 	struct memory_devices *memory_devices;
 	struct vmem_devices *virtio_mem;   /* -device virtio-mem-pci (none: no devices) */
-	uint32_t dimm_kvm_slot_base;       /* KVM slot of DIMM slot 0 (kvm_alloc_slots) */
 
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;

@@ -2,7 +2,7 @@
 #ifndef PLUGVM_PLATFORM_H
 #define PLUGVM_PLATFORM_H
 
-/* Guest-physical layout below 1 MiB (see docs/architecture.md). */
+/* Guest-physical layout below 16 MiB (see docs/architecture.md). */
 #define BOOT_GDT_GPA        0x0500ULL
 #define BOOT_ZERO_PAGE_GPA  0x7000ULL
 #define BOOT_PML4_GPA       0x9000ULL
@@ -11,9 +11,14 @@
 #define BOOT_CMDLINE_GPA    0x20000ULL
 #define BOOT_CMDLINE_MAX    0x10000ULL
 #define EBDA_START_GPA      0x9FC00ULL  /* e820 reserved from here to 640 KiB */
-#define ACPI_TABLES_GPA     0xE0000ULL  /* RSDP first, then the other tables */
-#define ACPI_TABLES_SIZE    0x1ff00ULL  /* e820 reserved up to 1 MiB; the reset stub follows */
+#define ACPI_RSDP_GPA       0xE0000ULL  /* the RSDP alone, e820 reserved up to 1 MiB, where the
+					 * legacy scan looks; the reset stub follows */
 #define RESET_VECTOR_GPA    0xffff0ULL  /* real-mode F000:FFF0, where a CPU reset starts */
+/* The other ACPI tables, above 1 MiB so that their size is not capped by the BIOS area:
+ * an e820 ACPI region from here, as long as they are rounded up to 4 KiB, at most
+ * ACPI_TABLES_MAX_SIZE, well below the kernel (docs/acpi.md, "Where the tables are"). */
+#define ACPI_TABLES_GPA     0x100000ULL
+#define ACPI_TABLES_MAX_SIZE 0x100000ULL
 #define KERNEL_LOAD_GPA     0x1000000ULL
 
 /* The boot RAM below 4 GiB ends at most here; the rest goes above 4 GiB. */

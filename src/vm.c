@@ -189,13 +189,8 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 		m->ram_backing_size[n] = b->size;
 	}
 
-	uint32_t first_slot;
-
-	if (kvm_alloc_slots(&m->kvm, m->layout.nr_ram, &first_slot) < 0) {
-		pv_format(err, errlen, "KVM offers %u memory slots, boot RAM needs %u",
-			  m->kvm.max_memslots, m->layout.nr_ram);
-		return EXIT_BAD_USAGE;
-	}
+	/* vm_create checked that KVM has slots for boot RAM, the DIMM slots and the
+	 * virtio-mem devices together. */
 	for (unsigned i = 0; i < m->layout.nr_ram; i++) {
 		const struct ram_range *r = &m->layout.ram[i];
 		unsigned idx = r->node; /* node id = index into cfg->numa[] (config.h) */
@@ -203,7 +198,7 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 		m->ram.map[i].gpa = r->gpa;
 		m->ram.map[i].size = r->size;
 		m->ram.map[i].hva = (uint8_t *)m->ram_backing[idx] + r->backend_offset;
-		if (kvm_set_memory_slot(&m->kvm, first_slot + i, r->gpa, r->size, m->ram.map[i].hva) < 0) {
+		if (kvm_memslot_add(&m->kvm, r->gpa, r->size, m->ram.map[i].hva) < 0) {
 			pv_format(err, errlen, "KVM_SET_USER_MEMORY_REGION for boot RAM at 0x%llx: %s",
 				  (unsigned long long)r->gpa, strerror(errno));
 			return EXIT_VMM_FAILURE;
@@ -213,18 +208,24 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
-static int build_acpi(struct machine *m, char *err, size_t errlen)
+/* *used: the bytes at ACPI_TABLES_GPA the e820 map gives to the tables. */
+static int build_acpi(struct machine *m, size_t *used, char *err, size_t errlen)
 {
 	struct acpi_machine desc;
-	uint8_t *buf = boot_ram_hva(&m->ram, ACPI_TABLES_GPA, ACPI_TABLES_SIZE);
-	size_t used;
+	struct acpi_area area = {
+		.rsdp = boot_ram_hva(&m->ram, ACPI_RSDP_GPA, ACPI_RSDP_LEN),
+		.rsdp_gpa = ACPI_RSDP_GPA,
+		.tables = boot_ram_hva(&m->ram, ACPI_TABLES_GPA, ACPI_TABLES_MAX_SIZE),
+		.tables_gpa = ACPI_TABLES_GPA,
+		.max = ACPI_TABLES_MAX_SIZE,
+	};
 
-	if (!buf) {
+	if (!area.rsdp || !area.tables) {
 		pv_format(err, errlen, "no boot RAM under the ACPI tables");
 		return -1;
 	}
 	vm_describe_acpi(m->cfg, &m->layout, &desc);
-	return acpi_build(&desc, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, errlen);
+	return acpi_build(&desc, &area, used, err, errlen);
 }
 
 /* The GED line is edge-triggered (its _CRS says so): one pulse per kick. */
@@ -236,9 +237,15 @@ static void raise_ged(void *opaque)
 	kvm_irq_line(&m->kvm, GED_GSI, 0);
 }
 
-static int set_kvm_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+/* memory_devices' and vmem_devices' hooks: KVM memory slots, numbered by kvm.c. */
+static int kvm_map(void *opaque, uint64_t gpa, uint64_t size, void *hva)
 {
-	return kvm_set_memory_slot(opaque, slot, gpa, size, hva);
+	return kvm_memslot_add(opaque, gpa, size, hva);
+}
+
+static int kvm_unmap(void *opaque, int slot)
+{
+	return kvm_memslot_del(opaque, slot);
 }
 
 /* memory_devices' hook: a vCPU thread hands work to the main loop (wake_ready). */
@@ -277,15 +284,21 @@ struct coldplug_kvm {
 	bool refused;
 };
 
-static int coldplug_set_kvm_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size,
-				 void *hva)
+static int coldplug_kvm_map(void *opaque, uint64_t gpa, uint64_t size, void *hva)
 {
 	struct coldplug_kvm *c = opaque;
-	int ret = kvm_set_memory_slot(c->kvm, slot, gpa, size, hva);
+	int slot = kvm_memslot_add(c->kvm, gpa, size, hva);
 
-	if (ret < 0)
+	if (slot < 0)
 		c->refused = true;
-	return ret;
+	return slot;
+}
+
+static int coldplug_kvm_unmap(void *opaque, int slot)
+{
+	struct coldplug_kvm *c = opaque;
+
+	return kvm_memslot_del(c->kvm, slot);
 }
 
 static void vmem_set_irq(void *opaque, uint32_t gsi, bool level)
@@ -301,25 +314,19 @@ static int coldplug_vmem(struct machine *m, struct memory_devices *md,
 			 const struct keyval_list *props, char *err, size_t errlen)
 {
 	char why[400];
-	uint32_t slot;
 	bool host_fault;
 
 	if (!m->virtio_mem) {
 		vmem_devices_init(&vmem_devices, m->cfg, &m->ram);
 		vmem_devices.set_irq = vmem_set_irq;
 		vmem_devices.irq_opaque = m;
-		vmem_devices.set_kvm_slot = set_kvm_slot;
+		vmem_devices.kvm_map = kvm_map;
 		vmem_devices.kvm_opaque = &m->kvm;
 		vmem_devices.wake_main = wake_main_loop;
 		vmem_devices.wake_main_opaque = m;
 		m->virtio_mem = &vmem_devices;
 	}
-	if (kvm_alloc_slots(&m->kvm, 1, &slot) < 0) {
-		pv_format(err, errlen, "-device %s: KVM offers %u memory slots, all are taken",
-			  keyval_get(props, "driver"), m->kvm.max_memslots);
-		return EXIT_BAD_USAGE;
-	}
-	if (vmem_devices_add(m->virtio_mem, md, props, slot, why, sizeof(why), &host_fault) < 0) {
+	if (vmem_devices_add(m->virtio_mem, md, props, why, sizeof(why), &host_fault) < 0) {
 		pv_format(err, errlen, "-device: %s", why);
 		return host_fault ? EXIT_VMM_FAILURE : EXIT_BAD_USAGE;
 	}
@@ -335,7 +342,8 @@ static int coldplug_devices(struct machine *m, struct memory_devices *md, char *
 	struct control_error cerr;
 	int status = 0;
 
-	md->set_kvm_slot = coldplug_set_kvm_slot;
+	md->kvm_map = coldplug_kvm_map;
+	md->kvm_unmap = coldplug_kvm_unmap;
 	md->kvm_opaque = &kvm;
 	for (unsigned i = 0; i < m->cfg->nr_devices && !status; i++) {
 		const struct keyval_list *dev = &m->cfg->devices[i];
@@ -350,7 +358,8 @@ static int coldplug_devices(struct machine *m, struct memory_devices *md, char *
 			status = kvm.refused ? EXIT_VMM_FAILURE : EXIT_BAD_USAGE;
 		}
 	}
-	md->set_kvm_slot = set_kvm_slot;
+	md->kvm_map = kvm_map;
+	md->kvm_unmap = kvm_unmap;
 	md->kvm_opaque = &m->kvm;
 	return status;
 }
@@ -360,13 +369,14 @@ int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 	struct memory_devices *md = &memory_devices;
 
 	/* options.c bounds slots=, so only the host (pthread_*_init) can fail here. */
-	if (memory_devices_init(md, m->cfg, &m->layout, &backends, m->dimm_kvm_slot_base) < 0) {
+	if (memory_devices_init(md, m->cfg, &m->layout, &backends) < 0) {
 		pv_format(err, errlen, "-m slots=%u: hotplug controller setup failed", m->cfg->slots);
 		return EXIT_VMM_FAILURE;
 	}
 	md->raise_ged = raise_ged;
 	md->raise_ged_opaque = m;
-	md->set_kvm_slot = set_kvm_slot;
+	md->kvm_map = kvm_map;
+	md->kvm_unmap = kvm_unmap;
 	md->kvm_opaque = &m->kvm;
 	md->wake_main = wake_main_loop;
 	md->wake_main_opaque = m;
@@ -455,6 +465,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 	struct boot_request boot;
 	struct boot_result booted;
 	unsigned slots_needed;
+	size_t acpi_size;
 	int status;
 
 	machine_init(m, cfg);
@@ -481,6 +492,8 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 								 : "zaps all mappings (KVM before Linux 6.12)");
 	if (layout_compute(cfg, kvm_guest_phys_bits(&m->kvm), &m->layout, err, sizeof(err)) < 0)
 		return setup_failed(err, EXIT_BAD_USAGE);
+	/* Checked once here: afterwards kvm_memslot_add always finds a free number for
+	 * every user (kvm.c numbers them; docs/architecture.md, "KVM memory slots"). */
 	slots_needed = m->layout.nr_ram + cfg->slots + cfg->nr_virtio_mem;
 	if (slots_needed > m->kvm.max_memslots) {
 		pv_format(err, sizeof(err), "-m slots=%u: KVM offers %u memory slots, %u are needed "
@@ -498,7 +511,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		return setup_failed(err, status);
 	if ((status = map_boot_ram(m, err, sizeof(err))) != 0)
 		return setup_failed(err, status);
-	if (build_acpi(m, err, sizeof(err)) < 0)
+	if (build_acpi(m, &acpi_size, err, sizeof(err)) < 0)
 		return setup_failed(err, EXIT_VMM_FAILURE);
 	pv_trace("boot ram-mapped-acpi-built");
 
@@ -506,7 +519,8 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		.kernel_path = cfg->kernel,
 		.initrd_path = cfg->initrd,
 		.cmdline = vm_guest_cmdline(cfg),
-		.rsdp_gpa = ACPI_TABLES_GPA,
+		.rsdp_gpa = ACPI_RSDP_GPA,
+		.acpi_tables_size = acpi_size,
 		.layout = &m->layout,
 		.ram = &m->ram,
 		.unpack_on_host = !cfg->kernel_unpack_guest,
@@ -515,10 +529,6 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		return setup_failed(err, status);
 	pv_trace("boot kernel-initrd-loaded");
 
-	if (kvm_alloc_slots(&m->kvm, cfg->slots, &m->dimm_kvm_slot_base) < 0) {
-		pv_format(err, sizeof(err), "-m slots=%u: KVM has too few memory slots", cfg->slots);
-		return setup_failed(err, EXIT_BAD_USAGE);
-	}
 	if ((status = vm_setup_memory_devices(m, err, sizeof(err))) != 0)
 		return setup_failed(err, status);
 

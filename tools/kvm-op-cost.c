@@ -29,7 +29,6 @@
 
 #define SLOT_SIZE (1ull << 30)
 #define SLOT_GPA (4ull << 30)
-#define SLOT_ID 1
 #define GSI 9
 
 static int cmp_u64(const void *a, const void *b)
@@ -126,14 +125,15 @@ int main(int argc, char **argv)
 	       kvm.slot_zap_all_off ? "off" : "on (not offered or not turned off)");
 	for (unsigned i = 0; i < rounds; i++) {
 		uint64_t t0 = pv_now_ns();
+		int slot = kvm_memslot_add(&kvm, SLOT_GPA, SLOT_SIZE, mem);
 
-		if (kvm_set_memory_slot(&kvm, SLOT_ID, SLOT_GPA, SLOT_SIZE, mem) < 0) {
+		if (slot < 0) {
 			fprintf(stderr, "kvm-op-cost: creating the slot: %s\n", strerror(errno));
 			return 1;
 		}
 		add_ns[i] = pv_now_ns() - t0;
 		t0 = pv_now_ns();
-		if (kvm_set_memory_slot(&kvm, SLOT_ID, SLOT_GPA, 0, NULL) < 0) {
+		if (kvm_memslot_del(&kvm, slot) < 0) {
 			fprintf(stderr, "kvm-op-cost: deleting the slot: %s\n", strerror(errno));
 			return 1;
 		}

@@ -1,7 +1,9 @@
 /*
- * Lays the ACPI tables out in the guest's table area and links them:
- * RSDP -> XSDT -> {FACP -> DSDT, APIC, SRAT}. The RSDP comes first, so at
- * ACPI_TABLES_GPA (0xE0000) it is also found by the legacy BIOS-area scan.
+ * Lays the ACPI tables out in guest memory and links them:
+ * RSDP -> XSDT -> {FACP -> DSDT, APIC, SRAT}. The RSDP sits alone at
+ * ACPI_RSDP_GPA (0xE0000), where the legacy BIOS-area scan finds it; the
+ * others follow each other from ACPI_TABLES_GPA (1 MiB), in an e820 ACPI
+ * region sized to them (docs/acpi.md, "Where the tables are").
  */
 #include "acpi/acpi.h"
 
@@ -24,8 +26,8 @@ static const char *const acpi_file_names[T_COUNT] = {
 
 struct acpi_set {
 	struct aml_buf t[T_COUNT];
-	uint64_t off[T_COUNT]; /* from the start of the table area */
-	size_t total;
+	uint64_t off[T_COUNT]; /* from tables_gpa; the RSDP's is unused */
+	size_t total;          /* of the tables above 1 MiB */
 };
 
 static void acpi_set_free(struct acpi_set *s)
@@ -34,6 +36,7 @@ static void acpi_set_free(struct acpi_set *s)
 		aml_buf_free(&s->t[i]);
 }
 
+/* gpa: where the tables other than the RSDP start. */
 static int acpi_set_build(const struct acpi_machine *m, uint64_t gpa, struct acpi_set *s, char *err,
 			  size_t errlen)
 {
@@ -47,15 +50,15 @@ static int acpi_set_build(const struct acpi_machine *m, uint64_t gpa, struct acp
 	    srat_build(&s->t[T_SRAT], m, err, errlen) < 0)
 		return -1;
 
-	/* Known sizes of the rest, then the offsets of all. */
+	/* Known sizes of the rest, then the offsets of all but the RSDP (placed alone). */
 	const size_t fixed_len[T_COUNT] = {
 		[T_RSDP] = ACPI_RSDP_LEN,
 		[T_XSDT] = ACPI_HEADER_LEN + 8 * 3,
 		[T_FADT] = ACPI_FADT_LEN,
 	};
-	static const int order[T_COUNT] = { T_RSDP, T_XSDT, T_FADT, T_DSDT, T_MADT, T_SRAT };
+	static const int order[T_COUNT - 1] = { T_XSDT, T_FADT, T_DSDT, T_MADT, T_SRAT };
 	size_t pos = 0;
-	for (int k = 0; k < T_COUNT; k++) {
+	for (int k = 0; k < T_COUNT - 1; k++) {
 		int i = order[k];
 		pos = align_up(pos, ACPI_TABLE_ALIGN);
 		s->off[i] = pos;
@@ -78,20 +81,22 @@ static int acpi_set_build(const struct acpi_machine *m, uint64_t gpa, struct acp
 	return 0;
 }
 
-int acpi_build(const struct acpi_machine *m, uint8_t *buf, uint64_t gpa, size_t max, size_t *used,
-	       char *err, size_t errlen)
+int acpi_build(const struct acpi_machine *m, const struct acpi_area *a, size_t *used, char *err,
+	       size_t errlen)
 {
 	struct acpi_set s;
 	int ret = -1;
-	if (acpi_set_build(m, gpa, &s, err, errlen) < 0)
+	if (acpi_set_build(m, a->tables_gpa, &s, err, errlen) < 0)
 		goto out;
-	if (s.total > max) {
-		pv_format(err, errlen, "ACPI: tables need %zu bytes, only %zu available", s.total, max);
+	if (s.total > a->max) {
+		pv_format(err, errlen, "ACPI: tables need %zu bytes, only %zu available", s.total, a->max);
 		goto out;
 	}
-	memset(buf, 0, s.total); /* alignment padding */
+	memcpy(a->rsdp, aml_buf_data(&s.t[T_RSDP]), ACPI_RSDP_LEN);
+	memset(a->tables, 0, s.total); /* alignment padding */
 	for (int i = 0; i < T_COUNT; i++)
-		memcpy(buf + s.off[i], aml_buf_data(&s.t[i]), aml_buf_len(&s.t[i]));
+		if (i != T_RSDP)
+			memcpy(a->tables + s.off[i], aml_buf_data(&s.t[i]), aml_buf_len(&s.t[i]));
 	if (used)
 		*used = s.total;
 	ret = 0;
@@ -122,7 +127,7 @@ int acpi_dump(const struct acpi_machine *m, const char *dir, char *err, size_t e
 {
 	struct acpi_set s;
 	int ret = -1;
-	/* Pointers inside the dumped tables are those the guest would see. */
+	/* Pointers inside the dumped tables are those the guest would see (vm.c). */
 	if (acpi_set_build(m, ACPI_TABLES_GPA, &s, err, errlen) < 0)
 		goto out;
 	for (int i = 0; i < T_COUNT; i++)

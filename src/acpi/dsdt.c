@@ -16,8 +16,8 @@ int dsdt_build(struct aml_buf *t, const struct acpi_machine *m, char *err, size_
 			  (unsigned long long)m->dimm_piece_size);
 		return -1;
 	}
-	if (m->nr_slots > PLUGVM_MAX_SLOTS) {
-		pv_format(err, errlen, "DSDT: %u memory slots, at most %u", m->nr_slots, PLUGVM_MAX_SLOTS);
+	if (m->nr_slots > DSDT_MAX_SLOTS) {
+		pv_format(err, errlen, "DSDT: %u memory slots, at most %u", m->nr_slots, DSDT_MAX_SLOTS);
 		return -1;
 	}
 	if (m->nr_virtio_mmio > PLUGVM_MAX_VIRTIO_MEM) {

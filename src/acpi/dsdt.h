@@ -37,7 +37,11 @@ void memhp_aml(struct aml_buf *a, unsigned nr_slots, uint64_t piece_size);
 void memhp_notify_aml(struct aml_buf *a, unsigned nr_slots);
 /* \_SB.Mnnn: one PNP0C80 memory device for DIMM slot `slot`. */
 void dimm_aml(struct aml_buf *a, unsigned slot);
-/* The device name of a slot: "M000".."M255" (decimal). */
+/* The device name of a slot: "M000".."M999" (decimal). */
 void dimm_aml_name(unsigned slot, char name[5]);
+/* As many slots as those names tell apart: the DSDT's own limit, above the
+ * configuration's PLUGVM_MAX_SLOTS (QEMU's 256), and what the table area above
+ * 1 MiB has room for (docs/acpi.md, "Where the tables are"). */
+#define DSDT_MAX_SLOTS 1000
 
 #endif

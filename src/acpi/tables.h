@@ -16,7 +16,6 @@
 #define ACPI_OEM_ID "PLUGVM"   /* 6 characters */
 #define ACPI_CREATOR_ID "PLVM" /* 4 characters */
 
-#define ACPI_RSDP_LEN 36
 #define ACPI_FADT_LEN 276
 #define ACPI_FADT_REVISION 6
 #define ACPI_DSDT_REVISION 2 /* >= 2: 64-bit AML integers, needed above 4 GiB */

@@ -42,14 +42,23 @@ static json_t *device_event_data(const char *id)
 	return json_pack("{s:s, s:s}", "device", id, "path", path);
 }
 
-/* Maps (size > 0) or drops (size 0) the KVM slot of DIMM slot `slot`. The trace line
- * gives the ioctl's own duration, so a benchmark can tell the kernel's part of plugvm's
- * share from plugvm's. */
-static int set_dimm_slot(struct memory_devices *md, unsigned slot, uint64_t gpa, uint64_t size,
-			 void *hva)
+/* Maps (size > 0) DIMM slot `slot` in a new KVM slot, whose number goes to *kvm_slot, or
+ * drops (size 0) KVM slot *kvm_slot. kvm.c numbers KVM's slots, not this file. The trace
+ * line gives the ioctl's own duration, so a benchmark can tell the kernel's part of
+ * plugvm's share from plugvm's. */
+static int set_dimm_slot(struct memory_devices *md, unsigned slot, int *kvm_slot, uint64_t gpa,
+			 uint64_t size, void *hva)
 {
 	uint64_t t0 = pv_trace_on() ? pv_now_ns() : 0;
-	int ret = md->set_kvm_slot(md->kvm_opaque, md->kvm_slot_base + slot, gpa, size, hva);
+	int ret;
+
+	if (size) {
+		*kvm_slot = md->kvm_map(md->kvm_opaque, gpa, size, hva);
+		ret = *kvm_slot < 0 ? -1 : 0;
+	} else {
+		ret = md->kvm_unmap(md->kvm_opaque, *kvm_slot);
+		*kvm_slot = -1;
+	}
 
 	if (t0)
 		pv_trace("kvm-slot %u %" PRIu64 " %" PRIu64, slot, size, pv_now_ns() - t0);
@@ -114,7 +123,7 @@ static void remove_ejected(struct memory_devices *md, unsigned slot, struct md_d
 	struct dimm *d = &md->dimm[slot];
 
 	/* KVM_SET_USER_MEMORY_REGION returns once no vCPU can reach the old slot. */
-	if (set_dimm_slot(md, slot, d->addr, 0, NULL) < 0)
+	if (set_dimm_slot(md, slot, &d->kvm_slot, d->addr, 0, NULL) < 0)
 		pv_error("removing KVM slot of DIMM '%s': %s", d->id, strerror(errno));
 	dimm_alloc_release(&md->alloc, slot);
 	*deleted = (struct md_deferred){ .kind = MD_EVENT_DELETED, .slot = slot,
@@ -345,15 +354,13 @@ static const struct memhp_ops memhp_callbacks = {
 };
 
 int memory_devices_init(struct memory_devices *md, const struct plugvm_config *cfg,
-			const struct guest_layout *layout, struct backend_registry *backends,
-			unsigned kvm_slot_base)
+			const struct guest_layout *layout, struct backend_registry *backends)
 {
 	memset(md, 0, sizeof(*md));
 	pthread_mutex_init(&md->lock, NULL);
 	md->cfg = cfg;
 	md->layout = layout;
 	md->backends = backends;
-	md->kvm_slot_base = kvm_slot_base;
 	md->create_backend = backend_create;
 	md->destroy_backend = backend_destroy;
 	dimm_alloc_init(&md->alloc, layout, cfg->slots);
@@ -491,12 +498,12 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 	return 0;
 }
 
-/* md->lock not held: creates the KVM slot of a DIMM and undoes the reservation when KVM
- * refuses it. */
+/* md->lock not held: creates the KVM slot of a DIMM (its number to *kvm_slot) and undoes
+ * the reservation when KVM refuses it. */
 static int map_dimm(struct memory_devices *md, const struct dimm_props *p, unsigned slot,
-		    uint64_t addr, struct control_error *err)
+		    uint64_t addr, int *kvm_slot, struct control_error *err)
 {
-	if (set_dimm_slot(md, slot, addr, p->req.size, p->backend->hva) == 0)
+	if (set_dimm_slot(md, slot, kvm_slot, addr, p->req.size, p->backend->hva) == 0)
 		return 0;
 	control_error_set(err, NULL, "pc-dimm '%s': KVM refused the memory slot: %s", p->id, strerror(errno));
 	pthread_mutex_lock(&md->lock);
@@ -507,13 +514,13 @@ static int map_dimm(struct memory_devices *md, const struct dimm_props *p, unsig
 
 /* md->lock not held: the DIMM is mapped; record it. */
 static void record_dimm(struct memory_devices *md, const struct dimm_props *p, unsigned slot,
-			uint64_t addr, bool hotplug)
+			uint64_t addr, int kvm_slot, bool hotplug)
 {
 	struct dimm *d = &md->dimm[slot];
 
 	pthread_mutex_lock(&md->lock);
 	*d = (struct dimm){ .used = true, .backend = p->backend, .addr = addr, .size = p->req.size,
-			    .node = p->node, .hotplugged = hotplug };
+			    .node = p->node, .kvm_slot = kvm_slot, .hotplugged = hotplug };
 	snprintf(d->id, sizeof(d->id), "%s", p->id);
 	p->backend->in_use = true;
 	md->ost[slot].valid = false;
@@ -536,7 +543,7 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 	unsigned slot;
 	uint64_t addr;
 	char why[256];
-	int ret;
+	int ret, kvm_slot = -1;
 
 	pthread_mutex_lock(&md->lock);
 	if (check_dimm_props(md, props, &p, err) < 0) {
@@ -553,12 +560,12 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 	/* Outside md->lock: memhp may call back into us (see the header). */
 	if (hotplug) {
 		ret = memhp_plug_begin(&md->hp, slot, addr, p.req.size, p.node);
-		if (ret == 0 && map_dimm(md, &p, slot, addr, err) < 0) {
+		if (ret == 0 && map_dimm(md, &p, slot, addr, &kvm_slot, err) < 0) {
 			memhp_plug_abort(&md->hp, slot); /* drops the event; a waiting read moves on */
 			return -1;
 		}
 		if (ret == 0) {
-			record_dimm(md, &p, slot, addr, true);
+			record_dimm(md, &p, slot, addr, kvm_slot, true);
 			/* Before memhp_plug_mapped (issue 17 finding 10): from there on the
 			 * guest may eject the DIMM, and when the main thread cannot take the
 			 * eject's work (no main loop, its FIFO full) the vCPU thread cancels the
@@ -573,10 +580,10 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 				md->dimm_visible(md->dimm_visible_opaque, slot);
 		}
 	} else {
-		if (map_dimm(md, &p, slot, addr, err) < 0)
+		if (map_dimm(md, &p, slot, addr, &kvm_slot, err) < 0)
 			return -1;
 		queue_warmup(md, p.backend, p.node, false);
-		record_dimm(md, &p, slot, addr, false);
+		record_dimm(md, &p, slot, addr, kvm_slot, false);
 		ret = memhp_plug(&md->hp, slot, addr, p.req.size, p.node, false);
 	}
 	if (ret < 0) {
@@ -587,7 +594,7 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 		undo_warmup(md, p.backend);
 		pthread_mutex_lock(&md->lock);
 		if (d->used) {
-			set_dimm_slot(md, slot, addr, 0, NULL);
+			set_dimm_slot(md, slot, &d->kvm_slot, addr, 0, NULL);
 			p.backend->in_use = false;
 			memset(d, 0, sizeof(*d));
 		}

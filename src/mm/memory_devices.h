@@ -35,6 +35,7 @@ struct dimm {
 	struct mem_backend *backend;
 	uint64_t addr, size;
 	unsigned node;
+	int kvm_slot;            /* the KVM memory slot it is mapped in (kvm_map's) */
 	bool hotplugged;
 	bool unplug_pending;
 	bool unplug_answered;    /* the guest sent an _OST for the eject request */
@@ -103,7 +104,6 @@ struct memory_devices {
 	const struct guest_layout *layout;
 	struct kvm *kvm;
 	struct backend_registry *backends;
-	unsigned kvm_slot_base;      /* KVM slot of DIMM slot 0 */
 	struct dimm_alloc alloc;
 	struct memhp hp;
 	struct dimm dimm[PLUGVM_MAX_SLOTS];
@@ -115,8 +115,11 @@ struct memory_devices {
 	/* Pulses the GED line; a hook so tests run without KVM. */
 	void (*raise_ged)(void *opaque);
 	void *raise_ged_opaque;
-	/* Sets KVM slots; a hook so tests run without KVM. */
-	int (*set_kvm_slot)(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
+	/* KVM memory slots, hooks so tests run without KVM: kvm_map maps a DIMM in a slot it
+	 * numbers itself (kvm_memslot_add) and returns that number or -1; kvm_unmap deletes
+	 * it (kvm_memslot_del). */
+	int (*kvm_map)(void *opaque, uint64_t gpa, uint64_t size, void *hva);
+	int (*kvm_unmap)(void *opaque, int kvm_slot);
 	void *kvm_opaque;
 	/* Wakes the main thread, which then calls memory_devices_run_deferred. NULL: the
 	 * work is done at once, inside the guest's exit (tests). */
@@ -140,8 +143,7 @@ struct memory_devices {
 };
 
 int memory_devices_init(struct memory_devices *md, const struct plugvm_config *cfg,
-			const struct guest_layout *layout, struct backend_registry *backends,
-			unsigned kvm_slot_base);
+			const struct guest_layout *layout, struct backend_registry *backends);
 void memory_devices_destroy(struct memory_devices *md);
 
 /* For a memory device that is not a DIMM (virtio-mem), before the guest runs: memdev's

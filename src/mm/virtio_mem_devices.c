@@ -211,7 +211,7 @@ static unsigned node_index(const struct plugvm_config *cfg, unsigned nodeid)
 	} while (0)
 
 int vmem_devices_add(struct vmem_devices *s, struct memory_devices *md,
-		     const struct keyval_list *props, uint32_t kvm_slot, char *err, size_t errlen,
+		     const struct keyval_list *props, char *err, size_t errlen,
 		     bool *host_fault)
 {
 	struct vmem_device *d = &s->dev[s->nr];
@@ -250,7 +250,7 @@ int vmem_devices_add(struct vmem_devices *s, struct memory_devices *md,
 	d->block_size = p.block_size;
 	d->node = p.node;
 	d->prealloc = p.prealloc;
-	d->kvm_slot = kvm_slot;
+	d->kvm_slot = -1;
 	vmem_devices_window(s->nr, &d->mmio_base, &d->gsi);
 	align = d->block_size > d->backend->page_size ? d->block_size : d->backend->page_size;
 	if (memory_devices_reserve_region(md, d->size, align, p.memaddr, &d->addr, why,
@@ -265,8 +265,8 @@ int vmem_devices_add(struct vmem_devices *s, struct memory_devices *md,
 		FAIL(true, "%s '%s': mprotect of its memory: %s", p.driver, p.id, strerror(errno));
 	if (give_back(d, 0, d->size) < 0)
 		FAIL(true, "%s '%s': discarding its memory: %s", p.driver, p.id, strerror(errno));
-	if (s->set_kvm_slot &&
-	    s->set_kvm_slot(s->kvm_opaque, kvm_slot, d->addr, d->size, d->backend->hva) < 0)
+	if (s->kvm_map &&
+	    (d->kvm_slot = s->kvm_map(s->kvm_opaque, d->addr, d->size, d->backend->hva)) < 0)
 		FAIL(true, "%s '%s': KVM refused the memory slot for 0x%" PRIx64 "+0x%" PRIx64 ": %s",
 		     p.driver, p.id, d->addr, d->size, strerror(errno));
 
@@ -291,8 +291,8 @@ int vmem_devices_add(struct vmem_devices *s, struct memory_devices *md,
 	if (mmio_bus_register(d->mmio_base, VIRTIO_MMIO_WINDOW_SIZE, vmem_mmio, d) < 0)
 		FAIL(true, "%s '%s': MMIO conflict at 0x%" PRIx64, p.driver, p.id, d->mmio_base);
 	pv_debug("virtio-mem '%s' at 0x%" PRIx64 ", %" PRIu64 " MiB in %" PRIu64 " KiB blocks, "
-		 "node %u, registers at 0x%" PRIx64 ", GSI %u, KVM slot %u", d->id, d->addr,
-		 d->size >> 20, d->block_size >> 10, d->node, d->mmio_base, d->gsi, kvm_slot);
+		 "node %u, registers at 0x%" PRIx64 ", GSI %u, KVM slot %d", d->id, d->addr,
+		 d->size >> 20, d->block_size >> 10, d->node, d->mmio_base, d->gsi, d->kvm_slot);
 	return 0;
 }
 

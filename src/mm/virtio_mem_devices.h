@@ -60,7 +60,7 @@ struct vmem_device {
 	uint64_t addr, size, block_size;
 	unsigned node;
 	bool prealloc;
-	uint32_t kvm_slot;
+	int kvm_slot;              /* kvm_map's number for the region */
 	uint64_t mmio_base;
 	uint32_t gsi;
 	struct virtio_mem dev;
@@ -79,12 +79,12 @@ struct vmem_devices {
 	const struct boot_ram *boot_ram;
 	struct guest_mem_view ram;
 	const struct plugvm_config *cfg;
-	/* Hooks, so tests run without KVM. set_irq: the level of a GSI. set_kvm_slot: as
-	 * kvm_set_memory_slot. wake_main: a vCPU thread has events for the main thread (which
+	/* Hooks, so tests run without KVM. set_irq: the level of a GSI. kvm_map: as
+	 * kvm_memslot_add (the region in a KVM slot kvm.c numbers; NULL: none). wake_main: a vCPU thread has events for the main thread (which
 	 * then calls vmem_devices_run_deferred); NULL: the caller runs it. */
 	void (*set_irq)(void *opaque, uint32_t gsi, bool level);
 	void *irq_opaque;
-	int (*set_kvm_slot)(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva);
+	int (*kvm_map)(void *opaque, uint64_t gpa, uint64_t size, void *hva);
 	void *kvm_opaque;
 	void (*wake_main)(void *opaque);
 	void *wake_main_opaque;
@@ -103,13 +103,13 @@ void vmem_devices_destroy(struct vmem_devices *s);
 
 /*
  * -device virtio-mem-pci,... before the guest runs: the n-th virtio-mem device on the
- * command line (its window and GSI), kvm_slot its KVM memory slot. The backend and the
+ * command line (its window and GSI), in a KVM memory slot of its own. The backend and the
  * region come from md (shared with the DIMMs). 0, or -1 with one line in err and
  * *host_fault telling a host failure (exit 1: mprotect, KVM, the MMIO bus) from the
  * command line's (exit 2: the rules of mm/virtio_mem_props.h).
  */
 int vmem_devices_add(struct vmem_devices *s, struct memory_devices *md,
-		     const struct keyval_list *props, uint32_t kvm_slot, char *err, size_t errlen,
+		     const struct keyval_list *props, char *err, size_t errlen,
 		     bool *host_fault);
 
 /* The device whose region holds gpa when that block is unplugged (a guest that touched

@@ -27,7 +27,12 @@ run() {
 	cmds=$1
 	shift
 	timeout 120 acpiexec -b "$cmds" "$dir/dsdt.dat" "$@" >"$work/out" 2>&1 || fail "acpiexec exited $? for: $(echo "$cmds" | cut -c1-120)"
-	if grep -E 'ACPI Error|AE_[A-Z_]+|Exception' "$work/out" >/dev/null; then
+	# Not an AML error: ACPICA runs each Notify's handler on a thread of its own
+	# (AcpiOsExecute), and acpiexec counts the notify records of threads still
+	# running when it exits as "Outstanding cache allocations"; on a loaded host
+	# that happened now and then. The notify counts below still check every Notify.
+	if grep -E 'ACPI Error|AE_[A-Z_]+|Exception' "$work/out" |
+	   grep -v 'Outstanding cache allocations' >/dev/null; then
 		grep -E 'ACPI Error|AE_[A-Z_]+|Exception' "$work/out" >&2
 		fail "AML error while running: $(echo "$cmds" | cut -c1-120)"
 	fi

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The ACPI tables of the real plugvm binary (plugvm --dump-acpi), for several machines:
-#   - every table's checksum is right (RSDP: both of its checksums);
+#   - every table's checksum is right (RSDP: both of its checksums), and the RSDP points
+#     above 1 MiB, where the other tables are;
 #   - every table but the RSDP disassembles with `iasl -d`, exit 0, no Error/Warning, and
 #     the disassembly has no "Incorrect checksum"/"Invalid"/"terminates" complaints;
 #   - the disassembled DSDT compiles again with 0 errors and 0 warnings;
@@ -52,6 +53,11 @@ variant() {
 		[ "$(head -c 8 "$r")" = "RSD PTR " ] || fail "rsdp.dat has no 'RSD PTR ' signature"
 		[ "$(bytesum "$r" 0 20)" = 0 ] || fail "RSDP checksum (first 20 bytes) is wrong"
 		[ "$(bytesum "$r" 0 36)" = 0 ] || fail "RSDP extended checksum is wrong"
+		# The other tables are above 1 MiB, below the kernel at 16 MiB (docs/acpi.md,
+		# "Where the tables are").
+		x=$(le32 "$r" 24)
+		[ "$(le32 "$r" 28)" = 0 ] && [ "$x" -ge 1048576 ] && [ "$x" -lt 2097152 ] ||
+			fail "RSDP's XSDT address $x is not in [1 MiB, 2 MiB)"
 	fi
 	for f in "$d"/*.dat; do
 		t=$(basename "$f" .dat)

@@ -63,27 +63,50 @@ static void guest_op(void);
 
 /* ---- fakes ---------------------------------------------------------------- */
 
-static int fake_set_kvm_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+/* KVM numbers its slots (kvm.c): the lowest free one from KVM_BASE (0.. are boot RAM's). */
+static int fake_kvm_map(void *opaque, uint64_t gpa, uint64_t size, void *hva)
 {
+	unsigned slot = KVM_BASE;
+
 	(void)opaque;
-	FUZZ_CHECK(slot >= KVM_BASE && slot < KVM_BASE + SLOTS, "KVM slot %u", slot);
 	/* The guest runs while KVM creates a slot (device_add, no lock held); never
 	 * inside a removal, which memhp's lock (held by the guest's own _EJ0) covers. */
-	if (size && kvm_depth == 0) {
+	if (kvm_depth == 0) {
 		kvm_depth++;
 		for (unsigned n = guest_ops_in_kvm; n; n--)
 			guest_op();
 		kvm_depth--;
 	}
-	if (size && kvm_refuses) {
+	if (kvm_refuses) {
 		errno = ENOMEM;
 		return -1;
 	}
-	FUZZ_CHECK(!size || !kvm_slot[slot].size, "KVM slot %u mapped twice", slot);
+	while (slot < KVM_BASE + SLOTS && kvm_slot[slot].size)
+		slot++;
+	FUZZ_CHECK(slot < KVM_BASE + SLOTS, "more KVM slots mapped than DIMM slots");
 	kvm_slot[slot].gpa = gpa;
 	kvm_slot[slot].size = size;
 	kvm_slot[slot].hva = hva;
+	return (int)slot;
+}
+
+static int fake_kvm_unmap(void *opaque, int slot)
+{
+	(void)opaque;
+	FUZZ_CHECK(slot >= KVM_BASE && slot < KVM_BASE + SLOTS && kvm_slot[slot].size,
+		   "KVM slot %d deleted but not mapped", slot);
+	memset(&kvm_slot[slot], 0, sizeof(kvm_slot[slot]));
 	return 0;
+}
+
+/* The KVM slot DIMM slot `slot` is mapped in, or NULL. */
+static const typeof(kvm_slot[0]) *dimm_kvm_slot(unsigned slot)
+{
+	const struct dimm *d = &md.dimm[slot];
+
+	if (!d->used || d->kvm_slot < KVM_BASE || d->kvm_slot >= KVM_BASE + SLOTS)
+		return NULL;
+	return &kvm_slot[d->kvm_slot];
 }
 
 static void fake_ged(void *opaque)
@@ -214,9 +237,12 @@ static void guest_touch(void)
 
 	if (!guest[slot].has)
 		return;
-	guest[slot].mark_off = (page << 12) % kvm_slot[KVM_BASE + slot].size;
+	const typeof(kvm_slot[0]) *k = dimm_kvm_slot(slot);
+
+	FUZZ_CHECK(k && k->size, "the guest has slot %u, KVM does not map it", slot);
+	guest[slot].mark_off = (page << 12) % k->size;
 	guest[slot].mark = mark;
-	((volatile uint8_t *)kvm_slot[KVM_BASE + slot].hva)[guest[slot].mark_off] = mark;
+	((volatile uint8_t *)k->hva)[guest[slot].mark_off] = mark;
 }
 
 /* ---- the host ------------------------------------------------------------- */
@@ -365,12 +391,13 @@ static void check_queue(void)
 static void check_invariants(void)
 {
 	uint64_t used = 0;
+	unsigned enabled = 0, mapped = 0;
 
 	check_queue();
 	for (unsigned i = 0; i < SLOTS; i++) {
 		const struct memhp_slot *s = &md.hp.slot[i];
 		const struct dimm *d = &md.dimm[i];
-		const typeof(kvm_slot[0]) *k = &kvm_slot[KVM_BASE + i];
+		const typeof(kvm_slot[0]) *k = dimm_kvm_slot(i);
 
 		FUZZ_CHECK(!s->mapping, "slot %u left mapping", i);
 		FUZZ_CHECK(s->enabled == guest[i].has, "slot %u enabled %d, the guest has it: %d", i,
@@ -379,8 +406,8 @@ static void check_invariants(void)
 			   s->enabled);
 		FUZZ_CHECK(md.alloc.slot[i].used == d->used, "slot %u: allocator and DIMM disagree",
 			   i);
-		FUZZ_CHECK((k->size != 0) == s->enabled, "slot %u: KVM maps %llu bytes, enabled %d",
-			   i, (unsigned long long)k->size, s->enabled);
+		FUZZ_CHECK(!s->enabled || (k && k->size), "slot %u: enabled, KVM maps nothing", i);
+		enabled += s->enabled;
 		if (!s->enabled) {
 			FUZZ_CHECK(!s->insert_pending && !s->eject_requested && !s->queued_code,
 				   "empty slot %u: insert %d eject %d event %u", i, s->insert_pending,
@@ -405,6 +432,9 @@ static void check_invariants(void)
 				   "slot %u: the guest's byte is gone (memory given back early)", i);
 		used += d->size;
 	}
+	for (unsigned i = KVM_BASE; i < KVM_BASE + SLOTS; i++)
+		mapped += kvm_slot[i].size != 0;
+	FUZZ_CHECK(mapped == enabled, "KVM maps %u slots, %u DIMMs are enabled", mapped, enabled);
 	FUZZ_CHECK(md.alloc.used_bytes == used, "allocator counts %llu bytes, DIMMs %llu",
 		   (unsigned long long)md.alloc.used_bytes, (unsigned long long)used);
 	for (unsigned b = 0; b < backends.count; b++) {
@@ -468,8 +498,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kvm_refuses = main_woken = false;
 	kvm_depth = guest_ops_in_kvm = 0;
 	backend_registry_init(&backends);
-	FUZZ_CHECK(memory_devices_init(&md, &cfg, &layout, &backends, KVM_BASE) == 0, "init");
-	md.set_kvm_slot = fake_set_kvm_slot;
+	FUZZ_CHECK(memory_devices_init(&md, &cfg, &layout, &backends) == 0, "init");
+	md.kvm_map = fake_kvm_map;
+	md.kvm_unmap = fake_kvm_unmap;
 	md.raise_ged = fake_ged;
 	md.emit = fake_emit;
 	md.dimm_visible = fake_dimm_visible;

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "acpi/acpi.h"
+#include "acpi_test_image.h"
 #include "platform.h"
 #include "util.h"
 
@@ -35,7 +36,7 @@ static const char *check_dsdt_sh(void)
 }
 
 struct dsdt {
-	uint8_t *buf; /* whole table area */
+	struct acpi_image *buf; /* all the tables */
 	const uint8_t *p;
 	size_t len;
 };
@@ -90,15 +91,16 @@ static void dsdt_get(unsigned slots, unsigned nodes, struct dsdt *d)
 	struct acpi_machine m;
 	struct guest_layout l;
 	char err[256] = "";
-	size_t used = 0;
 	machine(&m, &l, slots, nodes);
-	d->buf = malloc(ACPI_TABLES_SIZE);
-	assert_non_null(d->buf);
-	if (acpi_build(&m, d->buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, sizeof(err)) != 0)
+	d->buf = acpi_image_build(&m, err, sizeof(err));
+	if (!d->buf)
 		fail_msg("acpi_build: %s", err);
-	const uint8_t *xsdt = d->buf + (rd(d->buf + 24, 8) - ACPI_TABLES_GPA);
-	const uint8_t *fadt = d->buf + (rd(xsdt + 36, 8) - ACPI_TABLES_GPA);
-	d->p = d->buf + (rd(fadt + 0x8C, 8) - ACPI_TABLES_GPA);
+	const uint8_t *xsdt = acpi_image_at(d->buf, rd(d->buf->rsdp + 24, 8));
+	assert_non_null(xsdt);
+	const uint8_t *fadt = acpi_image_at(d->buf, rd(xsdt + 36, 8));
+	assert_non_null(fadt);
+	d->p = acpi_image_at(d->buf, rd(fadt + 0x8C, 8));
+	assert_non_null(d->p);
 	d->len = (size_t)rd(d->p + 4, 4);
 	assert_memory_equal(d->p, "DSDT", 4);
 }
@@ -193,18 +195,14 @@ static void test_virtio_mmio_limits(void **state)
 	struct acpi_machine m;
 	struct guest_layout l;
 	char err[256] = "";
-	size_t used = 0;
-	uint8_t *buf = malloc(ACPI_TABLES_SIZE);
-	assert_non_null(buf);
 	machine(&m, &l, 4, 2);
 	m.nr_virtio_mmio = PLUGVM_MAX_VIRTIO_MEM + 1;
-	assert_int_not_equal(acpi_build(&m, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, sizeof(err)), 0);
+	assert_null(acpi_image_build(&m, err, sizeof(err)));
 	assert_non_null(strstr(err, "virtio-mmio"));
 	machine(&m, &l, 4, 2);
 	m.virtio_mmio[1].base = 0xFFFFFF00;
-	assert_int_not_equal(acpi_build(&m, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, sizeof(err)), 0);
+	assert_null(acpi_image_build(&m, err, sizeof(err)));
 	assert_non_null(strstr(err, "4 GiB"));
-	free(buf);
 }
 
 static void test_zero_slots(void **state)
@@ -333,14 +331,10 @@ static void test_pieces_power_of_two(void **state)
 	struct acpi_machine m;
 	struct guest_layout l;
 	char err[256] = "";
-	size_t used = 0;
-	uint8_t *buf = malloc(ACPI_TABLES_SIZE);
-	assert_non_null(buf);
 	machine(&m, &l, 4, 1);
 	m.dimm_piece_size = 96 * MiB;
-	assert_int_not_equal(acpi_build(&m, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &used, err, sizeof(err)), 0);
+	assert_null(acpi_image_build(&m, err, sizeof(err)));
 	assert_non_null(strstr(err, "power of two"));
-	free(buf);
 }
 
 static void test_acpiexec_0_slots(void **state)

@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "acpi/acpi.h"
+#include "acpi/dsdt.h"
+#include "acpi_test_image.h"
 #include "platform.h"
 #include "util.h"
 
@@ -71,26 +73,35 @@ static void machine_two_nodes(struct acpi_machine *m, struct guest_layout *l)
 	m->cpu_node[2] = m->cpu_node[3] = 1;
 }
 
-struct image {
-	uint8_t buf[ACPI_TABLES_SIZE];
-	size_t used;
-};
-
-static void build(const struct acpi_machine *m, struct image *img)
+static struct acpi_image *build(const struct acpi_machine *m)
 {
 	char err[256] = "";
-	int r = acpi_build(m, img->buf, ACPI_TABLES_GPA, sizeof(img->buf), &img->used, err, sizeof(err));
-	if (r != 0)
+	struct acpi_image *img = acpi_image_build(m, err, sizeof(err));
+	if (!img)
 		fail_msg("acpi_build: %s", err);
-	assert_true(img->used > 0 && img->used <= sizeof(img->buf));
+	assert_true(img->used > 0 && img->used <= sizeof(img->tables));
+	return img;
 }
 
-/* Returns the table at guest address gpa after checking its header. */
-static const uint8_t *table_at(const struct image *img, uint64_t gpa, const char *sig, uint8_t rev)
+/* acpi_build's error for m, which must fail. */
+static void build_fails(const struct acpi_machine *m, const char *needle)
 {
-	assert_true(gpa >= ACPI_TABLES_GPA && gpa < ACPI_TABLES_GPA + img->used);
+	char err[256] = "";
+	struct acpi_image *img = acpi_image_build(m, err, sizeof(err));
+	free(img);
+	assert_null(img);
+	if (!strstr(err, needle))
+		fail_msg("acpi_build: '%s' does not say '%s'", err, needle);
+}
+
+/* Returns the table at guest address gpa after checking its header: every
+ * table but the RSDP lies above 1 MiB, in the e820 ACPI region. */
+static const uint8_t *table_at(const struct acpi_image *img, uint64_t gpa, const char *sig, uint8_t rev)
+{
+	const uint8_t *t = acpi_image_at(img, gpa);
+	assert_non_null(t);
+	assert_true(gpa >= 0x100000);
 	assert_int_equal(gpa % 8, 0);
-	const uint8_t *t = img->buf + (gpa - ACPI_TABLES_GPA);
 	assert_memory_equal(t, sig, 4);
 	uint32_t len = (uint32_t)rd(t + 4, 4);
 	assert_true(len >= 36 && gpa - ACPI_TABLES_GPA + len <= img->used);
@@ -104,9 +115,9 @@ struct chain {
 	const uint8_t *rsdp, *xsdt, *fadt, *dsdt, *madt, *srat;
 };
 
-static void walk(const struct image *img, struct chain *c)
+static void walk(const struct acpi_image *img, struct chain *c)
 {
-	c->rsdp = img->buf;
+	c->rsdp = img->rsdp;
 	assert_memory_equal(c->rsdp, "RSD PTR ", 8);
 	assert_int_equal(sum(c->rsdp, 20), 0);
 	assert_int_equal(sum(c->rsdp, 36), 0);
@@ -126,10 +137,10 @@ static void test_chain_and_checksums(void **state)
 	(void)state;
 	struct acpi_machine m;
 	struct guest_layout l;
-	struct image *img = malloc(sizeof(*img));
+	struct acpi_image *img;
 	struct chain c;
 	machine_small(&m, &l);
-	build(&m, img);
+	img = build(&m);
 	walk(img, &c);
 	free(img);
 }
@@ -139,10 +150,10 @@ static void test_fadt_fields(void **state)
 	(void)state;
 	struct acpi_machine m;
 	struct guest_layout l;
-	struct image *img = malloc(sizeof(*img));
+	struct acpi_image *img;
 	struct chain c;
 	machine_small(&m, &l);
-	build(&m, img);
+	img = build(&m);
 	walk(img, &c);
 	const uint8_t *f = c.fadt;
 	assert_int_equal(rd(f + 4, 4), 276);
@@ -169,10 +180,10 @@ static void test_madt_entries(void **state)
 	(void)state;
 	struct acpi_machine m;
 	struct guest_layout l;
-	struct image *img = malloc(sizeof(*img));
+	struct acpi_image *img;
 	struct chain c;
 	machine_two_nodes(&m, &l);
-	build(&m, img);
+	img = build(&m);
 	walk(img, &c);
 	const uint8_t *t = c.madt;
 	assert_int_equal(rd(t + 4, 4), 44 + 8 * 4 + 12 + 6);
@@ -198,10 +209,10 @@ static void test_srat_two_nodes(void **state)
 	(void)state;
 	struct acpi_machine m;
 	struct guest_layout l;
-	struct image *img = malloc(sizeof(*img));
+	struct acpi_image *img;
 	struct chain c;
 	machine_two_nodes(&m, &l);
-	build(&m, img);
+	img = build(&m);
 	walk(img, &c);
 	const uint8_t *t = c.srat;
 	/* 4 CPUs, 3 boot RAM ranges, one piece of the window per node. */
@@ -287,8 +298,7 @@ static void test_srat_ranges_do_not_overlap(void **state)
 		unsigned nodes = node_counts[k];
 		struct acpi_machine m;
 		struct guest_layout l;
-		static struct image img_store;
-		struct image *img = &img_store;
+		struct acpi_image *img;
 		struct srat_mem mem[32];
 		bool known[PLUGVM_MAX_NUMA_NODES] = { false };
 		uint64_t window_next = 4 * GiB;
@@ -296,7 +306,7 @@ static void test_srat_ranges_do_not_overlap(void **state)
 		struct chain c;
 
 		machine_nodes(&m, &l, nodes);
-		build(&m, img);
+		img = build(&m);
 		walk(img, &c);
 		n = srat_memory(c.srat, mem, ARRAY_SIZE(mem), known);
 		for (unsigned i = 0; i < n; i++) {
@@ -319,6 +329,7 @@ static void test_srat_ranges_do_not_overlap(void **state)
 		}
 		assert_int_equal(window_next, 4 * GiB + 15 * GiB);
 		assert_true(hotplug >= 1 && hotplug <= nodes);
+		free(img);
 		for (unsigned node = 0; node < nodes; node++)
 			if (!known[node])
 				fail_msg("%u nodes: node %u is not in the SRAT", nodes, node);
@@ -330,13 +341,9 @@ static void test_srat_rejects_unknown_node(void **state)
 	(void)state;
 	struct acpi_machine m;
 	struct guest_layout l;
-	char err[256] = "";
-	uint8_t *buf = malloc(ACPI_TABLES_SIZE);
 	machine_small(&m, &l);
 	m.cpu_node[1] = 1; /* only node 0 exists */
-	assert_int_equal(acpi_build(&m, buf, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, NULL, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "vCPU 1"));
-	free(buf);
+	build_fails(&m, "vCPU 1");
 }
 
 static void test_too_small_area(void **state)
@@ -345,29 +352,54 @@ static void test_too_small_area(void **state)
 	struct acpi_machine m;
 	struct guest_layout l;
 	char err[256] = "";
-	uint8_t buf[512];
+	uint8_t rsdp[ACPI_RSDP_LEN], buf[512];
+	struct acpi_area a = { rsdp, ACPI_RSDP_GPA, buf, ACPI_TABLES_GPA, sizeof(buf) };
 	machine_small(&m, &l);
-	assert_int_equal(acpi_build(&m, buf, ACPI_TABLES_GPA, sizeof(buf), NULL, err, sizeof(err)), -1);
+	assert_int_equal(acpi_build(&m, &a, NULL, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "bytes"));
+}
+
+/* The tables of a machine with the most vCPUs and `slots` slots, walked as the guest
+ * would; free() the image. */
+static struct acpi_image *build_big(unsigned slots, uint64_t piece_size, struct chain *c)
+{
+	struct acpi_machine m;
+	struct guest_layout l;
+	struct acpi_image *img;
+	machine_small(&m, &l);
+	m.nr_cpus = PLUGVM_MAX_CPUS;
+	m.nr_slots = slots;
+	m.dimm_piece_size = piece_size;
+	img = build(&m);
+	walk(img, c);
+	return img;
 }
 
 static void test_max_slots_fit(void **state)
 {
 	(void)state;
+	struct chain c;
+	free(build_big(PLUGVM_MAX_SLOTS, 0, &c));
+}
+
+/* The tables are above 1 MiB, not in the 0x1ff00 bytes of the BIOS area, which held a DSDT
+ * of about 780 slots: the DSDT's own limit, DSDT_MAX_SLOTS, fits with room to spare, in
+ * its e820 ACPI region from ACPI_TABLES_GPA below the kernel (docs/acpi.md, "Where the
+ * tables are"). */
+static void test_many_slots_fit_above_1mib(void **state)
+{
+	(void)state;
 	struct acpi_machine m;
 	struct guest_layout l;
-	struct image *img = malloc(sizeof(*img));
 	struct chain c;
-	machine_small(&m, &l);
-	m.nr_cpus = PLUGVM_MAX_CPUS;
-	m.nr_slots = PLUGVM_MAX_SLOTS;
-	build(&m, img);
-	walk(img, &c);
-	assert_true(img->used <= ACPI_TABLES_SIZE);
-	char err[256] = "";
-	m.nr_slots = PLUGVM_MAX_SLOTS + 1;
-	assert_int_equal(acpi_build(&m, img->buf, ACPI_TABLES_GPA, sizeof(img->buf), NULL, err, sizeof(err)), -1);
+	struct acpi_image *img = build_big(DSDT_MAX_SLOTS, 128 * MiB, &c); /* the larger _CRS */
+	assert_true(rd(c.dsdt + 4, 4) > 0x1ff00);
+	assert_true(img->used <= ACPI_TABLES_MAX_SIZE / 2);
+	assert_true(ACPI_TABLES_GPA + ACPI_TABLES_MAX_SIZE <= KERNEL_LOAD_GPA);
 	free(img);
+	machine_small(&m, &l);
+	m.nr_slots = DSDT_MAX_SLOTS + 1;
+	build_fails(&m, "memory slots");
 }
 
 int main(void)
@@ -381,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_srat_rejects_unknown_node),
 		cmocka_unit_test(test_too_small_area),
 		cmocka_unit_test(test_max_slots_fit),
+		cmocka_unit_test(test_many_slots_fit_above_1mib),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

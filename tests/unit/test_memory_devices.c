@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "kvm_memslots.h"
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
 #include "options.h"
@@ -44,19 +45,45 @@ static unsigned nr_ost_events, nr_unplug_errors, nr_deleted;
 static void (*during_kvm)(void);
 static bool kvm_refuses;
 
-static int fake_set_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+/* KVM as kvm.c numbers its slots (kvm_memslots.h): numbers 0..KVM_BASE-1 are boot RAM's,
+ * so the first DIMM mapped gets KVM_BASE. */
+static struct kvm_memslots fake_memslots;
+
+static void fake_memslots_reset(void)
+{
+	kvm_memslots_init(&fake_memslots, KVM_BASE + SLOTS);
+	for (unsigned i = 0; i < KVM_BASE; i++)
+		assert_int_equal(kvm_memslots_get(&fake_memslots), i);
+}
+
+static int fake_kvm_map(void *opaque, uint64_t gpa, uint64_t size, void *hva)
 {
 	(void)opaque;
-	assert_true(slot >= KVM_BASE && slot < KVM_BASE + SLOTS);
 	if (during_kvm)
 		during_kvm();
-	if (kvm_refuses && size) {
+	if (kvm_refuses) {
 		errno = ENOMEM;
 		return -1;
 	}
+	int slot = kvm_memslots_get(&fake_memslots);
+	assert_true(slot >= KVM_BASE && slot < KVM_BASE + SLOTS);
+	assert_int_equal(kvm_slots[slot].size, 0);
 	kvm_slots[slot].gpa = gpa;
 	kvm_slots[slot].size = size;
 	kvm_slots[slot].hva = hva;
+	kvm_calls++;
+	return slot;
+}
+
+static int fake_kvm_unmap(void *opaque, int slot)
+{
+	(void)opaque;
+	assert_true(slot >= KVM_BASE && slot < KVM_BASE + SLOTS);
+	assert_int_not_equal(kvm_slots[slot].size, 0);
+	if (during_kvm)
+		during_kvm();
+	memset(&kvm_slots[slot], 0, sizeof(kvm_slots[slot]));
+	kvm_memslots_put(&fake_memslots, (unsigned)slot);
 	kvm_calls++;
 	return 0;
 }
@@ -125,14 +152,16 @@ static int setup(void **state)
 	cfg.nr_cpus = 1;
 	assert_int_equal(layout_compute(&cfg, 46, &layout, err, sizeof(err)), 0);
 	backend_registry_init(&backends);
-	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends, KVM_BASE), 0);
-	md.set_kvm_slot = fake_set_slot;
+	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends), 0);
+	md.kvm_map = fake_kvm_map;
+	md.kvm_unmap = fake_kvm_unmap;
 	md.raise_ged = fake_ged;
 	md.emit = fake_emit;
 	md.wake_main = NULL; /* ejects finish inside _EJ0 unless a test sets it */
 	memset(&ops, 0, sizeof(ops));
 	memory_devices_control_ops(&md, &ops);
 	memset(kvm_slots, 0, sizeof(kvm_slots));
+	fake_memslots_reset();
 	kvm_calls = ged_pulses = nr_events = 0;
 	nr_ost_events = nr_unplug_errors = nr_deleted = 0;
 	during_kvm = NULL;
@@ -593,6 +622,32 @@ static void test_guest_initiated_and_bogus_ejects(void **state)
 	assert_int_equal(count_devices(), 0);
 	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), -1);
 	assert_string_equal(e.cls, CONTROL_ERR_DEVICE_NOT_FOUND);
+}
+
+/* KVM slot numbers are kvm.c's (kvm_memslot_add), not KVM_BASE + DIMM slot computed here:
+ * a DIMM in slot 2 takes the first free KVM slot, and the KVM slot an eject frees is the
+ * next DIMM's, whatever its DIMM slot (issue 13 item 2). */
+static void test_kvm_slot_numbers_from_kvm(void **state)
+{
+	(void)state;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(object_add("memory-backend-ram,id=m2,size=128M"), 0);
+	assert_int_equal(object_add("memory-backend-ram,id=m3,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1,slot=2", NULL, 0), 0);
+	assert_int_equal(md.dimm[2].kvm_slot, KVM_BASE);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 128 * MiB);
+	assert_int_equal(kvm_slots[KVM_BASE].gpa, md.dimm[2].addr);
+	assert_int_equal(device_add("pc-dimm,id=d2,memdev=m2,slot=0", NULL, 0), 0);
+	assert_int_equal(md.dimm[0].kvm_slot, KVM_BASE + 1);
+	/* The guest ejects d1: its KVM slot goes, and d3 in DIMM slot 1 gets it. */
+	guest_write(MEMHP_REG_SEL, 2);
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 0);
+	assert_int_equal(device_add("pc-dimm,id=d3,memdev=m3", NULL, 0), 0);
+	assert_true(md.dimm[1].used);
+	assert_int_equal(md.dimm[1].kvm_slot, KVM_BASE);
+	assert_int_equal(kvm_slots[KVM_BASE].gpa, md.dimm[1].addr);
+	assert_int_equal(kvm_slots[KVM_BASE + 1].gpa, md.dimm[0].addr);
 }
 
 static void test_ospm_status_and_summary(void **state)
@@ -1091,8 +1146,9 @@ static void test_numa_query_by_node_id(void **state)
 	memory_devices_destroy(&md);
 	assert_int_equal(options_parse(ARRAY_SIZE(argv) - 1, argv, &parsed), 0);
 	assert_int_equal(layout_compute(&parsed, 46, &layout, err, sizeof(err)), 0);
-	assert_int_equal(memory_devices_init(&md, &parsed, &layout, &backends, KVM_BASE), 0);
-	md.set_kvm_slot = fake_set_slot;
+	assert_int_equal(memory_devices_init(&md, &parsed, &layout, &backends), 0);
+	md.kvm_map = fake_kvm_map;
+	md.kvm_unmap = fake_kvm_unmap;
 	md.raise_ged = fake_ged;
 	md.emit = fake_emit;
 	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
@@ -1117,7 +1173,7 @@ static void test_numa_query_by_node_id(void **state)
 	backend_registry_clear(&backends);
 	options_free(&parsed);
 	/* teardown destroys md once more */
-	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends, KVM_BASE), 0);
+	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends), 0);
 }
 
 int main(void)
@@ -1125,6 +1181,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hot_add_maps_and_notifies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_add_ged_overlaps_kvm_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kvm_slot_numbers_from_kvm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hot_add_kvm_refusal_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memmap_warmup_follows_dimm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memmap_warmup_boot_ram, setup, teardown),

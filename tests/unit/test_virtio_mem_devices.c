@@ -66,15 +66,16 @@ static void set_irq(void *opaque, uint32_t gsi, bool level)
 	f->irq_changes++;
 }
 
-static int set_kvm_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+/* As kvm_memslot_add: KVM slot 7 is the one kvm.c would pick next. */
+static int kvm_map(void *opaque, uint64_t gpa, uint64_t size, void *hva)
 {
 	struct fixture *f = opaque;
 
-	f->slot = slot;
+	f->slot = 7;
 	f->slot_gpa = gpa;
 	f->slot_size = size;
 	f->slot_hva = hva;
-	return 0;
+	return 7;
 }
 
 static void wake(void *opaque)
@@ -117,7 +118,7 @@ static int setup(void **state)
 	assert_int_equal(layout_compute(&f->cfg, 40, &f->layout, err, sizeof(err)), 0);
 	backend_registry_init(&f->backends);
 	add_backend(f, "memory-backend-ram,id=m0,size=64M");
-	assert_int_equal(memory_devices_init(&f->md, &f->cfg, &f->layout, &f->backends, 0), 0);
+	assert_int_equal(memory_devices_init(&f->md, &f->cfg, &f->layout, &f->backends), 0);
 	/* Boot RAM as the rings see it: the fake guest's buffer. */
 	fg_init(&f->g, 8);
 	f->ram.nr = 1;
@@ -125,7 +126,7 @@ static int setup(void **state)
 	vmem_devices_init(&f->s, &f->cfg, &f->ram);
 	f->s.set_irq = set_irq;
 	f->s.irq_opaque = f;
-	f->s.set_kvm_slot = set_kvm_slot;
+	f->s.kvm_map = kvm_map;
 	f->s.kvm_opaque = f;
 	f->s.wake_main = wake;
 	f->s.wake_main_opaque = f;
@@ -155,7 +156,7 @@ static int add(struct fixture *f, const char *text, char *err, size_t errlen, bo
 	int ret;
 
 	assert_int_equal(keyval_parse(text, "driver", &kv, err, errlen), 0);
-	ret = vmem_devices_add(&f->s, &f->md, &kv, 7, err, errlen, host);
+	ret = vmem_devices_add(&f->s, &f->md, &kv, err, errlen, host);
 	keyval_free(&kv);
 	return ret;
 }
@@ -300,6 +301,7 @@ static void test_setup_and_memory(void **state)
 	assert_int_equal(f->s.nr, 1);
 	assert_int_equal(f->s.dev[0].addr, f->layout.hotplug_base);
 	assert_int_equal(f->slot, 7);
+	assert_int_equal(f->s.dev[0].kvm_slot, 7);
 	assert_int_equal(f->slot_gpa, f->layout.hotplug_base);
 	assert_int_equal(f->slot_size, REGION);
 	assert_ptr_equal(f->slot_hva, hva);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "fault_inject.h"
 #include "mm/virtio_mem_props.h"
 #include "platform.h"
 #include "trace.h"
@@ -189,7 +190,8 @@ void memory_devices_run_deferred(struct memory_devices *md)
  * main thread needs a wake-up. */
 static bool defer_locked(struct memory_devices *md, const struct md_deferred *w, bool *wake)
 {
-	if (!md->wake_main || md->nr_deferred >= MD_DEFERRED_MAX)
+	if (!md->wake_main || md->nr_deferred >= MD_DEFERRED_MAX ||
+	    fault_inject_hit(FAULT_DEFERRED_QUEUE_FULL))
 		return false;
 	*wake = *wake || md->nr_deferred == 0;
 	md->deferred[md->nr_deferred++] = *w;

@@ -500,7 +500,8 @@ static int map_dimm(struct memory_devices *md, const struct dimm_props *p, unsig
 {
 	if (set_dimm_slot(md, slot, addr, p->req.size, p->backend->hva) == 0)
 		return 0;
-	control_error_set(err, NULL, "pc-dimm '%s': KVM refused the memory slot: %s", p->id, strerror(errno));
+	control_error_set(err, NULL, "pc-dimm '%s': KVM refused the memory slot "
+			  "(KVM_SET_USER_MEMORY_REGION): %s", p->id, strerror(errno));
 	pthread_mutex_lock(&md->lock);
 	dimm_alloc_release(&md->alloc, slot);
 	pthread_mutex_unlock(&md->lock);

@@ -8,6 +8,7 @@
  * mem-path directory): nothing a failure path does may be a call it forbids. */
 #include "e2e.h"
 #include "qmp_client.h"
+#include "t_unplug.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -47,6 +48,7 @@ static const char *const add_d1 =
     "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"pc-dimm\",\"id\":\"d1\","
     "\"memdev\":\"m1\"}}";
 
+/* Files in dir, or -1. */
 static int count_entries(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -61,22 +63,6 @@ static int count_entries(const char *dir)
     return n;
 }
 
-static long vm_size_kb(pid_t pid)
-{
-    char path[64], line[128];
-    long kb = -1;
-
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmSize: %ld kB", &kb) == 1)
-            break;
-    fclose(f);
-    return kb;
-}
-
 struct held {
     int fds, threads;
     long vm_kb, memtotal;
@@ -85,13 +71,9 @@ struct held {
 
 static bool snapshot(struct e2e_vm *vm, struct qc *q, struct held *h)
 {
-    char dir[64];
-
-    snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)vm->pid);
-    h->fds = count_entries(dir);
-    snprintf(dir, sizeof(dir), "/proc/%d/task", (int)vm->pid);
-    h->threads = count_entries(dir);
-    h->vm_kb = vm_size_kb(vm->pid);
+    h->fds = proc_fds(vm->pid);
+    h->threads = (int)proc_status(vm->pid, "Threads");
+    h->vm_kb = proc_status(vm->pid, "VmSize");
     h->memtotal = qc_memtotal(vm);
     h->devices = NULL;
     return h->fds > 0 && h->threads > 0 && h->vm_kb > 0 && h->memtotal > 0 &&

@@ -6,7 +6,6 @@
  * request then succeeds. KVM is faked at the ioctl (this program is linked with
  * --wrap=ioctl), so kvm_set_memory_slot and its site are plugvm's own.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -32,6 +31,7 @@
 #include "monitor/qmp.h"
 #include "monitor/qmp_internal.h"
 #include "options.h"
+#include "proc_self.h"
 #include "platform.h"
 #include "util.h"
 
@@ -215,36 +215,9 @@ static void arm(const char *site, const char *err_name)
 
 /* ---- what a process holds ------------------------------------------------------------- */
 
-static unsigned count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	unsigned n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - (strcmp(path, "/proc/self/fd") == 0); /* opendir's own */
-}
-
-static uint64_t vm_size_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[128];
-	unsigned long long kb = 0;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmSize: %llu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 struct held {
 	unsigned fds, threads, kvm_slots, backends, devices;
-	uint64_t vm_kb;
+	unsigned long vm_kb;
 	char devices_json[1024];
 };
 
@@ -253,7 +226,7 @@ static void snapshot(struct held *h)
 	json_t *r = qmp("{\"execute\": \"query-memory-devices\"}");
 	char *text = json_dumps(json_object_get(r, "return"), JSON_COMPACT | JSON_SORT_KEYS);
 
-	h->fds = count_dir("/proc/self/fd");
+	h->fds = count_fds();
 	h->threads = count_dir("/proc/self/task");
 	h->kvm_slots = kvm_slots_in_use();
 	h->backends = backends.count + backends.nr_reserved;

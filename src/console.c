@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fault_inject.h"
 #include "machine.h"
 #include "util.h"
 
@@ -341,7 +342,7 @@ static int open_unix_server(struct console *c, char *err, size_t errlen)
 {
 	if (unix_listener_open(&c->listener, "-serial", c->cfg.path, err, errlen) < 0)
 		return EXIT_BAD_USAGE; /* no socket can be made at the path */
-	c->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->kick_fd = fault_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->kick_fd < 0) {
 		pv_format(err, errlen, "-serial unix:%s: eventfd: %s", c->cfg.path, strerror(errno));
 		goto fail;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cpuid_xstate.h"
+#include "fault_inject.h"
 #include "platform.h"
 #include "util.h"
 
@@ -215,6 +216,10 @@ static int set_memory_region(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint6
 		.userspace_addr = (uint64_t)(uintptr_t)hva,
 	};
 
+	/* Only a slot being created or changed: a deletion that failed would leave the
+	 * guest's memory mapped, which no real KVM does for a valid slot. */
+	if (size && fault_inject_hit(FAULT_KVM_SET_MEMORY_REGION))
+		return -1;
 	return ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
 }
 

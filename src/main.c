@@ -1,10 +1,12 @@
 /* plugvm: a small VMM for memory-elastic Linux guests on /dev/kvm. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "acpi/acpi.h"
+#include "fault_inject.h"
 #include "machine.h"
 #include "options.h"
 #include "privileges.h"
@@ -58,6 +60,13 @@ int main(int argc, char **argv)
 		return 0;
 	if (ret)
 		return EXIT_BAD_USAGE;
+	/* Tests only (docs/testing.md, "Fault injection"): without it the monitors have no
+	 * x-plugvm-inject-fault and no site ever fails. */
+	if (fault_inject_init(getenv("PLUGVM_FAULT_INJECTION"), err, sizeof(err)) < 0) {
+		pv_error("%s", err);
+		options_free(&cfg);
+		return EXIT_BAD_USAGE;
+	}
 	if (cfg.dump_acpi_dir) {
 		ret = dump_acpi(&cfg);
 		options_free(&cfg);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cpuid.h"
+#include "fault_inject.h"
 #include "io_bus.h"
 #include "mm/virtio_mem_devices.h"
 #include "mmio_bus.h"
@@ -346,7 +347,7 @@ int vcpu_start(struct vcpu *v, char *err, size_t errlen)
 	if (!ret)
 		ret = pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
 	if (!ret)
-		ret = pthread_create(&v->thread, &attr, vcpu_thread, v);
+		ret = fault_pthread_create(&v->thread, &attr, vcpu_thread, v);
 	pthread_attr_destroy(&attr);
 	if (ret) {
 		pv_format(err, errlen, "vCPU %u thread: %s", v->index, strerror(ret));

@@ -16,6 +16,7 @@
 #include "acpi/acpi.h"
 #include "boot.h"
 #include "console.h"
+#include "fault_inject.h"
 #include "io_bus.h"
 #include "mmio_bus.h"
 #include "mm/backend.h"
@@ -501,7 +502,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 			  cfg->slots, m->kvm.max_memslots, slots_needed);
 		return setup_failed(err, EXIT_BAD_USAGE);
 	}
-	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->wake_fd = fault_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m->wake_fd < 0 || event_loop_add(&m->loop, m->wake_fd, POLLIN, wake_ready, m) < 0 ||
 	    vm_watch_signals(m) < 0) {
 		pv_format(err, sizeof(err), "eventfd/signalfd: %s", strerror(errno));

@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "fault_inject.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -80,8 +81,8 @@ static int size_file(struct mem_backend *b, bool created, char *err, size_t errl
 			  (uint64_t)st.st_size, b->size);
 		return -1;
 	}
-	if ((uint64_t)st.st_size < b->size && ftruncate(b->fd, (off_t)b->size) < 0) {
-		pv_format(err, errlen, "cannot size the backing file: %s",
+	if ((uint64_t)st.st_size < b->size && fault_ftruncate(b->fd, (off_t)b->size) < 0) {
+		pv_format(err, errlen, "cannot size the backing file (ftruncate): %s",
 			  strerror(errno));
 		return -1;
 	}
@@ -147,14 +148,14 @@ int backend_open_memfd(struct mem_backend *b, uint64_t hugetlbsize, bool seal, c
 			flags |= (unsigned)__builtin_ctzll(hugetlbsize) << MFD_HUGE_SHIFT;
 	}
 	snprintf(name, sizeof(name), "plugvm:%s", b->id);
-	b->fd = memfd_create(name, flags);
+	b->fd = fault_memfd_create(name, flags);
 	if (b->fd < 0) {
 		pv_format(err, errlen, "memfd_create%s: %s",
 			  b->hugetlb ? " (hugetlb)" : "", strerror(errno));
 		return -1;
 	}
-	if (ftruncate(b->fd, (off_t)b->size) < 0) {
-		pv_format(err, errlen, "cannot size the memfd: %s", strerror(errno));
+	if (fault_ftruncate(b->fd, (off_t)b->size) < 0) {
+		pv_format(err, errlen, "cannot size the memfd (ftruncate): %s", strerror(errno));
 		goto fail;
 	}
 	/* The guest's RAM must not change size under it. */
@@ -181,7 +182,10 @@ static void *map_aligned(uint64_t size, uint64_t align, int flags, int fd)
 	if (area == MAP_FAILED)
 		return MAP_FAILED;
 	start = (uint8_t *)(uintptr_t)align_up((uintptr_t)area, align);
-	p = mmap(start, size, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0);
+	/* The site is here, not at the reservation: a failure must give the reservation
+	 * back too (docs/testing.md, "Fault injection"). */
+	p = fault_mmap(FAULT_BACKEND_MMAP, start, size, PROT_READ | PROT_WRITE, flags | MAP_FIXED,
+		       fd, 0);
 	if (p == MAP_FAILED) {
 		int e = errno;
 
@@ -211,8 +215,8 @@ static int prealloc(struct mem_backend *b, char *err, size_t errlen)
 {
 	/* For fd memory fallocate() fails cleanly (ENOSPC) where touching a
 	 * missing hugetlb or tmpfs page would raise SIGBUS. */
-	if (b->fd >= 0 && fallocate(b->fd, 0, 0, (off_t)b->size) < 0 && errno != EOPNOTSUPP) {
-		pv_format(err, errlen, "cannot preallocate %" PRIu64 " MiB: %s",
+	if (b->fd >= 0 && fault_fallocate(b->fd, 0, 0, (off_t)b->size) < 0 && errno != EOPNOTSUPP) {
+		pv_format(err, errlen, "cannot preallocate %" PRIu64 " MiB (fallocate): %s",
 			  (uint64_t)(b->size / MiB), strerror(errno));
 		return -1;
 	}

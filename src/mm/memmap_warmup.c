@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "fault_inject.h"
 #include "trace.h"
 #include "util.h"
 
@@ -229,7 +230,7 @@ int memmap_warmup_start(struct memmap_warmup *w, uint64_t block_size, uint64_t m
 	/* Its frames are a few hundred bytes; 64 KiB is plenty (and no huge page). */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
-	ret = pthread_create(&w->thread, &attr, warmup_thread, w);
+	ret = fault_pthread_create(&w->thread, &attr, warmup_thread, w);
 	pthread_attr_destroy(&attr);
 	if (ret) {
 		errno = ret;

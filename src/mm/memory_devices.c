@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "fault_inject.h"
 #include "mm/virtio_mem_props.h"
 #include "platform.h"
 #include "trace.h"
@@ -198,7 +199,8 @@ void memory_devices_run_deferred(struct memory_devices *md)
  * main thread needs a wake-up. */
 static bool defer_locked(struct memory_devices *md, const struct md_deferred *w, bool *wake)
 {
-	if (!md->wake_main || md->nr_deferred >= MD_DEFERRED_MAX)
+	if (!md->wake_main || md->nr_deferred >= MD_DEFERRED_MAX ||
+	    fault_inject_hit(FAULT_DEFERRED_QUEUE_FULL))
 		return false;
 	*wake = *wake || md->nr_deferred == 0;
 	md->deferred[md->nr_deferred++] = *w;
@@ -505,7 +507,8 @@ static int map_dimm(struct memory_devices *md, const struct dimm_props *p, unsig
 {
 	if (set_dimm_slot(md, slot, kvm_slot, addr, p->req.size, p->backend->hva) == 0)
 		return 0;
-	control_error_set(err, NULL, "pc-dimm '%s': KVM refused the memory slot: %s", p->id, strerror(errno));
+	control_error_set(err, NULL, "pc-dimm '%s': KVM refused the memory slot "
+			  "(KVM_SET_USER_MEMORY_REGION): %s", p->id, strerror(errno));
 	pthread_mutex_lock(&md->lock);
 	dimm_alloc_release(&md->alloc, slot);
 	pthread_mutex_unlock(&md->lock);

@@ -40,7 +40,9 @@ json_t *qmp_cmd_query_commands(const struct qmp_context *ctx, json_t *args,
 
 	(void)ctx, (void)args, (void)err;
 	for (size_t i = 0; i < qmp_nr_commands; i++)
-		json_array_append_new(list, json_pack("{s:s}", "name", qmp_commands[i].name));
+		if (qmp_command_available(&qmp_commands[i]))
+			json_array_append_new(list,
+					      json_pack("{s:s}", "name", qmp_commands[i].name));
 	return list;
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 
+#include "fault_inject.h"
 #include "monitor/qmp.h"
 #include "monitor/qmp_internal.h"
 #include "util.h"
@@ -18,27 +19,32 @@ static const char *const id_param[] = {"id", NULL};
 static const char *const hmp_params[] = {"command-line", "cpu-index", NULL};
 static const char *const qom_get_params[] = {"path", "property", NULL};
 static const char *const qom_set_params[] = {"path", "property", "value", NULL};
+static const char *const inject_fault_params[] = {"site", "errno", "count", NULL};
 
 const struct qmp_command qmp_commands[] = {
-	{"qmp_capabilities", NULL, NULL}, /* handled by qmp_dispatch itself */
-	{"query-version", qmp_cmd_query_version, no_params},
-	{"query-status", qmp_cmd_query_status, no_params},
-	{"query-name", qmp_cmd_query_name, no_params},
-	{"query-commands", qmp_cmd_query_commands, no_params},
-	{"object-add", qmp_cmd_object_add, NULL},
-	{"object-del", qmp_cmd_object_del, id_param},
-	{"device_add", qmp_cmd_device_add, NULL},
-	{"device_del", qmp_cmd_device_del, id_param},
-	{"query-memory-devices", qmp_cmd_query_memory_devices, no_params},
-	{"query-memory-size-summary", qmp_cmd_query_memory_size_summary, no_params},
-	{"query-memdev", qmp_cmd_query_memdev, no_params},
-	{"query-acpi-ospm-status", qmp_cmd_query_acpi_ospm_status, no_params},
-	{"qom-get", qmp_cmd_qom_get, qom_get_params},
-	{"qom-set", qmp_cmd_qom_set, qom_set_params},
-	{"human-monitor-command", qmp_cmd_human_monitor_command, hmp_params},
-	{"system_powerdown", qmp_cmd_system_powerdown, no_params},
-	{"system_reset", qmp_cmd_system_reset, no_params},
-	{"quit", qmp_cmd_quit, no_params},
+	{"qmp_capabilities", NULL, NULL, NULL}, /* handled by qmp_dispatch itself */
+	{"query-version", qmp_cmd_query_version, no_params, NULL},
+	{"query-status", qmp_cmd_query_status, no_params, NULL},
+	{"query-name", qmp_cmd_query_name, no_params, NULL},
+	{"query-commands", qmp_cmd_query_commands, no_params, NULL},
+	{"object-add", qmp_cmd_object_add, NULL, NULL},
+	{"object-del", qmp_cmd_object_del, id_param, NULL},
+	{"device_add", qmp_cmd_device_add, NULL, NULL},
+	{"device_del", qmp_cmd_device_del, id_param, NULL},
+	{"query-memory-devices", qmp_cmd_query_memory_devices, no_params, NULL},
+	{"query-memory-size-summary", qmp_cmd_query_memory_size_summary, no_params, NULL},
+	{"query-memdev", qmp_cmd_query_memdev, no_params, NULL},
+	{"query-acpi-ospm-status", qmp_cmd_query_acpi_ospm_status, no_params, NULL},
+	{"qom-get", qmp_cmd_qom_get, qom_get_params, NULL},
+	{"qom-set", qmp_cmd_qom_set, qom_set_params, NULL},
+	{"human-monitor-command", qmp_cmd_human_monitor_command, hmp_params, NULL},
+	{"system_powerdown", qmp_cmd_system_powerdown, no_params, NULL},
+	{"system_reset", qmp_cmd_system_reset, no_params, NULL},
+	{"quit", qmp_cmd_quit, no_params, NULL},
+	/* Tests only, in QEMU's experimental namespace (docs/monitor.md): it exists only
+	 * when plugvm was started with PLUGVM_FAULT_INJECTION. */
+	{"x-plugvm-inject-fault", qmp_cmd_inject_fault, inject_fault_params,
+	 fault_inject_enabled},
 };
 const size_t qmp_nr_commands = ARRAY_SIZE(qmp_commands);
 
@@ -161,10 +167,16 @@ static json_t *negotiate(struct qmp_session *s, json_t *args, struct control_err
 	return json_object();
 }
 
+bool qmp_command_available(const struct qmp_command *cmd)
+{
+	return !cmd->available || cmd->available();
+}
+
 static const struct qmp_command *find_command(const char *name)
 {
 	for (size_t i = 0; i < qmp_nr_commands; i++)
-		if (strcmp(qmp_commands[i].name, name) == 0)
+		if (strcmp(qmp_commands[i].name, name) == 0 &&
+		    qmp_command_available(&qmp_commands[i]))
 			return &qmp_commands[i];
 	return NULL;
 }

@@ -30,7 +30,13 @@ struct qmp_command {
 	/* Accepted argument names, NULL-terminated; NULL = any (the command
 	 * checks them itself, e.g. object-add's per-type properties). */
 	const char *const *params;
+	/* NULL: always there. Otherwise the command exists only while this says so (an
+	 * x- command for tests): unknown to find and to query-commands when it does not. */
+	bool (*available)(void);
 };
+
+/* Whether cmd exists in this plugvm (its available()). */
+bool qmp_command_available(const struct qmp_command *cmd);
 
 /* Parses one framed JSON text and runs it. Returns the reply to send (a
  * new reference); never NULL. */
@@ -76,6 +82,7 @@ json_t *qmp_cmd_query_memory_size_summary(const struct qmp_context *, json_t *,
 					  struct control_error *);
 json_t *qmp_cmd_qom_get(const struct qmp_context *, json_t *, struct control_error *);
 json_t *qmp_cmd_qom_set(const struct qmp_context *, json_t *, struct control_error *);
+json_t *qmp_cmd_inject_fault(const struct qmp_context *, json_t *, struct control_error *);
 /* qom-get's answer: an integer, a string or a boolean (a new reference). */
 json_t *qmp_qom_value_json(const struct qom_value *v);
 json_t *qmp_cmd_query_memdev(const struct qmp_context *, json_t *, struct control_error *);

@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "exit_status.h"
+#include "fault_inject.h"
 #include "monitor/client_io.h"
 #include "monitor/conn_limit.h"
 #include "monitor/json_frame.h"
@@ -351,7 +352,7 @@ static void wake_ready(void *opaque, int fd, short revents)
 int qmp_init(struct event_loop *loop, const struct control_ops *ops, const char *name, char *err,
 	     size_t errlen)
 {
-	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int fd = fault_eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
 	if (fd < 0) {
 		pv_format(err, errlen, "QMP: eventfd: %s", strerror(errno));

@@ -89,10 +89,15 @@ static unsigned kvm_slots_in_use(void)
 	return n;
 }
 
-/* vm.c's hook, as it is there. */
-static int set_kvm_slot(void *opaque, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
+/* vm.c's hooks, as they are there. */
+static int kvm_map(void *opaque, uint64_t gpa, uint64_t size, void *hva)
 {
-	return kvm_set_memory_slot(opaque, slot, gpa, size, hva);
+	return kvm_memslot_add(opaque, gpa, size, hva);
+}
+
+static int kvm_unmap(void *opaque, int slot)
+{
+	return kvm_memslot_del(opaque, slot);
 }
 
 /* ---- the machine ---------------------------------------------------------------------- */
@@ -132,13 +137,18 @@ static int setup(void **state)
 	cfg.nr_cpus = 1;
 	assert_int_equal(layout_compute(&cfg, 46, &layout, err, sizeof(err)), 0);
 	backend_registry_init(&backends);
-	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends, KVM_BASE), 0);
+	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends), 0);
 	fake_vm_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	assert_true(fake_vm_fd >= 0);
 	memset(&fake_kvm, 0, sizeof(fake_kvm));
 	fake_kvm.vm_fd = fake_vm_fd;
 	memset(fake_slots, 0, sizeof(fake_slots));
-	md.set_kvm_slot = set_kvm_slot;
+	/* KVM_BASE slots taken, as boot RAM takes them: the first DIMM's is KVM_BASE. */
+	kvm_memslots_init(&fake_kvm.memslots, KVM_BASE + SLOTS);
+	for (unsigned i = 0; i < KVM_BASE; i++)
+		assert_int_equal(kvm_memslots_get(&fake_kvm.memslots), (int)i);
+	md.kvm_map = kvm_map;
+	md.kvm_unmap = kvm_unmap;
 	md.kvm_opaque = &fake_kvm;
 	md.emit = fake_emit;
 	memset(&ops, 0, sizeof(ops));

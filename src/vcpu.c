@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -300,7 +301,11 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	sigset_t set;
+	char name[16];
 
+	/* "vcpuN" in top -H, ps -L and /proc/PID/task/TID/comm (before the sandbox). */
+	snprintf(name, sizeof(name), "vcpu%u", v->index);
+	pthread_setname_np(pthread_self(), name);
 	/* Not a guest instruction before the sandbox is in force (vm_run). */
 	machine_wait_for_release(v->m);
 	sigemptyset(&set);

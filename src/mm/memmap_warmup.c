@@ -162,6 +162,8 @@ static void *warmup_thread(void *arg)
 	struct memmap_warmup *w = arg;
 	struct sched_param idle = { 0 };
 
+	pthread_setname_np(pthread_self(), "memmap-warmup");
+
 	/* Only idle CPU time: a vCPU or the main thread that wants the CPU always wins, so
 	 * the warm-up never delays the guest's exits or KVM's work (SCHED_IDLE needs no
 	 * privilege). */

@@ -710,10 +710,18 @@ static unsigned long long kvm_global_stat(const char *name)
 }
 
 /* CPU time the VMM's threads ran and waited runnable (/proc/PID/task/TID/schedstat:
- * run ns, wait ns, slices), summed over its threads: tells a guest that computes longer
- * from one whose vCPU is runnable but not running (issue 12). */
+ * run ns, wait ns, slices), summed over its threads and per thread (with its comm:
+ * plugvm names its vCPU and warm-up threads): tells a guest that computes longer from
+ * one whose vCPU is runnable but not running, and which thread took the CPU (issue 12). */
+#define SCHED_MAX_THREADS 16
 struct sched_sum {
     double run_ms, wait_ms;
+    unsigned n;
+    struct {
+        int tid;
+        char comm[16];
+        double run_ms, wait_ms;
+    } t[SCHED_MAX_THREADS];
 };
 
 static struct sched_sum sched_sum(pid_t pid)
@@ -733,6 +741,19 @@ static struct sched_sum sched_sum(pid_t pid)
         if (f && fscanf(f, "%llu %llu", &run, &wait) == 2) {
             sum.run_ms += run / 1e6;
             sum.wait_ms += wait / 1e6;
+            if (sum.n < SCHED_MAX_THREADS) {
+                sum.t[sum.n].tid = atoi(e->d_name);
+                sum.t[sum.n].run_ms = run / 1e6;
+                sum.t[sum.n].wait_ms = wait / 1e6;
+                snprintf(stat, sizeof(stat), "%s/%s/comm", path, e->d_name);
+                FILE *c = fopen(stat, "r");
+                if (!c || !fgets(sum.t[sum.n].comm, sizeof(sum.t[0].comm), c))
+                    snprintf(sum.t[sum.n].comm, sizeof(sum.t[0].comm), "?");
+                sum.t[sum.n].comm[strcspn(sum.t[sum.n].comm, "\n")] = '\0';
+                if (c)
+                    fclose(c);
+                sum.n++;
+            }
         }
         if (f)
             fclose(f);
@@ -740,6 +761,17 @@ static struct sched_sum sched_sum(pid_t pid)
     if (d)
         closedir(d);
     return sum;
+}
+
+/* " threads: comm/tid=run/wait ..." in ms, for the threads in both snapshots. */
+static void sched_print(const struct sched_sum *a, const struct sched_sum *b)
+{
+    printf(" threads:");
+    for (unsigned i = 0; i < b->n; i++)
+        for (unsigned j = 0; j < a->n; j++)
+            if (a->t[j].tid == b->t[i].tid)
+                printf(" %s/%d=%.1f/%.1f", b->t[i].comm, b->t[i].tid,
+                       b->t[i].run_ms - a->t[j].run_ms, b->t[i].wait_ms - a->t[j].wait_ms);
 }
 
 /* L1 counters around one operation, to tell where a slow hot-add spends its time (issue
@@ -860,6 +892,7 @@ static bool hot_add(struct hvm *h, uint64_t size, const char *label, char *id, s
                tr.recv * 1e3, tr.handle * 1e3, tr.to_first * 1e3, tr.io_count,
                tr.io_total * 1e3, tr.to_end * 1e3, tr.kvm * 1e3);
     l1_print(&l1a, &l1b);
+    sched_print(&cpu0, &cpu1);
     printf("\n");
     fflush(stdout);
     if (st) {

@@ -1,6 +1,6 @@
 /* The memory devices of both kinds in one list ordered by guest-physical address, as
  * QEMU's query-memory-devices and info memory-devices show them (hw/mem/memory-device.c
- * builds its list sorted by address). docs/monitor.md, docs/virtio-mem.md "Monitor". */
+ * builds its list sorted by address). docs/monitor.md "Commands". */
 #ifndef PLUGVM_MONITOR_MEMORY_DEVICE_ORDER_H
 #define PLUGVM_MONITOR_MEMORY_DEVICE_ORDER_H
 

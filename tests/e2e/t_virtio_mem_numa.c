@@ -110,7 +110,7 @@ bool test_virtio_mem_numa(void)
         !device_addr(r, "dimm1", "addr", &daddr, &dpos) ||
         !blocks_on_node(&t, daddr, 1024 * VM_MIB, 0))
         goto out;
-    /* QEMU lists memory devices by address (docs/virtio-mem.md "Monitor"). */
+    /* QEMU lists memory devices by address (docs/monitor.md "Commands"). */
     if ((vaddr < daddr) != (vpos < dpos)) {
         e2e_fail("query-memory-devices not in address order (vm0 at 0x%llx, dimm1 at 0x%llx): "
                  "%s", vaddr, daddr, r);

@@ -65,7 +65,8 @@ static bool resize(struct ut *t, long base, long long bytes, double timeout_s)
 
 /* virtio_mem_cycles: one guest, a 4 GiB device. Grow to 640 MiB, write 128 MiB of data
  * into tmpfs (movable allocations: they land on the device's Movable blocks first, which
- * the test checks) and take its md5. Then E2E_VMEM_CYCLES (default 20) cycles of shrink to
+ * the test checks) and take its md5. Then E2E_VMEM_CYCLES (default 5: a cycle takes ~43 s
+ * in the bed, docs/testing.md "virtio-mem") cycles of shrink to
  * 128 MiB (the guest must migrate most of the data out of the blocks it gives back) and
  * grow to 640 MiB, the md5 unchanged after every shrink; finally 0: no virtio_mem block
  * left in /proc/iomem, MemTotal as at boot, md5 unchanged, plugvm's fds and threads as at
@@ -76,7 +77,7 @@ bool test_virtio_mem_cycles(void)
     const char *extra[] = {"-object", "memory-backend-ram,id=vmem0,size=4G", "-device",
                            "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0", NULL};
     const long long big = 640 * VM_MIB, small = 128 * VM_MIB;
-    int cycles = env_int("E2E_VMEM_CYCLES", 20);
+    int cycles = env_int("E2E_VMEM_CYCLES", 5);
     char sum0[80];
     bool ok = false;
 

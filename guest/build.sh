@@ -107,6 +107,15 @@ for m in drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko drivers/virtio/v
     fi
 done
 
+# QEMU's -device virtio-mem-pci is a virtio-pci device (tools/bench-virtio-mem runs it):
+# virtio_pci and the two libraries it depends on, where the kernel has them as modules.
+for m in drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci_modern_dev.ko \
+         drivers/virtio/virtio_pci.ko; do
+    if f=$(ird_module_file "$moddir" "$m"); then
+        modules+=("$f")
+    fi
+done
+
 # Small static test helpers (guest/tools/*.c -> /usr/bin/NAME): hpregs pokes the hotplug
 # registers, pinmem pins a page of a DIMM (e2e tests hostile_registers, unplug_pending).
 tools=()

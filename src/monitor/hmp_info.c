@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "monitor/hmp_internal.h"
+#include "monitor/memory_device_order.h"
 #include "monitor/qmp.h"
 #include "util.h"
 
@@ -16,49 +17,61 @@ static bool missing(const void *op, struct strbuf *out)
 }
 
 /* QEMU 7.2's hmp_info_memory_devices for MEMORY_DEVICE_INFO_KIND_VIRTIO_MEM. */
-static void info_virtio_mem_devices(const struct control_ops *ops, struct strbuf *out)
+static void print_virtio_mem(const struct virtio_mem_device_info *v, struct strbuf *out)
 {
-	struct virtio_mem_device_info v[PLUGVM_MAX_VIRTIO_MEM];
-	unsigned n;
-
-	if (!ops->virtio_mem_devices)
-		return;
-	n = ops->virtio_mem_devices(ops->opaque, v, PLUGVM_MAX_VIRTIO_MEM);
-	for (unsigned i = 0; i < n; i++) {
-		strbuf_printf(out, "Memory device [virtio-mem]: \"%s\"\n", v[i].id);
-		strbuf_printf(out, "  memaddr: 0x%" PRIx64 "\n", v[i].memaddr);
-		strbuf_printf(out, "  node: %u\n", v[i].node);
-		strbuf_printf(out, "  requested-size: %" PRIu64 "\n", v[i].requested_size);
-		strbuf_printf(out, "  size: %" PRIu64 "\n", v[i].size);
-		strbuf_printf(out, "  max-size: %" PRIu64 "\n", v[i].max_size);
-		strbuf_printf(out, "  block-size: %" PRIu64 "\n", v[i].block_size);
-		strbuf_printf(out, "  memdev: /objects/%s\n", v[i].memdev);
-	}
+	strbuf_printf(out, "Memory device [virtio-mem]: \"%s\"\n", v->id);
+	strbuf_printf(out, "  memaddr: 0x%" PRIx64 "\n", v->memaddr);
+	strbuf_printf(out, "  node: %u\n", v->node);
+	strbuf_printf(out, "  requested-size: %" PRIu64 "\n", v->requested_size);
+	strbuf_printf(out, "  size: %" PRIu64 "\n", v->size);
+	strbuf_printf(out, "  max-size: %" PRIu64 "\n", v->max_size);
+	strbuf_printf(out, "  block-size: %" PRIu64 "\n", v->block_size);
+	strbuf_printf(out, "  memdev: /objects/%s\n", v->memdev);
 }
 
+/* ... and for MEMORY_DEVICE_INFO_KIND_DIMM. */
+static void print_dimm(const struct memory_device_info *d, struct strbuf *out)
+{
+	strbuf_printf(out, "Memory device [dimm]: \"%s\"\n", d->id);
+	strbuf_printf(out, "  addr: 0x%" PRIx64 "\n", d->addr);
+	strbuf_printf(out, "  slot: %u\n", d->slot);
+	strbuf_printf(out, "  node: %u\n", d->node);
+	strbuf_printf(out, "  size: %" PRIu64 "\n", d->size);
+	strbuf_printf(out, "  memdev: /objects/%s\n", d->memdev);
+	strbuf_printf(out, "  hotplugged: %s\n", d->hotplugged ? "true" : "false");
+	strbuf_printf(out, "  hotpluggable: %s\n", d->hotpluggable ? "true" : "false");
+}
+
+/* Both kinds in one list by address, as QEMU prints them (memory_device_order.h). */
 static void info_memory_devices(const struct control_ops *ops, struct strbuf *out)
 {
+	struct virtio_mem_device_info v[PLUGVM_MAX_VIRTIO_MEM];
 	struct memory_device_info *d;
-	unsigned n;
+	struct memory_device_ref *order;
+	unsigned nd, nv;
 
 	if (missing(ops->memory_devices, out))
 		return;
 	d = calloc(PLUGVM_MAX_SLOTS, sizeof(*d));
-	if (!d)
+	order = calloc(PLUGVM_MAX_SLOTS + PLUGVM_MAX_VIRTIO_MEM, sizeof(*order));
+	if (!d || !order) {
+		free(d);
+		free(order);
 		return;
-	n = ops->memory_devices(ops->opaque, d, PLUGVM_MAX_SLOTS);
-	for (unsigned i = 0; i < n; i++) {
-		strbuf_printf(out, "Memory device [dimm]: \"%s\"\n", d[i].id);
-		strbuf_printf(out, "  addr: 0x%" PRIx64 "\n", d[i].addr);
-		strbuf_printf(out, "  slot: %u\n", d[i].slot);
-		strbuf_printf(out, "  node: %u\n", d[i].node);
-		strbuf_printf(out, "  size: %" PRIu64 "\n", d[i].size);
-		strbuf_printf(out, "  memdev: /objects/%s\n", d[i].memdev);
-		strbuf_printf(out, "  hotplugged: %s\n", d[i].hotplugged ? "true" : "false");
-		strbuf_printf(out, "  hotpluggable: %s\n", d[i].hotpluggable ? "true" : "false");
 	}
+	nd = ops->memory_devices(ops->opaque, d, PLUGVM_MAX_SLOTS);
+	nv = ops->virtio_mem_devices
+		     ? ops->virtio_mem_devices(ops->opaque, v, PLUGVM_MAX_VIRTIO_MEM)
+		     : 0;
+	memory_devices_by_address(d, nd, v, nv, order);
+	for (unsigned i = 0; i < nd + nv; i++) {
+		if (order[i].virtio_mem)
+			print_virtio_mem(&v[order[i].index], out);
+		else
+			print_dimm(&d[order[i].index], out);
+	}
+	free(order);
 	free(d);
-	info_virtio_mem_devices(ops, out);
 }
 
 static const char *tf(bool b)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "monitor/memory_device_order.h"
 #include "monitor/qmp_internal.h"
 
 static int need_op(const void *op, struct control_error *err)
@@ -113,41 +114,49 @@ static json_t *virtio_mem_entry(const struct virtio_mem_device_info *v)
 			 (json_int_t)v->node, "memdev", memdev);
 }
 
+/* QEMU's MemoryDeviceInfo of a pc-dimm, in its field order. */
+static json_t *dimm_entry(const struct memory_device_info *d)
+{
+	char memdev[80];
+
+	snprintf(memdev, sizeof(memdev), "/objects/%s", d->memdev);
+	return json_pack("{s:s, s:{s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:b}}", "type", "dimm",
+			 "data", "id", d->id, "addr", (json_int_t)d->addr, "slot",
+			 (json_int_t)d->slot, "node", (json_int_t)d->node, "size",
+			 (json_int_t)d->size, "memdev", memdev, "hotplugged", d->hotplugged,
+			 "hotpluggable", d->hotpluggable);
+}
+
+/* DIMMs and virtio-mem devices in one list by address, as QEMU lists them
+ * (memory_device_order.h). */
 json_t *qmp_cmd_query_memory_devices(const struct qmp_context *ctx, json_t *args,
 				     struct control_error *err)
 {
 	struct memory_device_info *d = calloc(PLUGVM_MAX_SLOTS, sizeof(*d));
+	struct memory_device_ref *order = calloc(PLUGVM_MAX_SLOTS + PLUGVM_MAX_VIRTIO_MEM,
+						 sizeof(*order));
 	struct virtio_mem_device_info v[PLUGVM_MAX_VIRTIO_MEM];
-	json_t *list = json_array();
-	unsigned n;
+	json_t *list = NULL;
+	unsigned nd, nv;
 
 	(void)args;
-	if (!d || need_op(ctx->ops->memory_devices, err) < 0) {
-		if (!d)
-			qmp_set_error(err, NULL, "out of memory");
-		free(d);
-		json_decref(list);
-		return NULL;
+	if (!d || !order) {
+		qmp_set_error(err, NULL, "out of memory");
+		goto out;
 	}
-	n = ctx->ops->memory_devices(ctx->ops->opaque, d, PLUGVM_MAX_SLOTS);
-	for (unsigned i = 0; i < n; i++) {
-		char memdev[80];
-
-		snprintf(memdev, sizeof(memdev), "/objects/%s", d[i].memdev);
-		json_array_append_new(
-			list, json_pack("{s:s, s:{s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:b}}", "type",
-					"dimm", "data", "id", d[i].id, "addr", (json_int_t)d[i].addr,
-					"slot", (json_int_t)d[i].slot, "node",
-					(json_int_t)d[i].node, "size", (json_int_t)d[i].size,
-					"memdev", memdev, "hotplugged", d[i].hotplugged,
-					"hotpluggable", d[i].hotpluggable));
-	}
-	/* The virtio-mem devices after the DIMMs. */
-	n = ctx->ops->virtio_mem_devices
-		    ? ctx->ops->virtio_mem_devices(ctx->ops->opaque, v, PLUGVM_MAX_VIRTIO_MEM)
-		    : 0;
-	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(list, virtio_mem_entry(&v[i]));
+	if (need_op(ctx->ops->memory_devices, err) < 0)
+		goto out;
+	nd = ctx->ops->memory_devices(ctx->ops->opaque, d, PLUGVM_MAX_SLOTS);
+	nv = ctx->ops->virtio_mem_devices
+		     ? ctx->ops->virtio_mem_devices(ctx->ops->opaque, v, PLUGVM_MAX_VIRTIO_MEM)
+		     : 0;
+	memory_devices_by_address(d, nd, v, nv, order);
+	list = json_array();
+	for (unsigned i = 0; i < nd + nv; i++)
+		json_array_append_new(list, order[i].virtio_mem ? virtio_mem_entry(&v[order[i].index])
+								: dimm_entry(&d[order[i].index]));
+out:
+	free(order);
 	free(d);
 	return list;
 }

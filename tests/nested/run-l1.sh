@@ -50,6 +50,7 @@ append=$l1_append
 [ "$verbose" = 1 ] && append+=" plugvm.verbose=1"
 [ -n "${E2E_ENDURANCE_CYCLES:-}" ] && append+=" plugvm.endurance_cycles=$E2E_ENDURANCE_CYCLES"
 [ -n "${E2E_INTEGRITY_CYCLES:-}" ] && append+=" plugvm.integrity_cycles=$E2E_INTEGRITY_CYCLES"
+[ -n "${E2E_VMEM_CYCLES:-}" ] && append+=" plugvm.vmem_cycles=$E2E_VMEM_CYCLES"
 [ -n "${E2E_STRESS_VMM:-}" ] && append+=" plugvm.stress_vmm=$E2E_STRESS_VMM"
 [ -n "${E2E_STRESS_SMP:-}" ] && append+=" plugvm.stress_smp=$E2E_STRESS_SMP"
 [ -n "${E2E_L1_KVM_AMD:-}" ] && append+=" plugvm.kvm_amd=$E2E_L1_KVM_AMD"

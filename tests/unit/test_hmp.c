@@ -56,6 +56,29 @@ static void test_info_memory_devices(void **state)
 					     "  memdev: /objects/vmem0\r\n");
 }
 
+/* QEMU prints memory devices by address: a virtio-mem device below the DIMM first. */
+static void test_info_memory_devices_by_address(void **state)
+{
+	(void)state;
+	fake.vm0_memaddr = 0x100000000ULL;
+	expect_output("info memory-devices", "Memory device [virtio-mem]: \"vm0\"\r\n"
+					     "  memaddr: 0x100000000\r\n"
+					     "  node: 1\r\n"
+					     "  requested-size: 1073741824\r\n"
+					     "  size: 536870912\r\n"
+					     "  max-size: 17179869184\r\n"
+					     "  block-size: 2097152\r\n"
+					     "  memdev: /objects/vmem0\r\n"
+					     "Memory device [dimm]: \"dimm1\"\r\n"
+					     "  addr: 0x140000000\r\n"
+					     "  slot: 0\r\n"
+					     "  node: 1\r\n"
+					     "  size: 1073741824\r\n"
+					     "  memdev: /objects/mem1\r\n"
+					     "  hotplugged: true\r\n"
+					     "  hotpluggable: true\r\n");
+}
+
 static void test_qom(void **state)
 {
 	(void)state;
@@ -354,6 +377,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_info_memory_devices, setup),
+		cmocka_unit_test_setup(test_info_memory_devices_by_address, setup),
 		cmocka_unit_test_setup(test_qom, setup),
 		cmocka_unit_test_setup(test_info_memdev, setup),
 		cmocka_unit_test_setup(test_info_numa, setup),

@@ -496,6 +496,26 @@ static void test_device_add_del(void **state)
 	close_client(&c);
 }
 
+/* A virtio-mem device below the DIMM comes first: QEMU lists memory devices by address. */
+static void test_memory_devices_by_address(void **state)
+{
+	struct client c = open_client(true);
+	json_t *r;
+
+	(void)state;
+	fake.vm0_memaddr = 0x100000000ULL;
+	r = call(&c, "{\"execute\": \"query-memory-devices\"}");
+	assert_reply_json(r, "{\"return\": [{\"type\": \"virtio-mem\", \"data\": {\"id\": \"vm0\", "
+			     "\"memaddr\": 4294967296, \"requested-size\": 1073741824, \"size\": 536870912, "
+			     "\"max-size\": 17179869184, \"block-size\": 2097152, \"node\": 1, "
+			     "\"memdev\": \"/objects/vmem0\"}}, "
+			     "{\"type\": \"dimm\", \"data\": {\"id\": \"dimm1\", "
+			     "\"addr\": 5368709120, \"slot\": 0, \"node\": 1, \"size\": 1073741824, "
+			     "\"memdev\": \"/objects/mem1\", \"hotplugged\": true, \"hotpluggable\": true}}]}");
+	json_decref(r);
+	close_client(&c);
+}
+
 static void test_queries(void **state)
 {
 	struct client c = open_client(true);
@@ -1078,6 +1098,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_object_add, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_add_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memory_devices_by_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client_dropped, setup, teardown),

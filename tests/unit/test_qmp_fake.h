@@ -16,6 +16,7 @@ struct fake_vm {
 	bool running;
 	bool panicked;
 	uint64_t requested_size; /* the fake virtio-mem device vm0's */
+	uint64_t vm0_memaddr;    /* vm0's address; 0: 0x180000000, above dimm1 */
 };
 
 static struct fake_vm fake;
@@ -144,7 +145,7 @@ static unsigned fake_virtio_mem_devices(void *opaque, struct virtio_mem_device_i
 		return 0;
 	memset(out, 0, sizeof(*out));
 	strcpy(out[0].id, "vm0");
-	out[0].memaddr = 0x180000000ULL;
+	out[0].memaddr = fake.vm0_memaddr ? fake.vm0_memaddr : 0x180000000ULL;
 	out[0].requested_size = fake.requested_size;
 	out[0].size = 512ULL << 20;
 	out[0].max_size = 16ULL << 30;

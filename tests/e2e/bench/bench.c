@@ -6,6 +6,7 @@
  *   plugvm-bench boot    [--runs N] [--mem SIZE]...
  *   plugvm-bench hotplug [--runs N] [--sizes 128M,1G,8G] [--slot-runs N] [--fill N]
  *                        [--vmms plugvm,pc,q35] [--append-extra PARAM]
+ *   plugvm-bench virtio-mem [--runs N] [--vmms plugvm,pc,q35]
  *
  * VMMs: "plugvm", and "pc"/"q35" for qemu-system-x86_64 -enable-kvm -cpu host -machine
  * pc|q35.  Every VMM gets the same kernel, initramfs, -append (E2E_DEFAULT_APPEND, plus
@@ -147,6 +148,7 @@ struct boot_opts {
     const char *mem;
     const char *qmp; /* socket path or NULL */
     const char *trace; /* plugvm only: PLUGVM_TRACE file or NULL */
+    const char *const *extra; /* more arguments for either VMM (devices), NULL-terminated */
 };
 
 /* --append-extra: more kernel parameters for every VMM's guest alike. */
@@ -204,6 +206,8 @@ static bool vm_spawn(struct e2e_vm *vm, enum vmm v, const struct boot_opts *o)
         argv[n++] = "-qmp";
         argv[n++] = qmparg;
     }
+    for (int i = 0; o->extra && o->extra[i] && n < 38; i++)
+        argv[n++] = o->extra[i];
     argv[n] = NULL;
     if (v == V_PLUGVM && o->trace)
         setenv("PLUGVM_TRACE", o->trace, 1);
@@ -486,6 +490,7 @@ static bool done_ret(const struct seen *s) { return s->ret; }
 static bool done_add(const struct seen *s) { return s->ret && s->mt && s->ost; }
 static bool done_del(const struct seen *s) { return s->ret && s->mt && s->deleted; }
 static bool done_mt(const struct seen *s) { return s->mt; }
+static bool done_add_mt(const struct seen *s) { return s->ret && s->mt; }
 
 /* Sends one QMP command (no newline needed) and waits for its return. */
 static bool qmp_cmd(struct hvm *h, const char *cmd)
@@ -500,7 +505,16 @@ static const char *watcher =
     "mkfifo /tmp/w; (exec 3<>/tmp/w; l=0; while :; do read t v u </proc/meminfo; "
     "[ \"$v\" != \"$l\" ] && { echo \"MT $v\"; l=$v; }; read -t 0.01 x <&3; done) &\n";
 
+static bool hvm_boot_extra(struct hvm *h, enum vmm v, const char *mem,
+                           const char *const *extra);
+
 static bool hvm_boot(struct hvm *h, enum vmm v, const char *mem)
+{
+    return hvm_boot_extra(h, v, mem, NULL);
+}
+
+static bool hvm_boot_extra(struct hvm *h, enum vmm v, const char *mem,
+                           const char *const *extra)
 {
     char sock[300];
     memset(h, 0, sizeof(*h));
@@ -511,7 +525,8 @@ static bool hvm_boot(struct hvm *h, enum vmm v, const char *mem)
     snprintf(h->trace, sizeof(h->trace), "%s/%s.trace", e2e_tmpdir(), vmm_names[v]);
     unlink(sock);
     unlink(h->trace);
-    struct boot_opts o = {.mem = mem, .qmp = sock, .trace = v == V_PLUGVM ? h->trace : NULL};
+    struct boot_opts o = {.mem = mem, .qmp = sock, .trace = v == V_PLUGVM ? h->trace : NULL,
+                          .extra = extra};
     uint64_t t0 = now_ns();
     if (!vm_spawn(&h->vm, v, &o) || !e2e_vm_expect(&h->vm, E2E_GUEST_READY, 240))
         return false;
@@ -1175,6 +1190,113 @@ static int bench_hotplug(int runs, const char *sizes_arg, int slot_runs, int fil
     return failures ? 1 : 0;
 }
 
+/* ---- virtio-mem ------------------------------------------------------------------------------ */
+
+/* tools/bench-virtio-mem: one 4 GiB virtio-mem device per guest (QEMU's own command line,
+ * plugvm's and QEMU -machine pc alike), requested-size 0 -> 1 GiB -> 0 over QMP qom-set,
+ * runs times in one boot per VMM: the time from sending qom-set to the guest's MemTotal
+ * (its /proc/meminfo watcher) having grown by 1 GiB - 4 MiB, or shrunk back to within
+ * 4 MiB of boot; the VMM's VmRSS after each. docs/benchmarks.md, docs/virtio-mem.md. */
+struct vmem_stats {
+    struct series grow, shrink, rss_grown, rss_shrunk; /* s; RSS in MiB (not seconds) */
+};
+
+static long vmrss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    long kb = -1;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+            break;
+    fclose(f);
+    return kb;
+}
+
+static bool vmem_resize(struct hvm *h, uint64_t bytes, long mt_target, bool up,
+                        struct series *out, const char *what)
+{
+    char cmd[200];
+    struct seen s = {0};
+    snprintf(cmd, sizeof(cmd), "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"vm0\","
+             "\"property\":\"requested-size\",\"value\":%" PRIu64 "}}\n", bytes);
+    uint64_t t0 = now_ns();
+    if (!e2e_stream_puts(&h->q, cmd) ||
+        !wait_for(h, t0, NULL, mt_target, up, &s, done_add_mt, 600))
+        return false;
+    long rss = vmrss_kb(h->vm.pid);
+    printf("BENCH vmem vmm=%s op=%s return_ms=%.1f memtotal_ms=%.1f memtotal_kb=%ld "
+           "vmrss_kb=%ld\n", vmm_names[h->v], what, s.ret / 1e6, s.mt / 1e6, h->mt_kb, rss);
+    fflush(stdout);
+    add(out, (double)s.mt / 1e9);
+    return true;
+}
+
+static int bench_virtio_mem(int runs)
+{
+    const char *mem = "1G,slots=1,maxmem=5G";
+    const char *const extra[] = {"-object", "memory-backend-ram,id=vmem0,size=4G", "-device",
+                                 "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0", NULL};
+    static struct vmem_stats st[NVMM];
+    int failures = 0;
+    char b1[64], b2[64];
+
+    /* As bench_hotplug: the 4 GiB backends are mapped whole though mostly never touched. */
+    FILE *oc = fopen("/proc/sys/vm/overcommit_memory", "w");
+    if (oc) {
+        fputs("1\n", oc);
+        fclose(oc);
+    }
+
+    for (int v = 0; v < NVMM; v++) {
+        if (!vmm_on[v])
+            continue;
+        struct hvm h;
+        e2e_log("virtio-mem: %s -m %s, %d grow/shrink runs", vmm_names[v], mem, runs);
+        bool ok = hvm_boot_extra(&h, (enum vmm)v, mem, extra);
+        for (int r = 0; ok && r < runs; r++) {
+            ok = vmem_resize(&h, 1ULL << 30, h.base_kb + memtotal_growth_kb(1ULL << 30), true,
+                             &st[v].grow, "grow-1G");
+            if (ok)
+                add(&st[v].rss_grown, vmrss_kb(h.vm.pid) / 1024.0);
+            ok = ok && vmem_resize(&h, 0, h.base_kb + 4096, false, &st[v].shrink, "shrink-0");
+            if (ok)
+                add(&st[v].rss_shrunk, vmrss_kb(h.vm.pid) / 1024.0);
+        }
+        if (!ok)
+            failures++;
+        hvm_destroy(&h);
+    }
+    double ref_g = -1, ref_s = -1;
+    for (int v = 0; v < NVMM; v++)
+        if (!is_plugvm((enum vmm)v) && st[v].grow.n && (ref_g < 0 || median(&st[v].grow) < ref_g))
+            ref_g = median(&st[v].grow), ref_s = median(&st[v].shrink);
+    MD("#### virtio-mem: `qom-set vm0 requested-size` to the guest's MemTotal, 4 GiB device, "
+       "`-m %s`", mem);
+    MD("%s", "");
+    MD("| VMM | runs | 0 → 1 GiB, median ms (min–max) | vs QEMU | 1 GiB → 0 | vs QEMU | "
+       "VmRSS at 1 GiB, MiB | VmRSS at 0, MiB |");
+    MD("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (int v = 0; v < NVMM; v++) {
+        if (!vmm_on[v])
+            continue;
+        char rg[32] = "—", rs[32] = "—";
+        if (ref_g > 0 && st[v].grow.n)
+            snprintf(rg, sizeof(rg), "%.2fx", median(&st[v].grow) / ref_g);
+        if (ref_s > 0 && st[v].shrink.n)
+            snprintf(rs, sizeof(rs), "%.2fx", median(&st[v].shrink) / ref_s);
+        MD("| %s | %d | %s | %s | %s | %s | %.0f | %.0f |", vmm_long[v], st[v].grow.n,
+           fmt_ms(&st[v].grow, b1, sizeof(b1)), rg, fmt_ms(&st[v].shrink, b2, sizeof(b2)), rs,
+           median(&st[v].rss_grown), median(&st[v].rss_shrunk));
+    }
+    MD("%s", "");
+    printf("BENCH-DONE virtio-mem failures=%d\n", failures);
+    return failures ? 1 : 0;
+}
+
 /* ---- main ------------------------------------------------------------------------------------ */
 
 static int usage(void)
@@ -1184,7 +1306,8 @@ static int usage(void)
             "                         [--smp N]\n"
             "       plugvm-bench hotplug|matrix [--runs N] [--sizes 128M,1G,8G] [--slot-runs N]\n"
             "                            [--fill N] [--vmms plugvm,pc,q35,plugvm-warm,plugvm-nowarm]\n"
-            "                            [--append-extra PARAM] [--plugvm-env KEY=VALUE] [--smp N]\n");
+            "                            [--append-extra PARAM] [--plugvm-env KEY=VALUE] [--smp N]\n"
+            "       plugvm-bench virtio-mem [--runs N] [--vmms plugvm,pc,q35]\n");
     return 2;
 }
 
@@ -1247,6 +1370,12 @@ int main(int argc, char **argv)
         if (!vmms_given)
             vmm_on[V_GUEST_UNPACK] = true;
         rc = bench_boot(runs, mems, nmem);
+    } else if (!strcmp(mode, "virtio-mem")) {
+        /* plugvm and QEMU -machine pc unless --vmms says otherwise (tools/bench-virtio-mem) */
+        if (!vmms_given)
+            for (int v = 0; v < NVMM; v++)
+                vmm_on[v] = v == V_PLUGVM || v == V_PC;
+        rc = bench_virtio_mem(runs);
     } else if (!strcmp(mode, "hotplug")) {
         rc = bench_hotplug(runs, sizes, slot_runs, fill);
     } else if (!strcmp(mode, "matrix")) {

@@ -96,6 +96,9 @@ int ut_dimm_count(struct ut *t);
 bool ut_dimm_info(struct ut *t, const char *dimm, uint64_t *addr, uint64_t *size, int *slot);
 
 /* A number from /proc/PID/status ("VmRSS", "Threads"), or -1. */
+/* Free kB of the guest's Movable zone (where hot-plugged memory goes with
+ * memhp_default_state=online_movable; boot RAM is never Movable), or -1. */
+long movable_free_kb(struct ut *t);
 long proc_status(pid_t pid, const char *key);
 /* Entries in /proc/PID/fd, or -1. */
 int proc_fds(pid_t pid);

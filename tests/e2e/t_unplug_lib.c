@@ -451,6 +451,17 @@ bool ut_dimm_info(struct ut *t, const char *dimm, uint64_t *addr, uint64_t *size
 
 /* ---- guest and host measurements ---------------------------------------------------- */
 
+long movable_free_kb(struct ut *t)
+{
+    char *out = NULL;
+    long kb = -1;
+    if (e2e_vm_sh(&t->vm, "awk '$4==\"Movable\"{m=1} m&&$1==\"pages\"&&$2==\"free\"{print $3; exit}'"
+                          " /proc/zoneinfo", &out, 30))
+        kb = strtol(out, NULL, 10) * 4;
+    free(out);
+    return kb;
+}
+
 long proc_status(pid_t pid, const char *key)
 {
     char path[64], line[256];

@@ -287,17 +287,6 @@ static bool checksum(struct ut *t, char *sum, size_t n, const char *when)
     return strlen(sum) >= 32;
 }
 
-static long movable_free_kb(struct ut *t)
-{
-    char *out = NULL;
-    long kb = -1;
-    if (e2e_vm_sh(&t->vm, "awk '$4==\"Movable\"{m=1} m&&$1==\"pages\"&&$2==\"free\"{print $3; exit}'"
-                          " /proc/zoneinfo", &out, 30))
-        kb = strtol(out, NULL, 10) * 4;
-    free(out);
-    return kb;
-}
-
 /* data_integrity: DIMM A (1 GiB, online_movable) receives a 256 MiB tmpfs file (64 chunks
  * of a 4 MiB random block, each with its own header line); the Movable zone, which is
  * only A at that point, loses at least 200 MiB of free memory (the data is on A); its

@@ -42,19 +42,6 @@ static bool data_intact(struct ut *t, const char *want, const char *when)
     return true;
 }
 
-/* Free kB of the guest's Movable zone (the device's blocks: memhp_default_state=
- * online_movable, boot RAM is never Movable), or -1. */
-static long movable_free_kb(struct ut *t)
-{
-    char *out = NULL;
-    long kb = -1;
-    if (e2e_vm_sh(&t->vm, "awk '$4==\"Movable\"{m=1} m&&$1==\"pages\"&&$2==\"free\"{print $3; exit}'"
-                          " /proc/zoneinfo", &out, 30))
-        kb = strtol(out, NULL, 10) * 4;
-    free(out);
-    return kb;
-}
-
 /* requested-size, then MemTotal = base + bytes and qom-get size = bytes. */
 static bool resize(struct ut *t, long base, long long bytes, double timeout_s)
 {

@@ -235,7 +235,21 @@ static void dump_threads(pid_t pid)
         "    echo \"$line\"\n"
         "    [ $i = 1 ] && sleep 1\n"
         "  done\n"
-        "done\n";
+        "done\n"
+        /* Which exits, at which guest addresses, for one second: a guest that loops
+         * somewhere shows its RIP here (all of L1's VMs; the VMM under test is the one
+         * still running). */
+        "T=/sys/kernel/debug/tracing\n"
+        "if [ -w $T/events/kvm/kvm_exit/enable ]; then\n"
+        "  echo > $T/trace\n"
+        "  echo 1 > $T/events/kvm/kvm_exit/enable\n"
+        "  sleep 1\n"
+        "  echo 0 > $T/events/kvm/kvm_exit/enable\n"
+        "  echo 'kvm exits in one second (count, vCPU, reason, guest RIP):'\n"
+        "  sed -n 's/.*kvm_exit: vcpu \\([0-9]*\\) reason \\([^ ]*\\) rip \\(0x[0-9a-f]*\\).*/"
+        "vcpu\\1 \\2 \\3/p' $T/trace | sort | uniq -c | sort -rn | head -n 16\n"
+        "  echo > $T/trace\n"
+        "fi\n";
     char arg[16];
 
     snprintf(arg, sizeof(arg), "%d", (int)pid);

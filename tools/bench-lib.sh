@@ -9,7 +9,9 @@
 # plugvm-bench and every VMM it starts may use, as taskset -c takes them; default all),
 # PLUGVM_BENCH_GUEST (the guest kernel: bookworm, the default guest, or one of
 # PLUGVM_E2E_COMPAT_KERNELS: bookworm-generic, backports, sid; when set, the results go to
-# their own section, "SECTION --guest KERNEL").
+# their own section, "SECTION --guest KERNEL"), PLUGVM_BENCH_GUEST_RIPS=1 (every BENCH add
+# line ends with the guest's RIPs sampled from L1's kvm_exit tracepoint, and "BENCH rip"
+# lines name the most frequent ones from the guest's /proc/kallsyms).
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../tests/nested/l1-machine.sh
@@ -39,7 +41,7 @@ bench_l1() {
         "${l1_machine[@]}" -nographic -nodefaults \
             -serial stdio -kernel "$build/l1-kernel/vmlinuz" \
             -initrd "$build/nested/l1-initramfs.img" \
-            -append "$l1_append plugvm.kvm_amd=npt=1 plugvm.cpus=${PLUGVM_BENCH_CPUS:-all} plugvm.thp=${PLUGVM_BENCH_THP:-never} ${PLUGVM_BENCH_GUEST:+plugvm.guest=$PLUGVM_BENCH_GUEST} plugvm.bench=$mode plugvm.benchargs=$args" \
+            -append "$l1_append plugvm.kvm_amd=npt=1 plugvm.cpus=${PLUGVM_BENCH_CPUS:-all} plugvm.thp=${PLUGVM_BENCH_THP:-never} ${PLUGVM_BENCH_GUEST:+plugvm.guest=$PLUGVM_BENCH_GUEST} ${PLUGVM_BENCH_GUEST_RIPS:+plugvm.guest_rips=$PLUGVM_BENCH_GUEST_RIPS} plugvm.bench=$mode plugvm.benchargs=$args" \
             < /dev/null > "$log" 2>&1 &
         qpid=$!
         last_size=0 last_change=$(date +%s)

@@ -20,6 +20,7 @@
  * Environment: E2E_PLUGVM, E2E_QEMU, E2E_GUEST_KERNEL, E2E_GUEST_INITRD, E2E_VERBOSE, TMPDIR
  * (as e2e-runner). */
 #include "../e2e.h"
+#include "guest_rips.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -868,6 +869,24 @@ static void trace_add(struct op_stats *st, const struct trace_sum *t)
     add(&st->own, t->handle + t->io_total);
 }
 
+/* "BENCH rip vmm=V id=ID RIP SYMBOL+OFFSET" per sampled RIP, named by the guest itself
+ * (after the measurement, untimed). */
+static void name_guest_rips(struct hvm *h, const char *id, const struct guest_rips_top *top)
+{
+    char cmd[1024], *out = NULL;
+    if (!guest_rips_resolve_cmd(top, cmd, sizeof(cmd)) || !e2e_vm_sh(&h->vm, cmd, &out, 60)) {
+        free(out);
+        return;
+    }
+    char rip[24], sym[128], base[24];
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+        if (sscanf(line, "%23s %127s %23s", rip, sym, base) == 3)
+            printf("BENCH rip vmm=%s id=%s %s %s+0x%llx\n", vmm_names[h->v], id, rip, sym,
+                   strtoull(rip, NULL, 16) - strtoull(base, NULL, 16));
+    fflush(stdout);
+    free(out);
+}
+
 static bool hot_add(struct hvm *h, uint64_t size, const char *label, char *id, size_t idlen,
                     struct op_stats *st)
 {
@@ -889,6 +908,7 @@ static bool hot_add(struct hvm *h, uint64_t size, const char *label, char *id, s
     unsigned long long pf0 = kvm_global_stat("pf_fixed");
     struct sched_sum cpu0 = sched_sum(h->vm.pid);
     struct l1_snapshot l1a = l1_snapshot();
+    bool rips = guest_rips_start();
     uint64_t t0 = now_ns();
     if (!e2e_stream_puts(&h->q, cmd) ||
         !wait_for(h, t0, NULL, before + memtotal_growth_kb(size), true, &s, done_add, 300))
@@ -908,8 +928,13 @@ static bool hot_add(struct hvm *h, uint64_t size, const char *label, char *id, s
                tr.io_total * 1e3, tr.to_end * 1e3, tr.kvm * 1e3);
     l1_print(&l1a, &l1b);
     sched_print(&cpu0, &cpu1);
+    struct guest_rips_top top = {0};
+    if (rips)
+        guest_rips_print(h->vm.pid, &top);
     printf("\n");
     fflush(stdout);
+    if (top.n)
+        name_guest_rips(h, id, &top);
     if (st) {
         add(&st->npf, (double)npf);
         add(&st->total, (double)s.mt / 1e9);

@@ -1,0 +1,32 @@
+/* Where an L2 guest's vCPUs were, sampled from L1's kvm_exit tracepoint around one
+ * measurement: a profile of the guest taken from outside, for a guest that runs much longer
+ * in one VM than in another (issue 12, docs/benchmarks.md).  On only when the environment
+ * has BENCH_GUEST_RIPS=1 (L1's plugvm.guest_rips=1): tracing costs every exit a little. */
+#ifndef PLUGVM_BENCH_GUEST_RIPS_H
+#define PLUGVM_BENCH_GUEST_RIPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Clears L1's trace buffer and enables kvm_exit; false (and nothing done) when off or
+ * when L1 has no tracefs. */
+bool guest_rips_start(void);
+
+#define GUEST_RIPS_TOP 12
+
+/* The most frequent guest RIPs of one measurement, as 16 lowercase hex digits. */
+struct guest_rips_top {
+    unsigned n;
+    char rip[GUEST_RIPS_TOP][17];
+};
+
+/* Disables kvm_exit and prints " rips: exits=N reasons: R=N ... top: RIP=N ..." (the
+ * exits of `pid`'s threads only) onto the current BENCH line; fills `top`. */
+void guest_rips_print(int pid, struct guest_rips_top *top);
+
+/* A guest shell command that names each RIP of `top` from the guest's own /proc/kallsyms
+ * (right under KASLR too), one "RIP SYMBOL SYMBOL_ADDRESS" line each; false if it does not
+ * fit `cmd`. */
+bool guest_rips_resolve_cmd(const struct guest_rips_top *top, char *cmd, size_t len);
+
+#endif

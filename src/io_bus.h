@@ -10,12 +10,27 @@
 typedef void (*io_handler_fn)(void *opaque, uint16_t port, bool is_write, uint8_t *data,
 			      unsigned size);
 
+struct io_range {
+	uint16_t base;
+	uint16_t len;
+	io_handler_fn fn;
+	void *opaque;
+};
+
+/* One machine's port space (struct machine owns it). All zeroes is an empty bus. */
+struct io_bus {
+	struct io_range ranges[16];
+	unsigned nr_ranges;
+};
+
 /* Claims [base, base+len). Returns -1 if it overlaps a claimed range or the
  * table is full. Registration happens before vCPUs run; lookups take no lock. */
-int io_bus_register(uint16_t base, uint16_t len, io_handler_fn fn, void *opaque);
+int io_bus_register(struct io_bus *bus, uint16_t base, uint16_t len, io_handler_fn fn,
+		    void *opaque);
 /* Routes one access; unclaimed reads return all-ones, writes are dropped. */
-void io_bus_dispatch(uint16_t port, bool is_write, uint8_t *data, unsigned size);
-/* Forgets every registration (tests). */
-void io_bus_reset(void);
+void io_bus_dispatch(const struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
+		     unsigned size);
+/* Forgets every registration (tests, and vm_destroy). */
+void io_bus_reset(struct io_bus *bus);
 
 #endif

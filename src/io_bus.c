@@ -2,38 +2,29 @@
 
 #include <string.h>
 
-#include "util.h"
-
 int io_bus_register(struct io_bus *bus, uint16_t base, uint16_t len, io_handler_fn fn,
 		    void *opaque)
 {
-	const struct io_range *r = bus->ranges;
+	int i = bus_ranges_claim(&bus->claimed, base, len, opaque);
 
-	if (bus->nr_ranges == ARRAY_SIZE(bus->ranges) || len == 0)
+	if (i < 0)
 		return -1;
-	for (unsigned i = 0; i < bus->nr_ranges; i++)
-		if (base < r[i].base + r[i].len && r[i].base < base + len)
-			return -1;
-	bus->ranges[bus->nr_ranges++] = (struct io_range){ base, len, fn, opaque };
+	bus->fn[i] = fn;
 	return 0;
 }
 
 void io_bus_dispatch(const struct io_bus *bus, uint16_t port, bool is_write, uint8_t *data,
 		     unsigned size)
 {
-	for (unsigned i = 0; i < bus->nr_ranges; i++) {
-		const struct io_range *r = &bus->ranges[i];
+	int i = bus_ranges_find(&bus->claimed, port);
 
-		if (port >= r->base && port < r->base + r->len) {
-			r->fn(r->opaque, port, is_write, data, size);
-			return;
-		}
-	}
-	if (!is_write)
+	if (i >= 0)
+		bus->fn[i](bus->claimed.range[i].opaque, port, is_write, data, size);
+	else if (!is_write)
 		memset(data, 0xff, size);
 }
 
 void io_bus_reset(struct io_bus *bus)
 {
-	bus->nr_ranges = 0;
+	bus->claimed.nr = 0;
 }

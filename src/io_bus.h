@@ -5,22 +5,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bus_ranges.h"
+
 /* data points to `size` bytes (1, 2 or 4), little-endian: written by the
  * guest for writes, to be filled by the handler for reads. */
 typedef void (*io_handler_fn)(void *opaque, uint16_t port, bool is_write, uint8_t *data,
 			      unsigned size);
 
-struct io_range {
-	uint16_t base;
-	uint16_t len;
-	io_handler_fn fn;
-	void *opaque;
-};
-
 /* One machine's port space (struct machine owns it). All zeroes is an empty bus. */
 struct io_bus {
-	struct io_range ranges[16];
-	unsigned nr_ranges;
+	struct bus_ranges claimed;
+	io_handler_fn fn[BUS_MAX_RANGES]; /* by the index of the claimed range */
 };
 
 /* Claims [base, base+len). Returns -1 if it overlaps a claimed range or the

@@ -8,23 +8,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bus_ranges.h"
+
 /* offset is from the start of the claimed range. data points to `size` bytes
  * (1, 2, 4 or 8), little-endian: written by the guest for writes, to be filled
  * by the handler for reads. */
 typedef void (*mmio_handler_fn)(void *opaque, uint64_t offset, bool is_write, uint8_t *data,
 				unsigned size);
 
-struct mmio_range {
-	uint64_t base;
-	uint64_t len;
-	mmio_handler_fn fn;
-	void *opaque;
-};
-
 /* One machine's MMIO space (struct machine owns it). All zeroes is an empty bus. */
 struct mmio_bus {
-	struct mmio_range ranges[16];
-	unsigned nr_ranges;
+	struct bus_ranges claimed;
+	mmio_handler_fn fn[BUS_MAX_RANGES]; /* by the index of the claimed range */
 };
 
 /* Claims [base, base+len). Returns -1 if len is 0, the range wraps past 2^64,

@@ -313,17 +313,15 @@ static int coldplug_vmem(struct machine *m, struct memory_devices *md,
 	bool host_fault;
 
 	if (!m->virtio_mem) {
-		struct vmem_devices *s = &m->virtio_mem_store;
-
-		vmem_devices_init(s, m->cfg, &m->ram);
-		s->mmio = &m->mmio_bus;
-		s->set_irq = vmem_set_irq;
-		s->irq_opaque = m;
-		s->kvm_map = kvm_map;
-		s->kvm_opaque = &m->kvm;
-		s->wake_main = wake_main_loop;
-		s->wake_main_opaque = m;
-		m->virtio_mem = s;
+		vmem_devices_init(&m->virtio_mem_store, m->cfg, &m->ram);
+		m->virtio_mem_store.mmio = &m->mmio_bus;
+		m->virtio_mem_store.set_irq = vmem_set_irq;
+		m->virtio_mem_store.irq_opaque = m;
+		m->virtio_mem_store.kvm_map = kvm_map;
+		m->virtio_mem_store.kvm_opaque = &m->kvm;
+		m->virtio_mem_store.wake_main = wake_main_loop;
+		m->virtio_mem_store.wake_main_opaque = m;
+		m->virtio_mem = &m->virtio_mem_store;
 	}
 	if (vmem_devices_add(m->virtio_mem, md, props, why, sizeof(why), &host_fault) < 0) {
 		pv_format(err, errlen, "-device: %s", why);

@@ -57,8 +57,9 @@ struct vcpu;
  * state of a VM in a global, so that two machines in one process (the unit tests make
  * many) never meet. What stays process-wide, and why: the signal dispositions and
  * sandbox.c's terminal for its SIGSYS handler, trace.c's trace file, fault_inject.c's
- * armed sites (the process is what a fault test injects into), and the QMP and HMP
- * servers (monitor/), which qmp_emit_event reaches from any thread.
+ * armed sites (the process is what a fault test injects into). Not moved yet: the QMP
+ * and HMP servers (monitor/qmp_server.c, hmp_server.c), one set per process
+ * (docs/architecture.md, "One machine, no globals").
  */
 struct machine {
 	const struct plugvm_config *cfg;

@@ -246,19 +246,6 @@ static void assert_nothing_left(const struct held *before)
 	assert_true(now.vm_kb < before->vm_kb + 16 * 1024);
 }
 
-static void guest_write(unsigned reg, uint32_t v)
-{
-	memory_devices_io(&md, MEMHP_IO_BASE + reg, true, (uint8_t *)&v, 4);
-}
-
-static uint32_t guest_read(unsigned reg)
-{
-	uint32_t v = 0;
-
-	memory_devices_io(&md, MEMHP_IO_BASE + reg, false, (uint8_t *)&v, 4);
-	return v;
-}
-
 /* The DIMM is in the guest's view: its Device Check queued, its slot enabled. */
 static void assert_dimm_online(unsigned slot)
 {

@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "mm/layout.h"
+#include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
 #include "monitor/control.h"
+#include "platform.h"
 #include "util.h"
 
 #define SLOTS 4
@@ -48,6 +50,21 @@ static void md_fixture_teardown(void)
 {
 	memory_devices_destroy(&md);
 	backend_registry_clear(&backends);
+}
+
+/* The guest's 32-bit access to a register of the hotplug controller (mm/memhp_regs.h),
+ * as its vCPU's port exit reaches memory_devices. */
+static void guest_write(unsigned reg, uint32_t v)
+{
+	memory_devices_io(&md, MEMHP_IO_BASE + reg, true, (uint8_t *)&v, 4);
+}
+
+static uint32_t guest_read(unsigned reg)
+{
+	uint32_t v = 0;
+
+	memory_devices_io(&md, MEMHP_IO_BASE + reg, false, (uint8_t *)&v, 4);
+	return v;
 }
 
 #endif

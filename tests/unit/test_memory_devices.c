@@ -204,19 +204,6 @@ static unsigned count_devices(void)
 	return ops.memory_devices(ops.opaque, info, SLOTS);
 }
 
-static void guest_write(unsigned reg, uint32_t v)
-{
-	memory_devices_io(&md, MEMHP_IO_BASE + reg, true, (uint8_t *)&v, 4);
-}
-
-static uint32_t guest_read(unsigned reg)
-{
-	uint32_t v = 0;
-
-	memory_devices_io(&md, MEMHP_IO_BASE + reg, false, (uint8_t *)&v, 4);
-	return v;
-}
-
 static void test_hot_add_maps_and_notifies(void **state)
 {
 	struct memory_device_info info[SLOTS];

@@ -53,13 +53,12 @@ enum machine_state {
 struct vcpu;
 
 /*
- * Everything one VM has lives here or in what it points to: no file of plugvm keeps
- * state of a VM in a global, so that two machines in one process (the unit tests make
- * many) never meet. What stays process-wide, and why: the signal dispositions and
- * sandbox.c's terminal for its SIGSYS handler, trace.c's trace file, fault_inject.c's
- * armed sites (the process is what a fault test injects into). Not moved yet: the QMP
- * and HMP servers (monitor/qmp_server.c, hmp_server.c), one set per process
- * (docs/architecture.md, "One machine, no globals").
+ * Everything one VM has lives here or in what it points to, so that two machines in one
+ * process (the unit tests make many) never meet. Process-wide on purpose: the signal
+ * dispositions and sandbox.c's terminal for its SIGSYS handler, trace.c's trace file and
+ * fault_inject.c's armed sites (a fault test arms the process). Not moved yet: the QMP
+ * and HMP servers (monitor/qmp_server.c, hmp_server.c, hmp.c's hmp_vm_name), one set per
+ * process (docs/architecture.md, "One machine, no globals").
  */
 struct machine {
 	const struct plugvm_config *cfg;

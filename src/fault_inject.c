@@ -37,6 +37,8 @@ static const struct {
 	{ "EFBIG", EFBIG },   { "EDQUOT", EDQUOT },
 };
 
+/* Process-wide on purpose: a fault test arms the process, whichever path of whichever
+ * machine then reaches the site. */
 static atomic_bool enabled;
 static atomic_uint nr_armed; /* sites with a count left: the fast path's second look */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

@@ -34,6 +34,7 @@ void machine_init(struct machine *m, const struct plugvm_config *cfg)
 	 * kvm_init must not close it. */
 	m->kvm.dev_fd = m->kvm.vm_fd = -1;
 	m->wake_fd = -1;
+	m->signal_fd = -1;
 	pthread_mutex_init(&m->stop_lock, NULL);
 	pthread_mutex_init(&m->release_lock, NULL);
 	pthread_cond_init(&m->release_cond, NULL);

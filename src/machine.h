@@ -8,11 +8,19 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "console.h"
 #include "event_loop.h"
 #include "exit_status.h"
+#include "io_bus.h"
 #include "kvm.h"
+#include "mm/backend.h"
 #include "mm/boot_ram.h"
 #include "mm/layout.h"
+#include "mm/memmap_warmup.h"
+#include "mm/memory_devices.h"
+#include "mm/virtio_mem_devices.h"
+#include "mmio_bus.h"
+#include "monitor/control.h"
 #include "panic_watch.h"
 #include "uart.h"
 
@@ -43,10 +51,15 @@ enum machine_state {
 };
 
 struct vcpu;
-struct console;
-struct memory_devices;
-struct vmem_devices;
 
+/*
+ * Everything one VM has lives here or in what it points to, so that two machines in one
+ * process (the unit tests make many) never meet. Process-wide on purpose: the signal
+ * dispositions and sandbox.c's terminal for its SIGSYS handler, trace.c's trace file and
+ * fault_inject.c's armed sites (a fault test arms the process). Not moved yet: the QMP
+ * and HMP servers (monitor/qmp_server.c, hmp_server.c, hmp.c's hmp_vm_name), one set per
+ * process (docs/architecture.md, "One machine, no globals").
+ */
 struct machine {
 	const struct plugvm_config *cfg;
 	struct kvm kvm;
@@ -55,12 +68,26 @@ struct machine {
 	void *ram_backing[PLUGVM_MAX_NUMA_NODES]; /* host memory of each node's boot RAM */
 	uint64_t ram_backing_size[PLUGVM_MAX_NUMA_NODES];
 
+	struct io_bus io_bus;     /* port I/O: the devices claim ports before the vCPUs run */
+	struct mmio_bus mmio_bus; /* KVM_EXIT_MMIO: likewise, guest-physical ranges */
 	struct uart com1;
-	struct console *console;
+	atomic_bool first_console_byte_seen; /* the boot timeline's mark is set */
+	struct console *console; /* &com1_console once vm_create opened it */
 	struct event_loop loop;
 	bool housekeeping_armed; /* vm.c's once-a-second timer is pending in loop */
-	struct memory_devices *memory_devices;
+	int signal_fd;           /* signalfd of SIGINT, SIGTERM, SIGHUP (vm_watch_signals) */
+	struct memory_devices *memory_devices; /* &memory_devices_store once set up */
 	struct vmem_devices *virtio_mem;   /* -device virtio-mem-pci (none: no devices) */
+
+	/* What the pointers above point to once vm.c set it up; vm_destroy tears it down. */
+	struct console com1_console;
+	struct backend_registry backends;        /* -object, object-add, pc.ram */
+	struct memory_devices memory_devices_store;
+	struct memmap_warmup memmap_warmup;
+	struct vmem_devices virtio_mem_store;
+	/* The monitors' view of the machine (vm_control.c). */
+	struct control_ops control_ops;
+	bool monitors_open;
 
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;

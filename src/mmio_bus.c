@@ -2,51 +2,37 @@
 
 #include <string.h>
 
-#include "util.h"
-
-struct mmio_range {
-	uint64_t base;
-	uint64_t len;
-	mmio_handler_fn fn;
-	void *opaque;
-};
-
-static struct mmio_range ranges[16];
-static unsigned nr_ranges;
-
-int mmio_bus_register(uint64_t base, uint64_t len, mmio_handler_fn fn, void *opaque)
+int mmio_bus_register(struct mmio_bus *bus, uint64_t base, uint64_t len, mmio_handler_fn fn,
+		      void *opaque)
 {
-	uint64_t last;
+	int i = fn ? bus_ranges_claim(&bus->claimed, base, len, opaque) : -1;
 
-	if (nr_ranges == ARRAY_SIZE(ranges) || len == 0 || !fn ||
-	    __builtin_add_overflow(base, len - 1, &last))
+	if (i < 0)
 		return -1;
-	/* Inclusive ends, so a range that ends at 2^64 - 1 compares right. */
-	for (unsigned i = 0; i < nr_ranges; i++)
-		if (base <= ranges[i].base + (ranges[i].len - 1) && ranges[i].base <= last)
-			return -1;
-	ranges[nr_ranges++] = (struct mmio_range){ base, len, fn, opaque };
+	bus->fn[i] = fn;
 	return 0;
 }
 
-bool mmio_bus_dispatch(uint64_t gpa, bool is_write, uint8_t *data, unsigned size)
+bool mmio_bus_dispatch(const struct mmio_bus *bus, uint64_t gpa, bool is_write, uint8_t *data,
+		       unsigned size)
 {
-	for (unsigned i = 0; size >= 1 && size <= 8 && i < nr_ranges; i++) {
-		const struct mmio_range *r = &ranges[i];
+	int i = size >= 1 && size <= 8 ? bus_ranges_find(&bus->claimed, gpa) : -1;
 
-		if (gpa < r->base || gpa - r->base >= r->len)
-			continue;
-		if (r->len - (gpa - r->base) < size)
-			break; /* straddles the end: nobody's */
-		r->fn(r->opaque, gpa - r->base, is_write, data, size);
-		return true;
+	if (i >= 0) {
+		const struct bus_range *r = &bus->claimed.range[i];
+
+		/* An access that straddles the range's end is nobody's. */
+		if (r->len - (gpa - r->base) >= size) {
+			bus->fn[i](r->opaque, gpa - r->base, is_write, data, size);
+			return true;
+		}
 	}
 	if (!is_write && size <= 8)
 		memset(data, 0xff, size);
 	return false;
 }
 
-void mmio_bus_reset(void)
+void mmio_bus_reset(struct mmio_bus *bus)
 {
-	nr_ranges = 0;
+	bus->claimed.nr = 0;
 }

@@ -79,10 +79,10 @@ static void pvpanic_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 
 int power_init(struct machine *m)
 {
-	if (io_bus_register(SLEEP_CONTROL_PORT, 2, sleep_io, m) < 0 ||
-	    io_bus_register(RESET_CONTROL_PORT, 1, reset_io, m) < 0 ||
-	    io_bus_register(I8042_STATUS_PORT, 1, i8042_io, m) < 0 ||
-	    io_bus_register(PVPANIC_PORT, 1, pvpanic_io, m) < 0)
+	if (io_bus_register(&m->io_bus, SLEEP_CONTROL_PORT, 2, sleep_io, m) < 0 ||
+	    io_bus_register(&m->io_bus, RESET_CONTROL_PORT, 1, reset_io, m) < 0 ||
+	    io_bus_register(&m->io_bus, I8042_STATUS_PORT, 1, i8042_io, m) < 0 ||
+	    io_bus_register(&m->io_bus, PVPANIC_PORT, 1, pvpanic_io, m) < 0)
 		return -1;
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "util.h"
 
+/* Process-wide on purpose: one trace (PLUGVM_TRACE) that every thread writes. */
 static pthread_once_t trace_once = PTHREAD_ONCE_INIT;
 static int trace_fd = -1;
 

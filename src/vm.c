@@ -33,13 +33,6 @@
 #include "util.h"
 #include "vcpu.h"
 
-static struct console com1_console;
-static struct backend_registry backends;
-static struct memory_devices memory_devices;
-static struct memmap_warmup memmap_warmup;
-static struct vmem_devices vmem_devices;
-static int signal_fd = -1;
-
 const char *vm_guest_cmdline(const struct plugvm_config *cfg)
 {
 	return cfg->append ? cfg->append : VM_DEFAULT_CMDLINE;
@@ -90,10 +83,9 @@ static const struct uart_ops com1_ops = {
 static void uart_transmit_to_console(void *opaque, uint8_t byte)
 {
 	struct machine *m = opaque;
-	static atomic_bool first_seen;
 
 	/* Boot timeline (PLUGVM_TRACE): when the guest's first console byte left. */
-	if (!atomic_exchange(&first_seen, true))
+	if (!atomic_exchange(&m->first_console_byte_seen, true))
 		pv_trace("boot first-console-byte");
 
 	machine_watch_serial(m, byte);
@@ -125,10 +117,13 @@ static int backend_status(int ret)
 	return ret == -ENOMEM ? EXIT_VMM_FAILURE : EXIT_BAD_USAGE;
 }
 
-int vm_create_backends(const struct plugvm_config *cfg, char *err, size_t errlen)
+int vm_create_backends(struct machine *m, char *err, size_t errlen)
 {
-	backend_registry_init(&backends);
-	backend_registry_set_budget(&backends, backend_registry_budget(cfg->ram_size, cfg->maxmem));
+	const struct plugvm_config *cfg = m->cfg;
+	struct backend_registry *backends = &m->backends;
+
+	backend_registry_init(backends);
+	backend_registry_set_budget(backends, backend_registry_budget(cfg->ram_size, cfg->maxmem));
 	for (unsigned i = 0; i < cfg->nr_objects; i++) {
 		struct mem_backend *b;
 		int ret = backend_create(&cfg->objects[i], &b, err, errlen);
@@ -136,7 +131,7 @@ int vm_create_backends(const struct plugvm_config *cfg, char *err, size_t errlen
 		if (ret < 0)
 			return backend_status(ret);
 		/* A duplicate id (options.c refuses those first) or more than the limit. */
-		if (backend_registry_add(&backends, b, err, errlen) < 0) {
+		if (backend_registry_add(backends, b, err, errlen) < 0) {
 			backend_destroy(b);
 			return EXIT_BAD_USAGE;
 		}
@@ -155,7 +150,7 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 		struct mem_backend *b;
 
 		if (cfg->nr_numa) {
-			b = backend_registry_find(&backends, cfg->numa[n].memdev);
+			b = backend_registry_find(&m->backends, cfg->numa[n].memdev);
 			if (!b) {
 				pv_format(err, errlen, "-numa: memdev '%s' not found", cfg->numa[n].memdev);
 				return EXIT_BAD_USAGE;
@@ -180,7 +175,7 @@ static int map_boot_ram(struct machine *m, char *err, size_t errlen)
 			if (ret < 0)
 				return backend_status(ret);
 			/* Fails when an -object already took the id pc.ram. */
-			if (backend_registry_add(&backends, b, err, errlen) < 0) {
+			if (backend_registry_add(&m->backends, b, err, errlen) < 0) {
 				backend_destroy(b);
 				return EXIT_BAD_USAGE;
 			}
@@ -318,14 +313,15 @@ static int coldplug_vmem(struct machine *m, struct memory_devices *md,
 	bool host_fault;
 
 	if (!m->virtio_mem) {
-		vmem_devices_init(&vmem_devices, m->cfg, &m->ram);
-		vmem_devices.set_irq = vmem_set_irq;
-		vmem_devices.irq_opaque = m;
-		vmem_devices.kvm_map = kvm_map;
-		vmem_devices.kvm_opaque = &m->kvm;
-		vmem_devices.wake_main = wake_main_loop;
-		vmem_devices.wake_main_opaque = m;
-		m->virtio_mem = &vmem_devices;
+		vmem_devices_init(&m->virtio_mem_store, m->cfg, &m->ram);
+		m->virtio_mem_store.mmio = &m->mmio_bus;
+		m->virtio_mem_store.set_irq = vmem_set_irq;
+		m->virtio_mem_store.irq_opaque = m;
+		m->virtio_mem_store.kvm_map = kvm_map;
+		m->virtio_mem_store.kvm_opaque = &m->kvm;
+		m->virtio_mem_store.wake_main = wake_main_loop;
+		m->virtio_mem_store.wake_main_opaque = m;
+		m->virtio_mem = &m->virtio_mem_store;
 	}
 	if (vmem_devices_add(m->virtio_mem, md, props, why, sizeof(why), &host_fault) < 0) {
 		pv_format(err, errlen, "-device: %s", why);
@@ -367,10 +363,10 @@ static int coldplug_devices(struct machine *m, struct memory_devices *md, char *
 
 int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 {
-	struct memory_devices *md = &memory_devices;
+	struct memory_devices *md = &m->memory_devices_store;
 
 	/* options.c bounds slots=, so only the host (pthread_*_init) can fail here. */
-	if (memory_devices_init(md, m->cfg, &m->layout, &backends) < 0) {
+	if (memory_devices_init(md, m->cfg, &m->layout, &m->backends) < 0) {
 		pv_format(err, errlen, "-m slots=%u: hotplug controller setup failed", m->cfg->slots);
 		return EXIT_VMM_FAILURE;
 	}
@@ -388,15 +384,16 @@ int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 	if (m->cfg->slots && !(warm && strcmp(warm, "0") == 0)) {
 		uint64_t block = m->layout.block_size;
 
-		if (memmap_warmup_start(&memmap_warmup, block, memmap_on_memory_bytes(block), NULL) < 0) {
+		if (memmap_warmup_start(&m->memmap_warmup, block, memmap_on_memory_bytes(block),
+					NULL) < 0) {
 			pv_format(err, errlen, "memmap warm-up thread: %s", strerror(errno));
 			return EXIT_VMM_FAILURE;
 		}
 		if (!memmap_on_memory_requested(vm_guest_cmdline(m->cfg)))
-			warm_boot_ram_for_memmap(m, &memmap_warmup);
-		md->warmup = &memmap_warmup;
+			warm_boot_ram_for_memmap(m, &m->memmap_warmup);
+		md->warmup = &m->memmap_warmup;
 	}
-	if (io_bus_register(MEMHP_IO_BASE, MEMHP_IO_LEN, memory_devices_io, md) < 0) {
+	if (io_bus_register(&m->io_bus, MEMHP_IO_BASE, MEMHP_IO_LEN, memory_devices_io, md) < 0) {
 		pv_format(err, errlen, "I/O port conflict at the hotplug registers");
 		return EXIT_VMM_FAILURE;
 	}
@@ -443,10 +440,10 @@ int vm_watch_signals(struct machine *m)
 	sigdelset(&set, SIGUSR1);
 	signal(SIGPIPE, SIG_IGN);
 	vcpu_init_signals();
-	signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (signal_fd < 0)
+	m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->signal_fd < 0)
 		return -1;
-	return event_loop_add(&m->loop, signal_fd, POLLIN, signal_ready, m);
+	return event_loop_add(&m->loop, m->signal_fd, POLLIN, signal_ready, m);
 }
 
 /* vm_create's way out: every step's error decides its own exit status where it is
@@ -508,7 +505,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		pv_format(err, sizeof(err), "eventfd/signalfd: %s", strerror(errno));
 		return setup_failed(err, EXIT_VMM_FAILURE);
 	}
-	if ((status = vm_create_backends(cfg, err, sizeof(err))) != 0)
+	if ((status = vm_create_backends(m, err, sizeof(err))) != 0)
 		return setup_failed(err, status);
 	if ((status = map_boot_ram(m, err, sizeof(err))) != 0)
 		return setup_failed(err, status);
@@ -534,11 +531,11 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		return setup_failed(err, status);
 
 	uart_init(&m->com1, &com1_ops, m);
-	if (io_bus_register(COM1_PORT, 8, uart_io, &m->com1) < 0 || power_init(m) < 0) {
+	if (io_bus_register(&m->io_bus, COM1_PORT, 8, uart_io, &m->com1) < 0 || power_init(m) < 0) {
 		pv_format(err, sizeof(err), "I/O port conflict while registering devices");
 		return setup_failed(err, EXIT_VMM_FAILURE);
 	}
-	m->console = &com1_console;
+	m->console = &m->com1_console;
 	if ((status = console_open(m->console, m, &cfg->serial, &m->com1, err, sizeof(err))) != 0)
 		return setup_failed(err, status);
 	if ((status = vm_open_monitors(m, err, sizeof(err))) != 0)
@@ -601,7 +598,7 @@ static int restrict_files(struct machine *m, struct sandbox *sb, struct sandbox_
 	if (sandbox_prepare(sb, plan, err, errlen) < 0)
 		return -1;
 	if (sandbox_restrict_thread(sb) < 0 ||
-	    memmap_warmup_call(&memmap_warmup, restrict_warmup_thread, sb) < 0) {
+	    memmap_warmup_call(&m->memmap_warmup, restrict_warmup_thread, sb) < 0) {
 		pv_format(err, errlen, "-sandbox: Landlock: %s", strerror(errno));
 		return -1;
 	}
@@ -737,22 +734,22 @@ void vm_destroy(struct machine *m)
 		vcpu_destroy(&m->vcpus[i]);
 	free(m->vcpus);
 	m->vcpus = NULL;
-	vm_close_monitors();
+	vm_close_monitors(m);
 	if (m->console)
 		console_close(m->console);
-	memmap_warmup_stop(&memmap_warmup);
+	memmap_warmup_stop(&m->memmap_warmup);
 	if (m->virtio_mem)
 		vmem_devices_destroy(m->virtio_mem);
 	m->virtio_mem = NULL;
 	if (m->memory_devices)
 		memory_devices_destroy(m->memory_devices);
-	backend_registry_clear(&backends);
+	backend_registry_clear(&m->backends);
 	kvm_close(&m->kvm);
 	if (m->wake_fd >= 0)
 		close(m->wake_fd);
-	if (signal_fd >= 0)
-		close(signal_fd);
-	signal_fd = -1; /* a later machine in this process opens its own */
-	io_bus_reset();
-	mmio_bus_reset();
+	if (m->signal_fd >= 0)
+		close(m->signal_fd);
+	m->signal_fd = -1;
+	io_bus_reset(&m->io_bus);
+	mmio_bus_reset(&m->mmio_bus);
 }

@@ -19,9 +19,9 @@ void vm_destroy(struct machine *m);
  * in the calling thread (vCPU threads inherit that), ignores SIGPIPE and readies the
  * vCPUs' kick signal. -1 with errno. */
 int vm_watch_signals(struct machine *m);
-/* The memory backends of the -object options. 0, or an exit status (exit_status.h) with
- * err. */
-int vm_create_backends(const struct plugvm_config *cfg, char *err, size_t errlen);
+/* The memory backends of m->cfg's -object options, in m->backends. 0, or an exit status
+ * (exit_status.h) with err. */
+int vm_create_backends(struct machine *m, char *err, size_t errlen);
 /* The hotplug controller and its registers, the memmap warm-up thread and the DIMMs
  * given with -device on the command line, on m->layout and m->ram. 0, or an exit status
  * with err filled. */

@@ -2,6 +2,7 @@
  * (QMP, HMP) that call them. The memory operations come from memory_devices. */
 #include "vm_control.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "console.h"
@@ -10,14 +11,20 @@
 #include "monitor/monitors.h"
 #include "monitor/qmp.h"
 
-static struct control_ops control_ops;
-static struct machine *the_machine;
-static bool monitors_open;
+/*
+ * The monitors call every operation with the one opaque of struct control_ops, which the
+ * memory operations (memory_devices_control_ops) take as their struct memory_devices.
+ * That is the machine's own memory_devices_store, so the machine-wide operations find
+ * their machine around it.
+ */
+static struct machine *machine_of(void *opaque)
+{
+	return (struct machine *)((char *)opaque - offsetof(struct machine, memory_devices_store));
+}
 
 static const char *op_run_state(void *opaque)
 {
-	(void)opaque;
-	return machine_run_state(the_machine);
+	return machine_run_state(machine_of(opaque));
 }
 
 /* As QEMU: press the ACPI power button and let the guest decide. A guest
@@ -25,22 +32,19 @@ static const char *op_run_state(void *opaque)
  * running, and `quit` ends it. */
 static void op_system_powerdown(void *opaque)
 {
-	(void)opaque;
 	qmp_emit_event("POWERDOWN", NULL);
-	machine_press_power_button(the_machine);
+	machine_press_power_button(machine_of(opaque));
 }
 
 static void op_system_reset(void *opaque)
 {
-	(void)opaque;
-	machine_request_shutdown(the_machine, STOP_HOST_QMP_SYSTEM_RESET, EXIT_GUEST_DONE,
+	machine_request_shutdown(machine_of(opaque), STOP_HOST_QMP_SYSTEM_RESET, EXIT_GUEST_DONE,
 				 "system_reset: plugvm exits on reset");
 }
 
 static void op_quit(void *opaque)
 {
-	(void)opaque;
-	machine_request_shutdown(the_machine, STOP_HOST_QMP_QUIT, EXIT_GUEST_DONE,
+	machine_request_shutdown(machine_of(opaque), STOP_HOST_QMP_QUIT, EXIT_GUEST_DONE,
 				 "quit from the monitor");
 }
 
@@ -48,22 +52,19 @@ static void op_quit(void *opaque)
 static unsigned op_virtio_mem_devices(void *opaque, struct virtio_mem_device_info *out,
 				      unsigned max)
 {
-	(void)opaque;
-	return vmem_devices_query(the_machine->virtio_mem, out, max);
+	return vmem_devices_query(machine_of(opaque)->virtio_mem, out, max);
 }
 
 static int op_qom_get(void *opaque, const char *path, const char *property, struct qom_value *out,
 		      struct control_error *err)
 {
-	(void)opaque;
-	return vmem_devices_qom_get(the_machine->virtio_mem, path, property, out, err);
+	return vmem_devices_qom_get(machine_of(opaque)->virtio_mem, path, property, out, err);
 }
 
 static int op_qom_set(void *opaque, const char *path, const char *property, const char *value,
 		      struct control_error *err)
 {
-	(void)opaque;
-	return vmem_devices_qom_set(the_machine->virtio_mem, path, property, value, err);
+	return vmem_devices_qom_set(machine_of(opaque)->virtio_mem, path, property, value, err);
 }
 
 /* QEMU's plugged-memory counts every memory device: the DIMMs, and what the guest has
@@ -71,12 +72,12 @@ static int op_qom_set(void *opaque, const char *path, const char *property, cons
 static void op_memory_size_summary(void *opaque, uint64_t *base, uint64_t *plugged)
 {
 	memory_devices_query_size_summary(opaque, base, plugged);
-	*plugged += vmem_devices_plugged_size(the_machine->virtio_mem);
+	*plugged += vmem_devices_plugged_size(machine_of(opaque)->virtio_mem);
 }
 
 void vm_control_machine_ops(struct machine *m, struct control_ops *ops)
 {
-	the_machine = m;
+	ops->opaque = &m->memory_devices_store;
 	ops->run_state = op_run_state;
 	ops->system_powerdown = op_system_powerdown;
 	ops->system_reset = op_system_reset;
@@ -85,29 +86,31 @@ void vm_control_machine_ops(struct machine *m, struct control_ops *ops)
 
 int vm_open_monitors(struct machine *m, char *err, size_t errlen)
 {
-	memset(&control_ops, 0, sizeof(control_ops));
-	memory_devices_control_ops(m->memory_devices, &control_ops);
-	vm_control_machine_ops(m, &control_ops);
-	control_ops.virtio_mem_devices = op_virtio_mem_devices;
-	control_ops.qom_get = op_qom_get;
-	control_ops.qom_set = op_qom_set;
-	control_ops.memory_size_summary = op_memory_size_summary;
+	struct control_ops *ops = &m->control_ops;
+
+	memset(ops, 0, sizeof(*ops));
+	memory_devices_control_ops(m->memory_devices, ops);
+	vm_control_machine_ops(m, ops);
+	ops->virtio_mem_devices = op_virtio_mem_devices;
+	ops->qom_get = op_qom_get;
+	ops->qom_set = op_qom_set;
+	ops->memory_size_summary = op_memory_size_summary;
 	m->memory_devices->emit = qmp_emit_event;
 	if (m->virtio_mem)
 		m->virtio_mem->emit = qmp_emit_event;
-	int status = monitors_init(&m->loop, m->cfg, &control_ops,
+	int status = monitors_init(&m->loop, m->cfg, ops,
 				   m->cfg->serial.kind == CHARDEV_MON_STDIO ? m->console : NULL,
 				   err, errlen);
 
 	if (status != 0)
 		return status;
-	monitors_open = true;
+	m->monitors_open = true;
 	return 0;
 }
 
-void vm_close_monitors(void)
+void vm_close_monitors(struct machine *m)
 {
-	if (monitors_open)
+	if (m->monitors_open)
 		monitors_close();
-	monitors_open = false;
+	m->monitors_open = false;
 }

@@ -193,6 +193,7 @@ static void test_console_statuses(void **state)
 static void test_backend_statuses(void **state)
 {
 	struct plugvm_config cfg = { .nr_objects = 1 };
+	static struct machine m;
 	char err[256];
 
 	(void)state;
@@ -201,7 +202,9 @@ static void test_backend_statuses(void **state)
 	assert_int_equal(keyval_set(&cfg.objects[0], "id", "m0"), 0);
 	assert_int_equal(keyval_set(&cfg.objects[0], "size", "2M"), 0);
 	assert_int_equal(keyval_set(&cfg.objects[0], "mem-path", "/nonexistent/dir/file"), 0);
-	assert_int_equal(vm_create_backends(&cfg, err, sizeof(err)), EXIT_BAD_USAGE);
+	machine_init(&m, &cfg);
+	assert_int_equal(vm_create_backends(&m, err, sizeof(err)), EXIT_BAD_USAGE);
+	backend_registry_clear(&m.backends);
 	keyval_free(&cfg.objects[0]);
 }
 

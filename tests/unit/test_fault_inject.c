@@ -33,10 +33,8 @@
 #include "options.h"
 #include "proc_self.h"
 #include "platform.h"
+#include "test_md_fixture.h"
 #include "util.h"
-
-#define SLOTS 4
-#define KVM_BASE 2
 
 /* ---- KVM, faked at the system call ---------------------------------------------------- */
 
@@ -102,11 +100,6 @@ static int kvm_unmap(void *opaque, int slot)
 
 /* ---- the machine ---------------------------------------------------------------------- */
 
-static struct plugvm_config cfg;
-static struct guest_layout layout;
-static struct backend_registry backends;
-static struct memory_devices md;
-static struct control_ops ops;
 static struct qmp_context qctx;
 static struct qmp_session qsession;
 static char events[64][40];
@@ -130,14 +123,7 @@ static int setup(void **state)
 	char err[256];
 
 	(void)state;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.ram_size = 512 * MiB;
-	cfg.slots = SLOTS;
-	cfg.maxmem = 512 * MiB + 2 * GiB;
-	cfg.nr_cpus = 1;
-	assert_int_equal(layout_compute(&cfg, 46, &layout, err, sizeof(err)), 0);
-	backend_registry_init(&backends);
-	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends), 0);
+	md_fixture_setup(2 * GiB);
 	fake_vm_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	assert_true(fake_vm_fd >= 0);
 	memset(&fake_kvm, 0, sizeof(fake_kvm));
@@ -151,8 +137,6 @@ static int setup(void **state)
 	md.kvm_unmap = kvm_unmap;
 	md.kvm_opaque = &fake_kvm;
 	md.emit = fake_emit;
-	memset(&ops, 0, sizeof(ops));
-	memory_devices_control_ops(&md, &ops);
 	qctx = (struct qmp_context){ .ops = &ops };
 	qsession = (struct qmp_session){ .negotiated = true };
 	nr_events = main_wakes = 0;
@@ -169,8 +153,7 @@ static int teardown(void **state)
 
 	(void)state;
 	fault_inject_reset();
-	memory_devices_destroy(&md);
-	backend_registry_clear(&backends);
+	md_fixture_teardown();
 	close(fake_vm_fd);
 	fake_vm_fd = -1;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
@@ -261,19 +244,6 @@ static void assert_nothing_left(const struct held *before)
 	assert_int_equal(now.devices, before->devices);
 	assert_string_equal(now.devices_json, before->devices_json);
 	assert_true(now.vm_kb < before->vm_kb + 16 * 1024);
-}
-
-static void guest_write(unsigned reg, uint32_t v)
-{
-	memory_devices_io(&md, MEMHP_IO_BASE + reg, true, (uint8_t *)&v, 4);
-}
-
-static uint32_t guest_read(unsigned reg)
-{
-	uint32_t v = 0;
-
-	memory_devices_io(&md, MEMHP_IO_BASE + reg, false, (uint8_t *)&v, 4);
-	return v;
 }
 
 /* The DIMM is in the guest's view: its Device Check queued, its slot enabled. */

@@ -22,16 +22,8 @@
 #include "mm/memory_devices.h"
 #include "options.h"
 #include "platform.h"
+#include "test_md_fixture.h"
 #include "util.h"
-
-#define SLOTS 4
-#define KVM_BASE 2
-
-static struct plugvm_config cfg;
-static struct guest_layout layout;
-static struct backend_registry backends;
-static struct memory_devices md;
-static struct control_ops ops;
 
 static struct { uint64_t gpa, size; void *hva; } kvm_slots[KVM_BASE + SLOTS];
 static unsigned kvm_calls, ged_pulses;
@@ -45,8 +37,7 @@ static unsigned nr_ost_events, nr_unplug_errors, nr_deleted;
 static void (*during_kvm)(void);
 static bool kvm_refuses;
 
-/* KVM as kvm.c numbers its slots (kvm_memslots.h): numbers 0..KVM_BASE-1 are boot RAM's,
- * so the first DIMM mapped gets KVM_BASE. */
+/* KVM as kvm.c numbers its slots (kvm_memslots.h). */
 static struct kvm_memslots fake_memslots;
 
 static void fake_memslots_reset(void)
@@ -142,24 +133,13 @@ static unsigned end_capture(void)
 
 static int setup(void **state)
 {
-	char err[256];
-
 	(void)state;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.ram_size = 512 * MiB;
-	cfg.slots = SLOTS;
-	cfg.maxmem = 512 * MiB + 1 * GiB;
-	cfg.nr_cpus = 1;
-	assert_int_equal(layout_compute(&cfg, 46, &layout, err, sizeof(err)), 0);
-	backend_registry_init(&backends);
-	assert_int_equal(memory_devices_init(&md, &cfg, &layout, &backends), 0);
+	md_fixture_setup(1 * GiB);
 	md.kvm_map = fake_kvm_map;
 	md.kvm_unmap = fake_kvm_unmap;
 	md.raise_ged = fake_ged;
 	md.emit = fake_emit;
 	md.wake_main = NULL; /* ejects finish inside _EJ0 unless a test sets it */
-	memset(&ops, 0, sizeof(ops));
-	memory_devices_control_ops(&md, &ops);
 	memset(kvm_slots, 0, sizeof(kvm_slots));
 	fake_memslots_reset();
 	kvm_calls = ged_pulses = nr_events = 0;
@@ -172,8 +152,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	memory_devices_destroy(&md);
-	backend_registry_clear(&backends);
+	md_fixture_teardown();
 	return 0;
 }
 
@@ -223,19 +202,6 @@ static unsigned count_devices(void)
 	struct memory_device_info info[SLOTS];
 
 	return ops.memory_devices(ops.opaque, info, SLOTS);
-}
-
-static void guest_write(unsigned reg, uint32_t v)
-{
-	memory_devices_io(&md, MEMHP_IO_BASE + reg, true, (uint8_t *)&v, 4);
-}
-
-static uint32_t guest_read(unsigned reg)
-{
-	uint32_t v = 0;
-
-	memory_devices_io(&md, MEMHP_IO_BASE + reg, false, (uint8_t *)&v, 4);
-	return v;
 }
 
 static void test_hot_add_maps_and_notifies(void **state)

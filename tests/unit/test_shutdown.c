@@ -150,7 +150,7 @@ static void test_first_request_wins(void **state)
 
 static void guest_writes(uint16_t port, uint8_t value)
 {
-	io_bus_dispatch(port, true, &value, 1);
+	io_bus_dispatch(&m.io_bus, port, true, &value, 1);
 }
 
 /* The guest's ports (power.c), each on a fresh machine. */
@@ -170,8 +170,7 @@ static void test_guest_ports(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		io_bus_reset();
-		machine_init(&m, &cfg);
+		machine_init(&m, &cfg); /* a machine of its own: no ports claimed */
 		assert_int_equal(power_init(&m), 0);
 		guest_writes(cases[i].port, cases[i].value);
 		assert_true(machine_stopping(&m));
@@ -235,7 +234,7 @@ static void test_port_conflict_is_a_host_failure(void **state)
 	char err[512] = "";
 
 	(void)state;
-	assert_int_equal(io_bus_register(MEMHP_IO_BASE, 1, ignore_io, NULL), 0);
+	assert_int_equal(io_bus_register(&m.io_bus, MEMHP_IO_BASE, 1, ignore_io, NULL), 0);
 	assert_int_equal(vm_setup_memory_devices(&m, err, sizeof(err)), EXIT_VMM_FAILURE);
 	assert_non_null(strstr(err, "I/O port conflict"));
 }
@@ -273,7 +272,7 @@ static void test_kvm_refusing_a_dimm_is_a_host_failure(void **state)
 	add_option(cfg.objects, &cfg.nr_objects, "memory-backend-ram,id=m1,size=256M",
 		   "qom-type");
 	add_option(cfg.devices, &cfg.nr_devices, "pc-dimm,id=d1,memdev=m1", "driver");
-	assert_int_equal(vm_create_backends(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(vm_create_backends(&m, err, sizeof(err)), 0);
 	assert_int_equal(vm_setup_memory_devices(&m, err, sizeof(err)), EXIT_VMM_FAILURE);
 	assert_non_null(strstr(err, "KVM refused"));
 }

@@ -43,6 +43,7 @@ struct fixture {
 	struct memory_devices md;
 	struct boot_ram ram;
 	struct vmem_devices s;
+	struct mmio_bus mmio;
 	struct fake_guest g;
 	/* What the hooks saw. */
 	int irq_level[32];
@@ -131,7 +132,7 @@ static int setup(void **state)
 	f->s.wake_main = wake;
 	f->s.wake_main_opaque = f;
 	f->s.emit = emit;
-	mmio_bus_reset();
+	f->s.mmio = &f->mmio;
 	*state = f;
 	return 0;
 }
@@ -145,7 +146,6 @@ static int teardown(void **state)
 	backend_registry_clear(&f->backends);
 	fg_free(&f->g);
 	json_decref(f->event);
-	mmio_bus_reset();
 	free(f);
 	return 0;
 }
@@ -219,14 +219,14 @@ static size_t resident(const void *p, size_t len)
 static void wr(uint64_t base, uint64_t off, uint32_t v)
 {
 	v = htole32(v);
-	mmio_bus_dispatch(base + off, true, (uint8_t *)&v, 4);
+	mmio_bus_dispatch(&F->mmio, base + off, true, (uint8_t *)&v, 4);
 }
 
 static uint32_t rd(uint64_t base, uint64_t off)
 {
 	uint32_t v = 0;
 
-	mmio_bus_dispatch(base + off, false, (uint8_t *)&v, 4);
+	mmio_bus_dispatch(&F->mmio, base + off, false, (uint8_t *)&v, 4);
 	return le32toh(v);
 }
 

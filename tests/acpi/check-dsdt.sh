@@ -38,6 +38,13 @@ run() {
 	fi
 }
 notifies() { grep -c "Received a System Notify on \[$1\].*Value $2" "$work/out"; }
+# Notifies the AML queued whose handler thread had not run when acpiexec exited: each is
+# one State-Notify object in the leak list acpiexec prints at exit (seen on a loaded
+# host: 1023 of 1024 printed, one State-Notify outstanding). Counted, so a queued Notify
+# is told from one the AML never issued.
+pending() { grep -c '\[State-Notify\]' "$work/out"; }
+# exactly N, or N minus at most the pending ones: "$(count_ok HAVE WANT)" = yes
+count_ok() { [ "$1" -le "$2" ] && [ "$1" -ge $(($2 - $(pending))) ] && echo yes; }
 # Values from 0x80 up are device-specific: acpiexec calls those Device Notifies.
 device_notifies() { grep -c "Received a Device Notify on \[$1\].*Value $2" "$work/out"; }
 returns() { grep -A1 "returned object" "$work/out" | grep '\[Integer\]' | sed -n "${1}p" | awk '{print $NF}'; }
@@ -109,15 +116,19 @@ while [ "$base" -lt "$slots" ]; do
 		i=$((i + 1))
 	done
 	run "${cmds#;}" "$ssdt"
-	total=0
+	total=0 want=0
 	i=$base
 	while [ "$i" -lt "$slots" ] && [ "$i" -lt $((base + 16)) ]; do
 		n=$(notifies "$(printf 'M%03d' "$i")" 0x01)
-		[ "$n" -eq 64 ] || fail "slot $i: $n Device Check notifies, want 64"
+		[ "$(count_ok "$n" 64)" = yes ] ||
+			fail "slot $i: $n Device Check notifies, want 64 ($(pending) still queued at exit)"
 		total=$((total + n))
+		want=$((want + 64))
 		i=$((i + 1))
 	done
 	[ "$(grep -c 'Received a System Notify' "$work/out")" -eq "$total" ] || fail "stray notifies near slot $base"
+	[ $((total + $(pending))) -eq "$want" ] ||
+		fail "slots $base..: $total notifies and $(pending) queued, want $want"
 	base=$((base + 16))
 done
 
@@ -130,9 +141,10 @@ for q in "0x8001$(printf '%04X' "$slots")" 0x80020000 0x00010000; do
 	cmds="$cmds;execute \\TQ $q;execute \\_SB.GED0._EVT 20"
 done
 run "$cmds;execute \\TQ 0x80010000;execute \\_SB.GED0._EVT 22;execute \\_SB.GED0._EVT 21" "$ssdt"
-[ "$(notifies "$lastname" 0x03)" -eq 64 ] || fail "no Eject Request for slot $last"
-[ "$(device_notifies PWRB 0x80)" -eq 1 ] || fail "_EVT 21 did not notify PWRB with 0x80"
-[ "$(grep -c 'Received a .* Notify' "$work/out")" -eq 65 ] || fail "a bad queue entry notified a device"
+[ "$(count_ok "$(notifies "$lastname" 0x03)" 64)" = yes ] || fail "no Eject Request for slot $last"
+[ "$(count_ok "$(device_notifies PWRB 0x80)" 1)" = yes ] || fail "_EVT 21 did not notify PWRB with 0x80"
+[ $(($(grep -c 'Received a .* Notify' "$work/out") + $(pending))) -eq 65 ] ||
+	fail "a bad queue entry notified a device"
 
 echo "check-dsdt: ok ($slots slots)"
 exit 0

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "options_internal.h"
+#include "mm/dimm_props.h"
 #include "mm/virtio_mem_props.h"
 #include "util.h"
 
@@ -32,10 +33,21 @@ static int check_vmem_syntax(const char *opt, struct plugvm_config *cfg,
 	return 0;
 }
 
+/* -device pc-dimm: mm/dimm_props.c owns its keys, as device_add's. */
+static int check_dimm_syntax(const char *opt, const struct keyval_list *kv)
+{
+	struct dimm_props_parsed p;
+
+	dimm_props_parse(kv, &p);
+	if (p.unknown) {
+		pv_error("%s: pc-dimm has no parameter '%s'", opt, p.unknown);
+		return -1;
+	}
+	return 0;
+}
+
 int opt_device(struct parse_state *st, const struct option_desc *o, const char *arg)
 {
-	static const char *const dimm_keys[] = {"driver", "id", "memdev", "node", "addr", "slot",
-						NULL};
 	struct plugvm_config *cfg = st->cfg;
 	struct keyval_list kv;
 	const char *driver, *id;
@@ -58,8 +70,7 @@ int opt_device(struct parse_state *st, const struct option_desc *o, const char *
 			 "virtio-mem-pci)", o->name, driver ? driver : "");
 		goto fail;
 	}
-	if (vmem ? check_vmem_syntax(o->name, cfg, &kv) < 0
-		 : opt_reject_unknown_keys(o->name, &kv, dimm_keys, "pc-dimm") < 0)
+	if (vmem ? check_vmem_syntax(o->name, cfg, &kv) < 0 : check_dimm_syntax(o->name, &kv) < 0)
 		goto fail;
 	id = keyval_get(&kv, "id");
 	if (opt_check_id(o->name, id) < 0)
@@ -116,11 +127,16 @@ static int check_dimm(struct parse_state *st, unsigned index, unsigned dimm_inde
 		      uint64_t *plugged)
 {
 	struct plugvm_config *cfg = st->cfg;
-	const struct keyval_list *dev = &cfg->devices[index];
-	const char *id = keyval_get(dev, "id"), *memdev = keyval_get(dev, "memdev"), *v;
+	struct dimm_props_parsed p;
+	const char *id, *memdev;
 	const struct keyval_list *obj;
-	uint64_t n;
 	unsigned nodes = config_nr_nodes(cfg);
+
+	/* The numbers are read as device_add reads them (mm/dimm_props.c), so a slot= or
+	 * node= means the same here as at the cold-plug in vm.c. */
+	dimm_props_parse(&cfg->devices[index], &p);
+	id = p.id;
+	memdev = p.memdev;
 
 	if (!cfg->slots && cfg->maxmem > cfg->ram_size) {
 		/* maxmem for a virtio-mem device, but no slots (QEMU's words). */
@@ -156,32 +172,31 @@ static int check_dimm(struct parse_state *st, unsigned index, unsigned dimm_inde
 		pv_error("-device: pc-dimm '%s': can't use already busy memdev: %s", id, memdev);
 		return -1;
 	}
-	v = keyval_get(dev, "node");
-	if (v && (pv_parse_uint(v, 0, UINT32_MAX, &n) < 0 || n >= nodes)) {
-		pv_error("-device: pc-dimm '%s': 'node=%s' is not a NUMA node (there %s %u)", id, v,
-			 nodes == 1 ? "is" : "are", nodes);
+	if (p.node.text && (!p.node.valid || p.node.value >= nodes)) {
+		pv_error("-device: pc-dimm '%s': 'node=%s' is not a NUMA node (there %s %u)", id,
+			 p.node.text, nodes == 1 ? "is" : "are", nodes);
 		return -1;
 	}
-	v = keyval_get(dev, "slot");
-	if (v) {
-		if (pv_parse_uint(v, 0, UINT32_MAX, &n) < 0 || n >= cfg->slots) {
+	if (p.slot.text) {
+		if (!p.slot.valid || p.slot.value >= cfg->slots) {
 			pv_error("-device: pc-dimm '%s': 'slot=%s' is not a slot number below %u", id,
-				 v, cfg->slots);
+				 p.slot.text, cfg->slots);
 			return -1;
 		}
+		/* The earlier DIMMs' slot= passed the check above, in this same grammar. */
 		for (unsigned i = 0; i < index; i++) {
-			const char *other = keyval_get(&cfg->devices[i], "slot");
-			uint64_t m;
+			struct dimm_props_parsed other;
 
-			if (other && pv_parse_uint(other, 0, UINT32_MAX, &m) == 0 && m == n) {
-				pv_error("-device: pc-dimm '%s': slot %s is already taken", id, v);
+			dimm_props_parse(&cfg->devices[i], &other);
+			if (other.slot.valid && other.slot.value == p.slot.value) {
+				pv_error("-device: pc-dimm '%s': slot %s is already taken", id,
+					 p.slot.text);
 				return -1;
 			}
 		}
 	}
-	v = keyval_get(dev, "addr");
-	if (v && pv_parse_uint(v, 0, UINT64_MAX, &n) < 0) {
-		pv_error("-device: pc-dimm '%s': 'addr=%s' is not a number", id, v);
+	if (p.addr.text && !p.addr.valid) {
+		pv_error("-device: pc-dimm '%s': 'addr=%s' is not a number", id, p.addr.text);
 		return -1;
 	}
 	return check_device_space(cfg, "pc-dimm", id, opt_object_size(obj), plugged);

@@ -605,6 +605,11 @@ static void test_devices(void **state)
 	    "pc-dimm,id=d1,memdev=m1,slot=08");
 	BAD("-device|'d1'|'slot=+1'", K, HOTPLUG, OBJ("m1", "1G"), "-device",
 	    "pc-dimm,id=d1,memdev=m1,slot=+1");
+	/* The spellings test_memory_devices.c gives device_add (mm/dimm_props.c reads both). */
+	OK(K, HOTPLUG, OBJ("m1", "1G"), OBJ("m2", "1G"), "-device",
+	   "pc-dimm,id=d1,memdev=m1,slot=03", "-device", "pc-dimm,id=d2,memdev=m2,slot=0x2");
+	BAD("-device|'d1'|'node=0x'", K, HOTPLUG, OBJ("m1", "1G"), "-device",
+	    "pc-dimm,id=d1,memdev=m1,node=0x");
 	BAD("-device|'d1'|'addr=zz'", K, HOTPLUG, OBJ("m1", "1G"), "-device",
 	    "pc-dimm,id=d1,memdev=m1,addr=zz");
 	BAD("-device|'d2'|slots", K, "-m", "1G,slots=1,maxmem=4G", OBJ("m1", "1G"), OBJ("m2", "1G"),

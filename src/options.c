@@ -70,6 +70,34 @@ int opt_reject_unknown_keys(const char *opt, const struct keyval_list *kv,
 	return 0;
 }
 
+/* The start of a repeatable option kept as a key=value list (-object, -device): QEMU's
+ * JSON form refused (example shows the flat one), room left in its table (used of max
+ * what), then arg parsed into *kv with implied as the key of a bare first word. */
+int opt_parse_list_entry(const struct option_desc *o, const char *arg, const char *implied,
+			 const char *example, unsigned used, unsigned max, const char *what,
+			 struct keyval_list *kv)
+{
+	if (arg[0] == '{') {
+		pv_error("%s: the JSON form is not supported; use %s", o->name, example);
+		return -1;
+	}
+	if (used == max) {
+		pv_error("%s: at most %u %s", o->name, max, what);
+		return -1;
+	}
+	return opt_parse_keyval(o->name, arg, implied, kv);
+}
+
+/* A copy for cfg, which outlives argv's key=value lists; NULL after the error line. */
+char *opt_strdup(const char *opt, const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		pv_error("%s: out of memory", opt);
+	return copy;
+}
+
 /* Options that make sense once; QEMU would take the last, plugvm refuses
  * so that a forgotten duplicate in a script cannot go unnoticed. */
 int opt_set_once(const struct option_desc *o, const char **field, const char *arg)
@@ -84,19 +112,8 @@ int opt_set_once(const struct option_desc *o, const char **field, const char *ar
 
 /* ---- the option table ------------------------------------------------------- */
 
-/* Markers: options_parse handles these itself, before any other option. */
-static int opt_help(struct parse_state *st, const struct option_desc *o, const char *arg)
-{
-	(void)st, (void)o, (void)arg;
-	return 0;
-}
-
-static int opt_version(struct parse_state *st, const struct option_desc *o, const char *arg)
-{
-	(void)st, (void)o, (void)arg;
-	return 0;
-}
-
+/* -h, --help and --version have no handler: options_parse prints the usage or the
+ * version where one stands in argv and stops there. */
 static const struct option_desc options[] = {
 	{"-kernel", "PATH", opt_kernel, "bzImage to boot (required)"},
 	{"-initrd", "PATH", opt_initrd, "initial ramdisk"},
@@ -133,9 +150,9 @@ static const struct option_desc options[] = {
 	{"-machine", "...", opt_machine, NULL},
 	{"-M", "...", opt_machine, NULL},
 	{"--dump-acpi", "DIR", opt_dump_acpi, "write the ACPI tables to DIR and exit"},
-	{"-h", NULL, opt_help, "this help"},
-	{"--help", NULL, opt_help, NULL},
-	{"--version", NULL, opt_version, "print the version"},
+	{"-h", NULL, NULL, "this help"},
+	{"--help", NULL, NULL, NULL},
+	{"--version", NULL, NULL, "print the version"},
 };
 
 /* "-x" and "--x" are the same option, as in QEMU: compare without the
@@ -219,13 +236,11 @@ int options_parse(int argc, char **argv, struct plugvm_config *cfg)
 					 "has no disk images)", argv[i]);
 			goto out;
 		}
-		if (o->handler == opt_help) {
-			options_usage(stdout);
-			ret = 1;
-			goto out;
-		}
-		if (o->handler == opt_version) {
-			print_version();
+		if (!o->handler) {
+			if (strcmp(o->name, "--version") == 0)
+				print_version();
+			else
+				options_usage(stdout);
 			ret = 1;
 			goto out;
 		}

@@ -111,36 +111,32 @@ int opt_serial(struct parse_state *st, const struct option_desc *o, const char *
 	return parse_chardev(o->name, arg, FOR_SERIAL, &st->cfg->serial);
 }
 
+/* One more monitor of a kind (HMP or QMP), at most PLUGVM_MAX_MONITORS of each. */
+static int add_monitor(const struct option_desc *o, const char *arg, enum chardev_user user,
+		       struct chardev_config *list, unsigned *nr, const char *what)
+{
+	if (*nr == PLUGVM_MAX_MONITORS) {
+		pv_error("%s: at most %d %s", o->name, PLUGVM_MAX_MONITORS, what);
+		return -1;
+	}
+	if (parse_chardev(o->name, arg, user, &list[*nr]) < 0)
+		return -1;
+	(*nr)++;
+	return 0;
+}
+
 int opt_monitor(struct parse_state *st, const struct option_desc *o, const char *arg)
 {
-	struct plugvm_config *cfg = st->cfg;
-
 	st->monitor_given = true;
 	if (strcmp(arg, "none") == 0)
 		return 0; /* only turns off the -nographic default monitor */
-	if (cfg->nr_monitor == PLUGVM_MAX_MONITORS) {
-		pv_error("%s: at most %d monitors", o->name, PLUGVM_MAX_MONITORS);
-		return -1;
-	}
-	if (parse_chardev(o->name, arg, FOR_MONITOR, &cfg->monitor[cfg->nr_monitor]) < 0)
-		return -1;
-	cfg->nr_monitor++;
-	return 0;
+	return add_monitor(o, arg, FOR_MONITOR, st->cfg->monitor, &st->cfg->nr_monitor, "monitors");
 }
 
 int opt_qmp(struct parse_state *st, const struct option_desc *o, const char *arg)
 {
-	struct plugvm_config *cfg = st->cfg;
-
 	st->monitor_given = true; /* as in QEMU, -qmp replaces the default monitor */
-	if (cfg->nr_qmp == PLUGVM_MAX_MONITORS) {
-		pv_error("%s: at most %d QMP monitors", o->name, PLUGVM_MAX_MONITORS);
-		return -1;
-	}
-	if (parse_chardev(o->name, arg, FOR_QMP, &cfg->qmp[cfg->nr_qmp]) < 0)
-		return -1;
-	cfg->nr_qmp++;
-	return 0;
+	return add_monitor(o, arg, FOR_QMP, st->cfg->qmp, &st->cfg->nr_qmp, "QMP monitors");
 }
 
 int opt_nographic(struct parse_state *st, const struct option_desc *o, const char *arg)

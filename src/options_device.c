@@ -53,15 +53,8 @@ int opt_device(struct parse_state *st, const struct option_desc *o, const char *
 	const char *driver, *id;
 	bool vmem;
 
-	if (arg[0] == '{') {
-		pv_error("%s: the JSON form is not supported; use pc-dimm,id=ID,memdev=ID", o->name);
-		return -1;
-	}
-	if (cfg->nr_devices == PLUGVM_MAX_DEVICES) {
-		pv_error("%s: at most %d devices", o->name, PLUGVM_MAX_DEVICES);
-		return -1;
-	}
-	if (opt_parse_keyval(o->name, arg, "driver", &kv) < 0)
+	if (opt_parse_list_entry(o, arg, "driver", "pc-dimm,id=ID,memdev=ID", cfg->nr_devices,
+				 PLUGVM_MAX_DEVICES, "devices", &kv) < 0)
 		return -1;
 	driver = keyval_get(&kv, "driver");
 	vmem = vmem_is_driver(driver);

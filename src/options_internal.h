@@ -37,8 +37,8 @@ typedef int (*option_handler)(struct parse_state *st, const struct option_desc *
 struct option_desc {
 	const char *name;    /* with one dash, as QEMU documents it */
 	const char *argname; /* NULL: takes no argument */
-	option_handler handler;
-	const char *help;
+	option_handler handler; /* NULL: -h, --help, --version (options_parse's own) */
+	const char *help;    /* NULL: left out of --help */
 };
 
 /* ---- helpers (options.c); each prints the one error line itself ---------- */
@@ -50,6 +50,12 @@ int opt_parse_keyval(const char *opt, const char *arg, const char *implied,
 /* "-opt: WHAT has no parameter 'KEY'" for the first key not in allowed. */
 int opt_reject_unknown_keys(const char *opt, const struct keyval_list *kv,
 			    const char *const *allowed, const char *what);
+/* -object/-device: JSON refused, room in the table, arg parsed (options.c says more). */
+int opt_parse_list_entry(const struct option_desc *o, const char *arg, const char *implied,
+			 const char *example, unsigned used, unsigned max, const char *what,
+			 struct keyval_list *kv);
+/* strdup, or NULL after "-opt: out of memory". */
+char *opt_strdup(const char *opt, const char *s);
 /* Stores arg in *field, or refuses a second -opt. */
 int opt_set_once(const struct option_desc *o, const char **field, const char *arg);
 

@@ -88,15 +88,8 @@ int opt_object(struct parse_state *st, const struct option_desc *o, const char *
 	struct plugvm_config *cfg = st->cfg;
 	struct keyval_list kv;
 
-	if (arg[0] == '{') {
-		pv_error("%s: the JSON form is not supported; use TYPE,id=ID,size=SIZE", o->name);
-		return -1;
-	}
-	if (cfg->nr_objects == PLUGVM_MAX_OBJECTS) {
-		pv_error("%s: at most %d objects", o->name, PLUGVM_MAX_OBJECTS);
-		return -1;
-	}
-	if (opt_parse_keyval(o->name, arg, "qom-type", &kv) < 0)
+	if (opt_parse_list_entry(o, arg, "qom-type", "TYPE,id=ID,size=SIZE", cfg->nr_objects,
+				 PLUGVM_MAX_OBJECTS, "objects", &kv) < 0)
 		return -1;
 	if (check_backend(o->name, &kv) < 0)
 		goto fail;

@@ -3,7 +3,6 @@
  * QEMU options plugvm implies (-enable-kvm, -accel kvm, -cpu host, -display none,
  * -no-reboot), accepted so QEMU command lines run unchanged, or refused (-machine).
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "options_internal.h"
@@ -25,10 +24,8 @@ int opt_name(struct parse_state *st, const struct option_desc *o, const char *ar
 	if (opt_reject_unknown_keys(o->name, &kv, allowed, "-name") < 0)
 		goto out;
 	guest = keyval_get(&kv, "guest");
-	if (guest && !(st->cfg->name = strdup(guest))) {
-		pv_error("%s: out of memory", o->name);
+	if (guest && !(st->cfg->name = opt_strdup(o->name, guest)))
 		goto out;
-	}
 	ret = 0;
 out:
 	keyval_free(&kv);
@@ -80,10 +77,8 @@ int opt_sandbox(struct parse_state *st, const struct option_desc *o, const char 
 			 *mem_path ? "only with the sandbox on" : "a directory is required");
 		goto out;
 	}
-	if (mem_path && !(st->cfg->sandbox_mem_path = strdup(mem_path))) {
-		pv_error("%s: out of memory", o->name);
+	if (mem_path && !(st->cfg->sandbox_mem_path = opt_strdup(o->name, mem_path)))
 		goto out;
-	}
 	ret = 0;
 out:
 	keyval_free(&kv);

@@ -12,15 +12,11 @@
 
 /* ---- -object ------------------------------------------------------------ */
 
-static const char *const backend_bool_keys[] = {"share", "prealloc", "reserve", "discard-data",
-						"hugetlb", "seal", NULL};
-
 static int check_backend(const char *opt, const struct keyval_list *kv)
 {
 	const char *type = keyval_get(kv, "qom-type");
 	char err[256];
-	uint64_t size;
-	const char *v;
+	const char *v, *bad;
 
 	if (!type) {
 		pv_error("%s: the object type is missing (e.g. memory-backend-ram,id=m0,size=1G)", opt);
@@ -33,31 +29,30 @@ static int check_backend(const char *opt, const struct keyval_list *kv)
 	}
 	if (opt_check_id(opt, keyval_get(kv, "id")) < 0)
 		return -1;
-	for (unsigned i = 0; backend_bool_keys[i]; i++) {
-		bool b;
-
-		if (keyval_get_bool(kv, backend_bool_keys[i], false, &b) < 0) {
-			pv_error("%s: '%s=%s' is not on or off", opt, backend_bool_keys[i],
-				 keyval_get(kv, backend_bool_keys[i]));
-			return -1;
-		}
+	/* mm/backend.c owns the values' grammar too; the order of the checks and their words
+	 * are the command line's (QEMU's). */
+	bad = backend_bad_switch(kv);
+	if (bad) {
+		pv_error("%s: '%s=%s' is not on or off", opt, bad, keyval_get(kv, bad));
+		return -1;
 	}
+	bad = backend_bad_size(kv);
 	v = keyval_get(kv, "size");
 	if (!v) {
 		pv_error("%s: %s needs size=", opt, type);
 		return -1;
 	}
-	if (keyval_get_size(kv, "size", 0, &size) < 0) {
+	if (bad && strcmp(bad, "size") == 0) {
 		pv_error("%s: 'size=%s' is not a valid size", opt, v);
 		return -1;
 	}
-	if (size == 0) {
+	/* backend_check_size's rule; page size 1: only a zero size fails. */
+	if (backend_check_size(opt_object_size(kv), 1, err, sizeof(err)) < 0) {
 		pv_error("%s: can't create backend with size 0", opt);
 		return -1;
 	}
-	v = keyval_get(kv, "hugetlbsize");
-	if (v && keyval_get_size(kv, "hugetlbsize", 0, &size) < 0) {
-		pv_error("%s: 'hugetlbsize=%s' is not a valid size", opt, v);
+	if (bad) {
+		pv_error("%s: '%s=%s' is not a valid size", opt, bad, keyval_get(kv, bad));
 		return -1;
 	}
 	if (strcmp(type, "memory-backend-file") == 0 && !keyval_get(kv, "mem-path")) {

@@ -108,6 +108,16 @@ static inline unsigned config_node_id(const struct plugvm_config *cfg, unsigned 
 	return cfg->nr_numa ? cfg->numa[idx].nodeid : 0;
 }
 
+/* Whether the guest has a node with that id: the rule of a memory device's node= (pc-dimm
+ * and virtio-mem, on the command line and in device_add alike). */
+static inline bool config_has_node(const struct plugvm_config *cfg, uint64_t nodeid)
+{
+	for (unsigned i = 0; i < config_nr_nodes(cfg); i++)
+		if (config_node_id(cfg, i) == nodeid)
+			return true;
+	return false;
+}
+
 /* The node id of vCPU cpu: the one place that maps CPUs to nodes. options_numa.c gives
  * every CPU exactly one node's cpus= range (the CPUs no -numa names join node 0's); without
  * -numa, node 0. */

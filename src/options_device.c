@@ -165,7 +165,7 @@ static int check_dimm(struct parse_state *st, unsigned index, unsigned dimm_inde
 		pv_error("-device: pc-dimm '%s': can't use already busy memdev: %s", id, memdev);
 		return -1;
 	}
-	if (p.node.text && (!p.node.valid || p.node.value >= nodes)) {
+	if (p.node.text && (!p.node.valid || !config_has_node(cfg, p.node.value))) {
 		pv_error("-device: pc-dimm '%s': 'node=%s' is not a NUMA node (there %s %u)", id,
 			 p.node.text, nodes == 1 ? "is" : "are", nodes);
 		return -1;
@@ -231,7 +231,7 @@ static int check_vmem(struct parse_state *st, unsigned index, uint64_t *plugged)
 									       : "another -device");
 		return -1;
 	}
-	if (p.node >= nodes) {
+	if (!config_has_node(cfg, p.node)) {
 		pv_error("-device: %s '%s': 'node=%u' is not a NUMA node (there %s %u)", p.driver,
 			 p.id, p.node, nodes == 1 ? "is" : "are", nodes);
 		return -1;

@@ -483,7 +483,7 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 	if ((r = check_number_prop(&parsed.node, "node", err)) < 0)
 		return -1;
 	v = parsed.node.value;
-	if (r && v >= nr_nodes) {
+	if (r && !config_has_node(md->cfg, v)) {
 		control_error_set(err, NULL, "pc-dimm: node %" PRIu64 " does not exist (the machine has %u)", v,
 			nr_nodes);
 		return -1;

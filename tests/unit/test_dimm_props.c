@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "config.h"
 #include "keyval.h"
 #include "mm/dimm_props.h"
 
@@ -85,11 +86,30 @@ static void test_numbers(void **state)
 	}
 }
 
+/* node=: config_has_node is the rule for pc-dimm and virtio-mem, -device and device_add. */
+static void test_node_rule(void **state)
+{
+	static struct plugvm_config cfg;
+
+	(void)state;
+	assert_true(config_has_node(&cfg, 0)); /* no -numa: the one node 0 */
+	assert_false(config_has_node(&cfg, 1));
+	cfg.nr_numa = 2;
+	cfg.numa[0].nodeid = 0;
+	cfg.numa[1].nodeid = 1;
+	assert_true(config_has_node(&cfg, 0));
+	assert_true(config_has_node(&cfg, 1));
+	assert_false(config_has_node(&cfg, 2));
+	assert_false(config_has_node(&cfg, UINT64_MAX));
+	assert_false(config_has_node(&cfg, (uint64_t)1 << 32)); /* not cut to 32 bits */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_node_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

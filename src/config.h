@@ -1,6 +1,6 @@
 /*
- * The machine as the command line describes it. options.c fills it in and
- * checks it; everything else only reads it.
+ * The machine as the command line describes it. options.c and its options_*.c
+ * fill it in and check it; everything else only reads it.
  */
 #ifndef PLUGVM_CONFIG_H
 #define PLUGVM_CONFIG_H
@@ -41,7 +41,7 @@ struct numa_node_config {
 	unsigned cpu_first, cpu_last; /* inclusive; cpus_set false means "none given" */
 	bool cpus_set;
 	char memdev[64];              /* backend id from -object, or "" */
-	uint64_t mem_size;            /* from memdev's size (or mem=), filled by options.c */
+	uint64_t mem_size;            /* from memdev's size (or mem=), filled by options_numa.c */
 };
 
 /* -action panic=...: what plugvm does when the guest panics (docs/options.md). */
@@ -101,15 +101,25 @@ static inline unsigned config_nr_nodes(const struct plugvm_config *cfg)
 	return cfg->nr_numa ? cfg->nr_numa : 1;
 }
 
-/* The guest's node id of node index idx. options.c sorts numa[] by id and refuses gaps,
+/* The guest's node id of node index idx. options_numa.c sorts numa[] by id and refuses gaps,
  * so this is idx; the layout, the SRAT and the monitors rely on it. */
 static inline unsigned config_node_id(const struct plugvm_config *cfg, unsigned idx)
 {
 	return cfg->nr_numa ? cfg->numa[idx].nodeid : 0;
 }
 
-/* The node id of vCPU cpu: the one place that maps CPUs to nodes. options.c gives every
- * CPU exactly one node's cpus= range (the CPUs no -numa names join node 0's); without
+/* Whether the guest has a node with that id: the rule of a memory device's node= (pc-dimm
+ * and virtio-mem, on the command line and in device_add alike). */
+static inline bool config_has_node(const struct plugvm_config *cfg, uint64_t nodeid)
+{
+	for (unsigned i = 0; i < config_nr_nodes(cfg); i++)
+		if (config_node_id(cfg, i) == nodeid)
+			return true;
+	return false;
+}
+
+/* The node id of vCPU cpu: the one place that maps CPUs to nodes. options_numa.c gives
+ * every CPU exactly one node's cpus= range (the CPUs no -numa names join node 0's); without
  * -numa, node 0. */
 static inline unsigned config_cpu_node(const struct plugvm_config *cfg, unsigned cpu)
 {

@@ -130,7 +130,7 @@ int vm_create_backends(struct machine *m, char *err, size_t errlen)
 
 		if (ret < 0)
 			return backend_status(ret);
-		/* A duplicate id (options.c refuses those first) or more than the limit. */
+		/* A duplicate id (options_object.c refuses those first) or more than the limit. */
 		if (backend_registry_add(backends, b, err, errlen) < 0) {
 			backend_destroy(b);
 			return EXIT_BAD_USAGE;
@@ -365,7 +365,7 @@ int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 {
 	struct memory_devices *md = &m->memory_devices_store;
 
-	/* options.c bounds slots=, so only the host (pthread_*_init) can fail here. */
+	/* options_memory.c bounds slots=, so only the host (pthread_*_init) can fail here. */
 	if (memory_devices_init(md, m->cfg, &m->layout, &m->backends) < 0) {
 		pv_format(err, errlen, "-m slots=%u: hotplug controller setup failed", m->cfg->slots);
 		return EXIT_VMM_FAILURE;

@@ -36,6 +36,32 @@ static const struct backend_type {
 	{"memory-backend-file", MEM_BACKEND_FILE, file_keys, false},
 };
 
+/* Every on/off key of the three types, in the order -object reports them. */
+static const char *const switch_keys[] = {
+	"share", "prealloc", "reserve", "discard-data", "hugetlb", "seal", NULL,
+};
+static const char *const size_keys[] = { "size", "hugetlbsize", NULL };
+
+const char *backend_bad_switch(const struct keyval_list *kv)
+{
+	bool b;
+
+	for (unsigned i = 0; switch_keys[i]; i++)
+		if (keyval_get_bool(kv, switch_keys[i], false, &b) < 0)
+			return switch_keys[i];
+	return NULL;
+}
+
+const char *backend_bad_size(const struct keyval_list *kv)
+{
+	uint64_t n;
+
+	for (unsigned i = 0; size_keys[i]; i++)
+		if (keyval_get_size(kv, size_keys[i], 0, &n) < 0)
+			return size_keys[i];
+	return NULL;
+}
+
 int backend_check_size(uint64_t size, uint64_t page_size, char *err, size_t errlen)
 {
 	if (size == 0) {
@@ -76,9 +102,20 @@ static int parse_common(const struct keyval_list *kv, const struct backend_type 
 			struct mem_backend *b, char *err, size_t errlen)
 {
 	const char *id = keyval_get(kv, "id");
+	const char *bad;
 
 	if (pv_check_id(id, err, errlen) < 0)
 		return -1;
+	/* The grammar -object checked too (backend_bad_size, backend_bad_switch), in the
+	 * words of get_size and get_bool below, which then cannot fail. */
+	if ((bad = backend_bad_size(kv))) {
+		pv_format(err, errlen, "%s: invalid size '%s'", bad, keyval_get(kv, bad));
+		return -1;
+	}
+	if ((bad = backend_bad_switch(kv))) {
+		pv_format(err, errlen, "%s: expected on or off, got '%s'", bad, keyval_get(kv, bad));
+		return -1;
+	}
 	snprintf(b->id, sizeof(b->id), "%s", id); /* fits: PV_ID_MAX */
 	snprintf(b->type, sizeof(b->type), "%s", t->name);
 	b->kind = t->kind;

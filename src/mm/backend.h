@@ -50,6 +50,13 @@ int backend_create(const struct keyval_list *kv, struct mem_backend **out, char 
 /* The type and keys alone, no side effect: the command line checks -object with it, so
  * it refuses what object-add would. 0, or -1 with err. */
 int backend_check_keys(const struct keyval_list *kv, char *err, size_t errlen);
+/* The values' grammar, for -object (options_object.c) and backend_create (object-add and
+ * the start-up's backends) alike: the first on/off key (share, prealloc, reserve,
+ * discard-data, hugetlb, seal) whose value is not on or off, and the first size key
+ * (size, then hugetlbsize) whose value is not a size; NULL when there is none. An absent
+ * key is fine here: whether one is required is the type's rule. Each caller words it. */
+const char *backend_bad_switch(const struct keyval_list *kv);
+const char *backend_bad_size(const struct keyval_list *kv);
 /* Unmaps, closes and frees (NULL is fine). */
 void backend_destroy(struct mem_backend *b);
 

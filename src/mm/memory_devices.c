@@ -8,12 +8,11 @@
 #include <sys/mman.h>
 
 #include "fault_inject.h"
+#include "mm/dimm_props.h"
 #include "mm/virtio_mem_props.h"
 #include "platform.h"
 #include "trace.h"
 #include "util.h"
-
-static const char *const dimm_keys[] = { "driver", "id", "memdev", "node", "slot", "addr", NULL };
 
 
 static void emit(struct memory_devices *md, const char *name, json_t *data)
@@ -399,17 +398,16 @@ void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 	}
 }
 
-/* A number property of -device/device_add: 1 and *out when given, 0 when absent, -1 with
- * err when it is not a number. */
-static int get_number_prop(const struct keyval_list *props, const char *key, uint64_t *out,
-			   struct control_error *err)
+/* A number property of -device/device_add, read by dimm_props_parse (mm/dimm_props.c,
+ * the command line's grammar too): 1 when given, 0 when absent, -1 with err when it is
+ * not a number. */
+static int check_number_prop(const struct dimm_number *n, const char *key,
+			     struct control_error *err)
 {
-	const char *text = keyval_get(props, key);
-
-	if (!text)
+	if (!n->text)
 		return 0;
-	if (pv_parse_uint(text, 0, UINT64_MAX, out) < 0) {
-		control_error_set(err, NULL, "pc-dimm: '%s' is not a valid value for '%s'", text, key);
+	if (!n->valid) {
+		control_error_set(err, NULL, "pc-dimm: '%s' is not a valid value for '%s'", n->text, key);
 		return -1;
 	}
 	return 1;
@@ -427,12 +425,15 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 			    struct dimm_props *p, struct control_error *err)
 {
 	const char *driver = keyval_get(props, "driver");
-	const char *memdev = keyval_get(props, "memdev");
-	const char *unknown = keyval_unknown_key(props, dimm_keys);
+	struct dimm_props_parsed parsed;
+	const char *memdev, *unknown;
 	unsigned nr_nodes = config_nr_nodes(md->cfg);
 	uint64_t v;
 	int r;
 
+	dimm_props_parse(props, &parsed);
+	memdev = parsed.memdev;
+	unknown = parsed.unknown;
 	memset(p, 0, sizeof(*p));
 	p->req.slot = DIMM_ANY_SLOT;
 	p->req.addr = DIMM_ANY_ADDR;
@@ -449,7 +450,7 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 		control_error_set(err, NULL, "pc-dimm: unknown property '%s'", unknown);
 		return -1;
 	}
-	p->id = keyval_get(props, "id");
+	p->id = parsed.id;
 	if (!p->id || !p->id[0]) {
 		control_error_set(err, NULL, "pc-dimm: 'id' is required (device_del needs it)");
 		return -1;
@@ -479,22 +480,24 @@ static int check_dimm_props(struct memory_devices *md, const struct keyval_list 
 		control_error_set(err, NULL, "pc-dimm: memdev '%s' is already in use", memdev);
 		return -1;
 	}
-	if ((r = get_number_prop(props, "node", &v, err)) < 0)
+	if ((r = check_number_prop(&parsed.node, "node", err)) < 0)
 		return -1;
-	if (r && v >= nr_nodes) {
+	v = parsed.node.value;
+	if (r && !config_has_node(md->cfg, v)) {
 		control_error_set(err, NULL, "pc-dimm: node %" PRIu64 " does not exist (the machine has %u)", v,
 			nr_nodes);
 		return -1;
 	}
 	p->node = r ? (unsigned)v : 0;
-	if ((r = get_number_prop(props, "slot", &v, err)) < 0)
+	if ((r = check_number_prop(&parsed.slot, "slot", err)) < 0)
 		return -1;
+	v = parsed.slot.value;
 	if (r)
 		p->req.slot = v >= PLUGVM_MAX_SLOTS ? PLUGVM_MAX_SLOTS : (int)v;
-	if ((r = get_number_prop(props, "addr", &v, err)) < 0)
+	if ((r = check_number_prop(&parsed.addr, "addr", err)) < 0)
 		return -1;
 	if (r)
-		p->req.addr = v;
+		p->req.addr = parsed.addr.value;
 	p->req.size = p->backend->size;
 	p->req.page_size = p->backend->page_size;
 	return 0;

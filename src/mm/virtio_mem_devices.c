@@ -195,14 +195,6 @@ void vmem_devices_destroy(struct vmem_devices *s)
 	pthread_mutex_destroy(&s->lock);
 }
 
-static unsigned node_index(const struct plugvm_config *cfg, unsigned nodeid)
-{
-	for (unsigned i = 0; i < config_nr_nodes(cfg); i++)
-		if (config_node_id(cfg, i) == nodeid)
-			return i;
-	return UINT32_MAX;
-}
-
 #define FAIL(host, ...)                                                                     \
 	do {                                                                                \
 		*host_fault = (host);                                                       \
@@ -229,7 +221,7 @@ int vmem_devices_add(struct vmem_devices *s, struct memory_devices *md,
 		     PLUGVM_MAX_VIRTIO_MEM);
 	if (pv_check_id(p.id, why, sizeof(why)) < 0)
 		FAIL(false, "%s: %s", p.driver, why);
-	if (node_index(s->cfg, p.node) == UINT32_MAX)
+	if (!config_has_node(s->cfg, p.node))
 		FAIL(false, "%s '%s': 'node=%u' is not a NUMA node", p.driver, p.id, p.node);
 	memset(d, 0, sizeof(*d));
 	d->set = s;

@@ -58,7 +58,7 @@ void hmp_session_free(struct hmp_session *s);
 int hmp_listen(struct event_loop *loop, const struct control_ops *ops, const char *path,
 	       char *err, size_t errlen);
 /* -monitor stdio: reads stdin, writes stdout. Only valid when the serial
- * port does not use stdio (options.c enforces that). */
+ * port does not use stdio (options_chardev.c enforces that). */
 int hmp_attach_stdio(struct event_loop *loop, const struct control_ops *ops, char *err,
 		     size_t errlen);
 /* mon:stdio: the monitor half of the console multiplexer (Ctrl-a c). */

@@ -1,6 +1,6 @@
 /*
  * The command line: the input is split into arguments (at NUL bytes when it has any,
- * else at newlines; argv[0] is "plugvm") and parsed by options_parse (src/options.c with
+ * else at newlines; argv[0] is "plugvm") and parsed by options_parse (src/options*.c with
  * keyval.c and size.c), which reports errors by return value and never exits. A
  * configuration it accepts then goes through layout_compute (src/mm/layout.c), as
  * plugvm does next. Nothing here opens a file: options_parse only stores paths.

@@ -256,6 +256,46 @@ static void test_option_errors(void **state)
 	create_fails("memory-backend-epc,id=e1,size=8M", "unsupported object type");
 }
 
+/* The values' grammar has one owner (backend_bad_switch, backend_bad_size), read by
+ * -object (test_options.c gives it the same spellings) and backend_create alike. */
+static void test_value_grammar(void **state)
+{
+	static const struct {
+		const char *text, *bad_switch, *bad_size, *create_error;
+	} cases[] = {
+		{"memory-backend-ram,id=g,size=8M", NULL, NULL, NULL},
+		{"memory-backend-ram,id=g,size=8M,share=maybe", "share", NULL,
+		 "share: expected on or off, got 'maybe'"},
+		{"memory-backend-memfd,id=g,size=8M,seal=2", "seal", NULL,
+		 "seal: expected on or off, got '2'"},
+		{"memory-backend-file,id=g,size=8M,mem-path=/tmp,discard-data=sometimes", "discard-data",
+		 NULL, "discard-data: expected on or off, got 'sometimes'"},
+		{"memory-backend-ram,id=g,size=1X", NULL, "size", "size: invalid size '1X'"},
+		{"memory-backend-memfd,id=g,size=8M,hugetlb=on,hugetlbsize=huge", NULL, "hugetlbsize",
+		 "hugetlbsize: invalid size 'huge'"},
+		/* Absent keys are the types' business (a missing size is refused later). */
+		{"memory-backend-ram,id=g", NULL, NULL, NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct keyval_list kv;
+		char err[256];
+		const char *bad;
+
+		assert_int_equal(keyval_parse(cases[i].text, "qom-type", &kv, err, sizeof(err)), 0);
+		bad = backend_bad_switch(&kv);
+		if (cases[i].bad_switch ? !bad || strcmp(bad, cases[i].bad_switch) : bad != NULL)
+			fail_msg("%s: backend_bad_switch says %s", cases[i].text, bad ? bad : "NULL");
+		bad = backend_bad_size(&kv);
+		if (cases[i].bad_size ? !bad || strcmp(bad, cases[i].bad_size) : bad != NULL)
+			fail_msg("%s: backend_bad_size says %s", cases[i].text, bad ? bad : "NULL");
+		keyval_free(&kv);
+		if (cases[i].create_error)
+			create_fails(cases[i].text, cases[i].create_error);
+	}
+}
+
 /* Huge pages: a real test when the host has a hugetlbfs mount or free
  * huge pages, otherwise the checks that do not need them. */
 static void test_hugetlb_logic(void **state)
@@ -571,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_file_in_directory),
 		cmocka_unit_test(test_file_failure_removes_created_file),
 		cmocka_unit_test(test_option_errors),
+		cmocka_unit_test(test_value_grammar),
 		cmocka_unit_test(test_hugetlb_logic),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_registry_holds_a_backend_per_slot),

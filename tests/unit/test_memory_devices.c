@@ -422,6 +422,31 @@ static void test_errors_change_nothing(void **state)
 	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
 }
 
+/* device_add reads slot= as -device pc-dimm does (mm/dimm_props.c, issue 13 defect 4):
+ * 03 is octal 3, 0x2 hex 2, 08 no number; test_options.c checks the command line's side
+ * with the same spellings. */
+static void test_slot_grammar_is_the_command_lines(void **state)
+{
+	char desc[256];
+
+	(void)state;
+	assert_int_equal(object_add("memory-backend-ram,id=m0,size=128M"), 0);
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(object_add("memory-backend-ram,id=m2,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d0,memdev=m0,slot=03", NULL, 0), 0);
+	assert_true(md.dimm[3].used);
+	assert_string_equal(md.dimm[3].id, "d0");
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1,slot=0x2", NULL, 0), 0);
+	assert_true(md.dimm[2].used);
+	assert_string_equal(md.dimm[2].id, "d1");
+	assert_int_equal(device_add("pc-dimm,id=d2,memdev=m2,slot=08", desc, sizeof(desc)), -1);
+	assert_string_equal(desc, "pc-dimm: '08' is not a valid value for 'slot'");
+	assert_int_equal(device_add("pc-dimm,id=d2,memdev=m2,node=0x", desc, sizeof(desc)), -1);
+	assert_string_equal(desc, "pc-dimm: '0x' is not a valid value for 'node'");
+	assert_int_equal(device_add("pc-dimm,id=d2,memdev=m2,size=1G", desc, sizeof(desc)), -1);
+	assert_string_equal(desc, "pc-dimm: unknown property 'size'");
+}
+
 static void test_slots_full(void **state)
 {
 	char name[64], desc[256];
@@ -1166,6 +1191,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backend_work_outside_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_numa_query_by_node_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slot_grammar_is_the_command_lines, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -537,6 +537,16 @@ static void test_objects(void **state)
 	BAD("-object|'size=-1'", K, "-object", "memory-backend-ram,id=m0,size=-1");
 	BAD("-object|size 0", K, "-object", "memory-backend-ram,id=m0,size=0");
 	BAD("-object|'share=maybe'", K, "-object", "memory-backend-ram,id=m0,size=1G,share=maybe");
+	/* The spellings test_backend.c gives backend_create (object-add's path): one grammar,
+	 * mm/backend.c's, each side in its own words. */
+	BAD("-object|'seal=2' is not on or off", K, "-object",
+	    "memory-backend-memfd,id=m0,size=1G,seal=2");
+	BAD("-object|'discard-data=sometimes' is not on or off", K, "-object",
+	    "memory-backend-file,id=m0,size=1G,mem-path=/tmp,discard-data=sometimes");
+	BAD("-object|'hugetlbsize=huge' is not a valid size", K, "-object",
+	    "memory-backend-memfd,id=m0,size=1G,hugetlb=on,hugetlbsize=huge");
+	BAD("-object|size 0", K, "-object",
+	    "memory-backend-memfd,id=m0,size=0,hugetlbsize=huge");
 	/* Issue 13 defect 1: QEMU's properties that plugvm does not implement are refused on
 	 * the command line, by the owner of the rule (mm/backend.c), as object-add refuses
 	 * them; they used to pass here and fail at start-up as unknown. */
@@ -605,6 +615,11 @@ static void test_devices(void **state)
 	    "pc-dimm,id=d1,memdev=m1,slot=08");
 	BAD("-device|'d1'|'slot=+1'", K, HOTPLUG, OBJ("m1", "1G"), "-device",
 	    "pc-dimm,id=d1,memdev=m1,slot=+1");
+	/* The spellings test_memory_devices.c gives device_add (mm/dimm_props.c reads both). */
+	OK(K, HOTPLUG, OBJ("m1", "1G"), OBJ("m2", "1G"), "-device",
+	   "pc-dimm,id=d1,memdev=m1,slot=03", "-device", "pc-dimm,id=d2,memdev=m2,slot=0x2");
+	BAD("-device|'d1'|'node=0x'", K, HOTPLUG, OBJ("m1", "1G"), "-device",
+	    "pc-dimm,id=d1,memdev=m1,node=0x");
 	BAD("-device|'d1'|'addr=zz'", K, HOTPLUG, OBJ("m1", "1G"), "-device",
 	    "pc-dimm,id=d1,memdev=m1,addr=zz");
 	BAD("-device|'d2'|slots", K, "-m", "1G,slots=1,maxmem=4G", OBJ("m1", "1G"), OBJ("m2", "1G"),

@@ -15,11 +15,12 @@
 #include "util.h"
 
 
-static void emit(struct memory_devices *md, const char *name, json_t *data)
+static void emit(struct memory_devices *md, enum memory_device_event_kind kind, const char *id)
 {
+	struct memory_device_event ev = { .kind = kind, .id = id };
+
 	if (md->emit)
-		md->emit(name, data);
-	json_decref(data);
+		md->emit(&ev);
 }
 
 static struct dimm *find_dimm(struct memory_devices *md, const char *id, unsigned *slot)
@@ -34,13 +35,6 @@ static struct dimm *find_dimm(struct memory_devices *md, const char *id, unsigne
 	return NULL;
 }
 
-static json_t *device_event_data(const char *id)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
-	return json_pack("{s:s, s:s}", "device", id, "path", path);
-}
 
 /* Maps (size > 0) DIMM slot `slot` in a new KVM slot, whose number goes to *kvm_slot, or
  * drops (size 0) KVM slot *kvm_slot. kvm.c numbers KVM's slots, not this file. The trace
@@ -136,13 +130,11 @@ static void remove_ejected(struct memory_devices *md, unsigned slot, struct md_d
 static void emit_ost_event(struct memory_devices *md, const char *id, unsigned slot,
 			   uint32_t source, uint32_t status)
 {
-	char slot_name[16];
-	json_t *info;
+	struct memory_device_event ev = { .kind = MEMORY_DEVICE_EVENT_OST, .id = id,
+					  .slot = slot, .source = source, .status = status };
 
-	snprintf(slot_name, sizeof(slot_name), "%u", slot);
-	info = json_pack("{s:s, s:s, s:s, s:i, s:i}", "device", id, "slot", slot_name, "slot-type",
-			 "DIMM", "source", (json_int_t)source, "status", (json_int_t)status);
-	emit(md, "ACPI_DEVICE_OST", json_pack("{s:o}", "info", info));
+	if (md->emit)
+		md->emit(&ev);
 }
 
 static void carry_out(struct memory_devices *md, const struct md_deferred *w)
@@ -158,14 +150,14 @@ static void carry_out(struct memory_devices *md, const struct md_deferred *w)
 		pthread_mutex_lock(&md->lock);
 		w->backend->in_use = false;
 		pthread_mutex_unlock(&md->lock);
-		emit(md, "DEVICE_DELETED", device_event_data(w->id));
+		emit(md, MEMORY_DEVICE_EVENT_DELETED, w->id);
 		break;
 	case MD_EVENT_OST:
 		emit_ost_event(md, w->id, w->slot, w->source, w->status);
 		break;
 	case MD_EVENT_UNPLUG_ERROR:
 		pv_info("guest refused to eject DIMM '%s' (_OST status 0x%x)", w->id, w->status);
-		emit(md, "DEVICE_UNPLUG_GUEST_ERROR", device_event_data(w->id));
+		emit(md, MEMORY_DEVICE_EVENT_UNPLUG_ERROR, w->id);
 		break;
 	}
 }
@@ -724,7 +716,7 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 	for (unsigned k = 0; k < n; k++) {
 		unsigned slot = expired[k];
 		struct dimm *d = &md->dimm[slot];
-		json_t *event = NULL;
+		bool event = false;
 
 		/* Outside md->lock: memhp's lock comes first (see the header). */
 		memhp_cancel_eject(&md->hp, slot);
@@ -732,14 +724,14 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 		if (d->used && d->unplug_pending && !d->unplug_answered) {
 			d->unplug_pending = false;
 			snprintf(id, sizeof(id), "%s", d->id);
-			event = device_event_data(id);
+			event = true;
 		}
 		pthread_mutex_unlock(&md->lock);
 		if (event) {
 			pv_info("guest did not answer the eject request for DIMM '%s' within %llu s; "
 				"request withdrawn", id,
 				MEMORY_DEVICES_UNPLUG_TIMEOUT_NS / 1000000000ULL);
-			emit(md, "DEVICE_UNPLUG_GUEST_ERROR", event);
+			emit(md, MEMORY_DEVICE_EVENT_UNPLUG_ERROR, id);
 		}
 	}
 }

@@ -16,13 +16,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "config.h"
 #include "mm/backend.h"
 #include "mm/dimm_alloc.h"
 #include "mm/layout.h"
 #include "mm/memhp.h"
+#include "mm/memory_device_event.h"
 #include "mm/memmap_warmup.h"
 #include "monitor/control.h"
 #include "util.h"
@@ -54,12 +53,8 @@ struct ospm_record {
 	uint32_t source, status;
 };
 
-/* Where events go (the QMP monitors); may be NULL in tests. Takes a
- * reference to data. */
-typedef void (*event_sink_fn)(const char *name, json_t *data);
-
 /* Events raised inside a guest's exit (_OST, _EJ0), handed from the vCPU thread to the
- * main thread as raw facts: building and sending a QMP event there would make the guest
+ * main thread as raw facts: sending a QMP event there would make the guest
  * wait for it (about 0.8 ms per _OST write in the nested bed, docs/benchmarks.md). One
  * FIFO keeps their order, which is QEMU's: DEVICE_DELETED, then the guest's _OST. */
 enum md_deferred_kind {
@@ -108,7 +103,8 @@ struct memory_devices {
 	struct memhp hp;
 	struct dimm dimm[PLUGVM_MAX_SLOTS];
 	struct ospm_record ost[PLUGVM_MAX_SLOTS];
-	event_sink_fn emit;
+	/* Where events go (the machine wires the QMP monitors); NULL: nowhere. */
+	memory_device_event_fn emit;
 	/* Warms each new DIMM's memmap when the guest keeps it on the DIMM (started by the
 	 * caller); NULL: off. */
 	struct memmap_warmup *warmup;
@@ -177,7 +173,7 @@ void memory_devices_query_size_summary(void *opaque, uint64_t *base, uint64_t *p
  * _OST events held back (MD_OST_EVENTS_PER_SEC). */
 void memory_devices_tick(struct memory_devices *md, uint64_t now_ns);
 
-/* Main thread: builds and sends the events the vCPU threads queued, in order. */
+/* Main thread: carries out what the vCPU threads queued and sends their events, in order. */
 void memory_devices_run_deferred(struct memory_devices *md);
 
 /* io_bus handler for the register block. */

@@ -29,6 +29,7 @@
 #include "fuzz_common.h"
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
+#include "monitor/memory_device_events.h"
 #include "platform.h"
 
 #define SLOTS 4
@@ -120,13 +121,18 @@ static void fake_wake(void *opaque)
 	main_woken = true;
 }
 
-static void fake_emit(const char *name, json_t *data)
+static void fake_emit(const struct memory_device_event *ev)
 {
+	const char *name = memory_device_event_name(ev);
+	json_t *data = memory_device_event_data(ev);
 	const char *id;
 
+	/* The QMP form, as the monitors build it: every event has one. */
+	FUZZ_CHECK(name && data, "event without its QMP form");
+	json_decref(data);
 	if (strcmp(name, "DEVICE_DELETED") != 0)
 		return;
-	id = json_string_value(json_object_get(data, "device"));
+	id = ev->id;
 	FUZZ_CHECK(id, "DEVICE_DELETED without a device");
 	for (unsigned i = 0; i < nr_owed; i++) {
 		if (strcmp(owed_deleted[i], id) == 0) {

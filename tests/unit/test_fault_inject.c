@@ -28,6 +28,7 @@
 #include "mm/memhp_regs.h"
 #include "mm/memmap_warmup.h"
 #include "mm/memory_devices.h"
+#include "monitor/memory_device_events.h"
 #include "monitor/qmp.h"
 #include "monitor/qmp_internal.h"
 #include "options.h"
@@ -106,10 +107,9 @@ static char events[64][40];
 static unsigned nr_events, main_wakes;
 static char tmpdir[64];
 
-static void fake_emit(const char *name, json_t *data)
+static void fake_emit(const struct memory_device_event *ev)
 {
-	(void)data;
-	snprintf(events[nr_events++ % 64], sizeof(events[0]), "%s", name);
+	snprintf(events[nr_events++ % 64], sizeof(events[0]), "%s", memory_device_event_name(ev));
 }
 
 static void fake_wake_main(void *opaque)

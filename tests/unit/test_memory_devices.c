@@ -20,6 +20,7 @@
 #include "kvm_memslots.h"
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
+#include "monitor/memory_device_events.h"
 #include "options.h"
 #include "platform.h"
 #include "test_md_fixture.h"
@@ -85,9 +86,10 @@ static void fake_ged(void *opaque)
 	ged_pulses++;
 }
 
-static void fake_emit(const char *name, json_t *data)
+static void fake_emit(const struct memory_device_event *ev)
 {
-	(void)data;
+	const char *name = memory_device_event_name(ev);
+
 	snprintf(events[nr_events++ % 16], sizeof(events[0]), "%s", name);
 	nr_ost_events += strcmp(name, "ACPI_DEVICE_OST") == 0;
 	nr_unplug_errors += strcmp(name, "DEVICE_UNPLUG_GUEST_ERROR") == 0;

@@ -35,7 +35,6 @@ static struct dimm *find_dimm(struct memory_devices *md, const char *id, unsigne
 	return NULL;
 }
 
-
 /* Maps (size > 0) DIMM slot `slot` in a new KVM slot, whose number goes to *kvm_slot, or
  * drops (size 0) KVM slot *kvm_slot. kvm.c numbers KVM's slots, not this file. The trace
  * line gives the ioctl's own duration, so a benchmark can tell the kernel's part of
@@ -185,17 +184,32 @@ void memory_devices_run_deferred(struct memory_devices *md)
 	}
 }
 
-/* vCPU thread, md->lock held: queues w for the main thread. False when it must be done at
- * once (no main loop, or a guest flooding the FIFO). *wake: the FIFO was empty, so the
- * main thread needs a wake-up. */
-static bool defer_locked(struct memory_devices *md, const struct md_deferred *w, bool *wake)
+enum md_queued {
+	MD_QUEUED,  /* in the FIFO, for the main thread */
+	MD_AT_ONCE, /* no main loop: the caller carries it out */
+	MD_HELD,    /* an _OST that answers no one, the FIFO full: hold it for the tick */
+};
+
+/* md->lock held: queues w for the main thread. `host`: w answers the host (a
+ * DEVICE_DELETED, the _OSTs and refusal of a device_del), which the FIFO always has room
+ * for (MD_DEFERRED_HOST); an _OST that answers no one finds it full beyond
+ * MD_DEFERRED_MAX. *wake: the FIFO was empty, so the main thread needs a wake-up. */
+static enum md_queued defer_locked(struct memory_devices *md, const struct md_deferred *w,
+				   bool host, bool *wake)
 {
-	if (!md->wake_main || md->nr_deferred >= MD_DEFERRED_MAX ||
-	    fault_inject_hit(FAULT_DEFERRED_QUEUE_FULL))
-		return false;
+	if (!md->wake_main)
+		return MD_AT_ONCE;
+	if (!host && (md->nr_deferred >= MD_DEFERRED_MAX ||
+		      fault_inject_hit(FAULT_DEFERRED_QUEUE_FULL)))
+		return MD_HELD;
+	if (md->nr_deferred >= MD_DEFERRED_CAP) {
+		/* Cannot happen (MD_DEFERRED_HOST); rather out of order than lost. */
+		pv_error("memory devices: event FIFO overflow, carrying out at once");
+		return MD_AT_ONCE;
+	}
 	*wake = *wake || md->nr_deferred == 0;
 	md->deferred[md->nr_deferred++] = *w;
-	return true;
+	return MD_QUEUED;
 }
 
 /* memhp callback, vCPU thread: the guest's _EJ0. */
@@ -203,20 +217,29 @@ static void on_eject(void *opaque, unsigned slot)
 {
 	struct memory_devices *md = opaque;
 	struct md_deferred deleted;
-	bool removed, later = false, wake = false;
+	bool removed, wake = false;
+	enum md_queued q = MD_QUEUED;
 
 	pv_trace("eject %u", slot);
 	pthread_mutex_lock(&md->lock);
 	removed = md->dimm[slot].used;
 	if (removed) {
 		remove_ejected(md, slot, &deleted);
-		later = defer_locked(md, &deleted, &wake);
+		q = defer_locked(md, &deleted, true, &wake);
 	}
 	pthread_mutex_unlock(&md->lock);
 	if (wake)
 		md->wake_main(md->wake_main_opaque);
-	if (removed && !later)
+	if (removed && q == MD_AT_ONCE)
 		carry_out(md, &deleted);
+}
+
+/* md->lock held: the slot's latest _OST not sent, for the next tick. */
+static void hold_ost_locked(struct ost_throttle *t, const struct md_deferred *ost)
+{
+	t->dropped++;
+	t->held = *ost;
+	t->held_valid = true;
 }
 
 /* vCPU thread, md->lock held: whether the ACPI_DEVICE_OST event of an _OST may go out
@@ -237,9 +260,7 @@ static bool ost_admit_locked(struct memory_devices *md, const struct md_deferred
 		t->held_valid = false;
 		return true;
 	}
-	t->dropped++;
-	t->held = *ost;
-	t->held_valid = true;
+	hold_ost_locked(t, ost);
 	return false;
 }
 
@@ -260,8 +281,8 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 				   .status = status };
 	struct md_deferred refusal = { .kind = MD_EVENT_UNPLUG_ERROR, .slot = slot,
 				       .status = status };
-	bool pending, answers, refused, send, ost_later = false, refusal_later = false;
-	bool wake = false;
+	bool pending, answers, refused, send, wake = false;
+	enum md_queued ost_q = MD_HELD, refusal_q = MD_QUEUED;
 	uint64_t now = pv_now_ns();
 
 	pv_trace("ost %u %u 0x%x", slot, source, status);
@@ -280,47 +301,57 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 	}
 	send = ost_admit_locked(md, &ost, answers || refused, now);
 	if (send)
-		ost_later = defer_locked(md, &ost, &wake);
-	if (refused && ost_later)
-		refusal_later = defer_locked(md, &refusal, &wake);
+		ost_q = defer_locked(md, &ost, answers || refused, &wake);
+	if (ost_q == MD_HELD && send)
+		hold_ost_locked(&md->ost_throttle[slot], &ost);
+	/* Behind its _OST, which answers the host too: both queued, or (no main loop) both
+	 * carried out below, the _OST first. */
+	if (refused)
+		refusal_q = defer_locked(md, &refusal, true, &wake);
 	pthread_mutex_unlock(&md->lock);
 
 	if (wake)
 		md->wake_main(md->wake_main_opaque);
-	if (send && !ost_later)
+	if (ost_q == MD_AT_ONCE)
 		carry_out(md, &ost);
-	if (refused && !refusal_later)
+	if (refused && refusal_q == MD_AT_ONCE)
 		carry_out(md, &refusal);
 }
 
 /* Main thread, from the tick: the held-back _OST events go out, the latest of each slot,
  * and one line says how many were left out (at most one line a second, whatever the
- * guest does). They go through the FIFO, behind what the vCPU threads queued before. */
+ * guest does). They go through the FIFO, behind what the vCPU threads queued before; one
+ * that still finds it full waits for the next tick. */
 static void send_held_osts(struct memory_devices *md)
 {
 	struct md_deferred now[PLUGVM_MAX_SLOTS];
 	unsigned n = 0, dropped = 0, slots = 0;
 	bool wake = false;
 
+	memory_devices_run_deferred(md); /* room for them */
 	pthread_mutex_lock(&md->lock);
 	for (unsigned i = 0; i < md->alloc.nr_slots; i++) {
 		struct ost_throttle *t = &md->ost_throttle[i];
+		enum md_queued q;
 
 		if (t->dropped) {
 			dropped += t->dropped;
 			slots++;
 			t->dropped = 0;
 		}
-		if (t->held_valid && !defer_locked(md, &t->held, &wake))
+		if (!t->held_valid)
+			continue;
+		q = defer_locked(md, &t->held, false, &wake);
+		if (q == MD_AT_ONCE)
 			now[n++] = t->held;
-		t->held_valid = false;
+		t->held_valid = q == MD_HELD;
 	}
 	pthread_mutex_unlock(&md->lock);
 	if (dropped)
 		pv_info("guest _OST flood: %u reports on %u DIMM slot%s went over the limit of %u "
-			"ACPI_DEVICE_OST events a second per slot and were not sent, except the "
-			"latest of each slot", dropped, slots, slots == 1 ? "" : "s",
-			MD_OST_EVENTS_PER_SEC);
+			"ACPI_DEVICE_OST events a second per slot (or found the event queue full) "
+			"and were not sent, except the latest of each slot", dropped, slots,
+			slots == 1 ? "" : "s", MD_OST_EVENTS_PER_SEC);
 	memory_devices_run_deferred(md);
 	for (unsigned i = 0; i < n; i++)
 		carry_out(md, &now[i]);
@@ -654,6 +685,8 @@ int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list 
 static int op_device_add(void *opaque, const struct keyval_list *props, struct control_error *err)
 {
 	pv_trace("device_add");
+	/* The FIFO's room for what answers the host counts from here (MD_DEFERRED_HOST). */
+	memory_devices_run_deferred(opaque);
 	return dimm_add(opaque, props, true, err);
 }
 
@@ -666,6 +699,8 @@ static int op_device_del(void *opaque, const char *id, struct control_error *err
 	int ret;
 
 	pv_trace("device_del %s", pv_printable(id, shown, sizeof(shown)));
+	/* The FIFO's room for what answers the host counts from here (MD_DEFERRED_HOST). */
+	memory_devices_run_deferred(md);
 	pthread_mutex_lock(&md->lock);
 	d = find_dimm(md, id, &slot);
 	if (!d) {
@@ -716,7 +751,7 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 	for (unsigned k = 0; k < n; k++) {
 		unsigned slot = expired[k];
 		struct dimm *d = &md->dimm[slot];
-		bool event = false;
+		bool withdrawn = false;
 
 		/* Outside md->lock: memhp's lock comes first (see the header). */
 		memhp_cancel_eject(&md->hp, slot);
@@ -724,10 +759,10 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 		if (d->used && d->unplug_pending && !d->unplug_answered) {
 			d->unplug_pending = false;
 			snprintf(id, sizeof(id), "%s", d->id);
-			event = true;
+			withdrawn = true;
 		}
 		pthread_mutex_unlock(&md->lock);
-		if (event) {
+		if (withdrawn) {
 			pv_info("guest did not answer the eject request for DIMM '%s' within %llu s; "
 				"request withdrawn", id,
 				MEMORY_DEVICES_UNPLUG_TIMEOUT_NS / 1000000000ULL);

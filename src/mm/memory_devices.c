@@ -190,17 +190,25 @@ enum md_queued {
 	MD_HELD,    /* an _OST that answers no one, the FIFO full: hold it for the tick */
 };
 
-/* md->lock held: queues w for the main thread. `host`: w answers the host (a
- * DEVICE_DELETED, the _OSTs and refusal of a device_del), which the FIFO always has room
- * for (MD_DEFERRED_HOST); an _OST that answers no one finds it full beyond
- * MD_DEFERRED_MAX. *wake: the FIFO was empty, so the main thread needs a wake-up. */
+/* Who queues an entry. */
+enum md_from {
+	MD_FROM_HOST,  /* a vCPU, for what answers the host: DEVICE_DELETED, the _OSTs and
+			* refusal of a device_del; the FIFO always has room (MD_DEFERRED_HOST) */
+	MD_FROM_GUEST, /* a vCPU, for an _OST that answers no one: full beyond MD_DEFERRED_MAX */
+	MD_FROM_TICK,  /* the main thread, for such an _OST held back; the same limit, but
+			* the fault site (which stands for a vCPU finding it full) is not hit */
+};
+
+/* md->lock held: queues w for the main thread. *wake: the FIFO was empty, so the main
+ * thread needs a wake-up. */
 static enum md_queued defer_locked(struct memory_devices *md, const struct md_deferred *w,
-				   bool host, bool *wake)
+				   enum md_from from, bool *wake)
 {
 	if (!md->wake_main)
 		return MD_AT_ONCE;
-	if (!host && (md->nr_deferred >= MD_DEFERRED_MAX ||
-		      fault_inject_hit(FAULT_DEFERRED_QUEUE_FULL)))
+	if (from != MD_FROM_HOST &&
+	    (md->nr_deferred >= MD_DEFERRED_MAX ||
+	     (from == MD_FROM_GUEST && fault_inject_hit(FAULT_DEFERRED_QUEUE_FULL))))
 		return MD_HELD;
 	if (md->nr_deferred >= MD_DEFERRED_CAP) {
 		/* Cannot happen (MD_DEFERRED_HOST); rather out of order than lost. */
@@ -225,7 +233,7 @@ static void on_eject(void *opaque, unsigned slot)
 	removed = md->dimm[slot].used;
 	if (removed) {
 		remove_ejected(md, slot, &deleted);
-		q = defer_locked(md, &deleted, true, &wake);
+		q = defer_locked(md, &deleted, MD_FROM_HOST, &wake);
 	}
 	pthread_mutex_unlock(&md->lock);
 	if (wake)
@@ -301,13 +309,14 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 	}
 	send = ost_admit_locked(md, &ost, answers || refused, now);
 	if (send)
-		ost_q = defer_locked(md, &ost, answers || refused, &wake);
+		ost_q = defer_locked(md, &ost, answers || refused ? MD_FROM_HOST : MD_FROM_GUEST,
+				     &wake);
 	if (ost_q == MD_HELD && send)
 		hold_ost_locked(&md->ost_throttle[slot], &ost);
 	/* Behind its _OST, which answers the host too: both queued, or (no main loop) both
 	 * carried out below, the _OST first. */
 	if (refused)
-		refusal_q = defer_locked(md, &refusal, true, &wake);
+		refusal_q = defer_locked(md, &refusal, MD_FROM_HOST, &wake);
 	pthread_mutex_unlock(&md->lock);
 
 	if (wake)
@@ -341,7 +350,7 @@ static void send_held_osts(struct memory_devices *md)
 		}
 		if (!t->held_valid)
 			continue;
-		q = defer_locked(md, &t->held, false, &wake);
+		q = defer_locked(md, &t->held, MD_FROM_TICK, &wake);
 		if (q == MD_AT_ONCE)
 			now[n++] = t->held;
 		t->held_valid = q == MD_HELD;

@@ -506,11 +506,11 @@ static void test_deferred_queue_full(void **state)
 	assert_string_equal(events[n % 64], "ACPI_DEVICE_OST");
 	assert_string_equal(events[(n + 1) % 64], "DEVICE_DELETED");
 	qmp_ok("{\"execute\": \"object-del\", \"arguments\": {\"id\": \"m1\"}}");
-	/* Disarmed, the tick sends the latest _OST held (the first was replaced by the
-	 * answer sent after it). */
+	/* The tick sends the latest _OST held (the first was replaced by the answer sent
+	 * after it): the site stands for a vCPU finding the FIFO full, not the tick. */
+	memory_devices_tick(&md, pv_now_ns());
 	qmp_ok("{\"execute\": \"x-plugvm-inject-fault\", \"arguments\": {\"site\": "
 	       "\"deferred-queue-full\", \"count\": 0}}");
-	memory_devices_tick(&md, pv_now_ns());
 	assert_int_equal(nr_events, n + 3);
 	assert_string_equal(events[(n + 2) % 64], "ACPI_DEVICE_OST");
 	assert_nothing_left(&before);

@@ -606,7 +606,7 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 			record_dimm(md, &p, slot, addr, kvm_slot, true);
 			/* Before memhp_plug_mapped (issue 17 finding 10): from there on the
 			 * guest may eject the DIMM, and when the main thread cannot take the
-			 * eject's work (no main loop, its FIFO full) the vCPU thread cancels the
+			 * eject's work (no main loop) the vCPU thread cancels the
 			 * warm-up and gives the memory back at once. Queued after that, the
 			 * warm-up would populate memory already given back, of a backend that
 			 * object_del may then unmap. Queued here, every eject comes after it

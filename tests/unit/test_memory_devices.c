@@ -564,25 +564,35 @@ static void fill_fifo(unsigned n)
 	pthread_mutex_unlock(&md.lock);
 }
 
+/* d1 on m1, its device_del, the FIFO then filled to `fill` entries (fill_fifo), and the
+ * guest's first answer, "in progress": the number of events sent before that answer. */
+static unsigned answer_behind_fifo(unsigned fill)
+{
+	struct control_error e;
+	unsigned before;
+
+	md.wake_main = fake_wake_main;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	fill_fifo(fill);
+	before = nr_events;
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_EJECT_REQUEST);
+	guest_write(MEMHP_REG_OST_ST, MEMHP_OST_EJECT_IN_PROGRESS);
+	return before;
+}
+
 /* Issue 13 item 3: the refusal of a device_del with the FIFO all but full. Its
  * ACPI_DEVICE_OST took the last entry, and DEVICE_UNPLUG_GUEST_ERROR, finding no room, was
  * sent inside the exit: before its _OST's event and all those queued. QEMU's order is
  * the queue's, then the _OST, then the error; nothing goes out inside the exit. */
 static void test_refusal_order_fifo_full(void **state)
 {
-	struct control_error e;
 	unsigned before;
 
 	(void)state;
-	md.wake_main = fake_wake_main;
-	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
-	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
-	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
-	fill_fifo(MD_DEFERRED_MAX - 2);
-	before = nr_events;
-	guest_write(MEMHP_REG_SEL, 0);
-	guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_EJECT_REQUEST);
-	guest_write(MEMHP_REG_OST_ST, MEMHP_OST_EJECT_IN_PROGRESS);
+	before = answer_behind_fifo(MD_DEFERRED_MAX - 2);
 	guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_EJECT_REQUEST);
 	guest_write(MEMHP_REG_OST_ST, MEMHP_OST_EJECT_BUSY);
 	assert_int_equal(nr_events, before); /* nothing sent inside the exit */
@@ -604,20 +614,13 @@ static void test_refusal_order_fifo_full(void **state)
 static void test_eject_fifo_full(void **state)
 {
 	struct control_error e;
+	struct mem_backend *b;
 	unsigned before;
 
 	(void)state;
-	md.wake_main = fake_wake_main;
-	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
-	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
-	struct mem_backend *b = backend_registry_find(&backends, "m1");
-	memset(b->hva, 0x5A, 4 * MiB); /* the guest's data */
-	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
-	fill_fifo(MD_DEFERRED_MAX);
-	before = nr_events;
-	guest_write(MEMHP_REG_SEL, 0);
-	guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_EJECT_REQUEST);
-	guest_write(MEMHP_REG_OST_ST, MEMHP_OST_EJECT_IN_PROGRESS);
+	before = answer_behind_fifo(MD_DEFERRED_MAX);
+	b = backend_registry_find(&backends, "m1");
+	memset(b->hva, 0x5A, 4 * MiB); /* the guest's data, still mapped */
 	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
 	assert_int_equal(kvm_slots[KVM_BASE].size, 0);
 	assert_int_equal(guest_read(MEMHP_REG_STATUS), 0);

@@ -29,6 +29,8 @@ void machine_init(struct machine *m, const struct plugvm_config *cfg)
 {
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
+	bus_init(&m->pio_bus, BUS_PIO);
+	bus_init(&m->mmio_bus, BUS_MMIO);
 	m->start_ns = pv_now_ns();
 	/* Zero is a valid descriptor (stdin): vm_destroy after a step that failed before
 	 * kvm_init must not close it. */

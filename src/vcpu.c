@@ -11,9 +11,8 @@
 
 #include "cpuid.h"
 #include "fault_inject.h"
-#include "io_bus.h"
+#include "bus.h"
 #include "mm/virtio_mem_devices.h"
-#include "mmio_bus.h"
 #include "trace.h"
 #include "util.h"
 
@@ -188,7 +187,7 @@ static void handle_io(struct vcpu *v)
 
 	/* String I/O (rep ins/outs) arrives as `count` back-to-back accesses. */
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		io_bus_dispatch(&v->m->io_bus, run->io.port, is_write, data, run->io.size);
+		bus_dispatch(&v->m->pio_bus, run->io.port, is_write, data, run->io.size);
 }
 
 static void handle_system_event(struct vcpu *v)
@@ -268,9 +267,9 @@ static bool handle_exit(struct vcpu *v)
 		handle_io(v);
 		return true;
 	case KVM_EXIT_MMIO:
-		/* Unclaimed addresses: reads float high, writes vanish (mmio_bus.h). */
-		mmio_bus_dispatch(&v->m->mmio_bus, run->mmio.phys_addr, run->mmio.is_write,
-				  run->mmio.data, run->mmio.len);
+		/* Unclaimed addresses: reads float high, writes vanish (bus.h). */
+		bus_dispatch(&v->m->mmio_bus, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+			     run->mmio.len);
 		return true;
 	case KVM_EXIT_HLT:
 	case KVM_EXIT_INTR:

@@ -17,8 +17,7 @@
 #include "boot.h"
 #include "console.h"
 #include "fault_inject.h"
-#include "io_bus.h"
-#include "mmio_bus.h"
+#include "bus.h"
 #include "mm/backend.h"
 #include "mm/memmap_on_memory.h"
 #include "mm/memory_devices.h"
@@ -361,6 +360,12 @@ static int coldplug_devices(struct machine *m, struct memory_devices *md, char *
 	return status;
 }
 
+/* The port bus hands the offset in the block; memory_devices_io takes the port. */
+static void memhp_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
+{
+	memory_devices_io(opaque, (uint16_t)(MEMHP_IO_BASE + offset), is_write, data, size);
+}
+
 int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 {
 	struct memory_devices *md = &m->memory_devices_store;
@@ -393,7 +398,7 @@ int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 			warm_boot_ram_for_memmap(m, &m->memmap_warmup);
 		md->warmup = &m->memmap_warmup;
 	}
-	if (io_bus_register(&m->io_bus, MEMHP_IO_BASE, MEMHP_IO_LEN, memory_devices_io, md) < 0) {
+	if (bus_register(&m->pio_bus, MEMHP_IO_BASE, MEMHP_IO_LEN, memhp_io, md) < 0) {
 		pv_format(err, errlen, "I/O port conflict at the hotplug registers");
 		return EXIT_VMM_FAILURE;
 	}
@@ -531,7 +536,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		return setup_failed(err, status);
 
 	uart_init(&m->com1, &com1_ops, m);
-	if (io_bus_register(&m->io_bus, COM1_PORT, 8, uart_io, &m->com1) < 0 || power_init(m) < 0) {
+	if (bus_register(&m->pio_bus, COM1_PORT, 8, uart_io, &m->com1) < 0 || power_init(m) < 0) {
 		pv_format(err, sizeof(err), "I/O port conflict while registering devices");
 		return setup_failed(err, EXIT_VMM_FAILURE);
 	}
@@ -750,6 +755,6 @@ void vm_destroy(struct machine *m)
 	if (m->signal_fd >= 0)
 		close(m->signal_fd);
 	m->signal_fd = -1;
-	io_bus_reset(&m->io_bus);
-	mmio_bus_reset(&m->mmio_bus);
+	bus_reset(&m->pio_bus);
+	bus_reset(&m->mmio_bus);
 }

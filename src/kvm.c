@@ -7,9 +7,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "cpuid_xstate.h"
+#include "arch/x86/cpuid_xstate.h"
 #include "fault_inject.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 bool kvm_host_is_pvm(void)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 /* QEMU's name for each cause, and whether the guest brought it about (QEMU's

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cpuid.h"
+#include "arch/x86/cpuid.h"
 #include "fault_inject.h"
 #include "bus.h"
 #include "mm/virtio_mem_devices.h"

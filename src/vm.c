@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "acpi/acpi.h"
-#include "boot.h"
+#include "arch/x86/boot.h"
 #include "console.h"
 #include "fault_inject.h"
 #include "bus.h"
@@ -25,8 +25,8 @@
 #include "mm/virtio_mem_props.h"
 #include "monitor/qmp.h"
 #include "vm_control.h"
-#include "platform.h"
-#include "power.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/power.h"
 #include "sandbox.h"
 #include "trace.h"
 #include "util.h"

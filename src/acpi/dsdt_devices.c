@@ -5,7 +5,7 @@
  */
 #include "acpi/dsdt.h"
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 #define SB "\\_SB"

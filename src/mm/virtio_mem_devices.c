@@ -10,7 +10,7 @@
 #include "mm/memory_devices.h"
 #include "mm/virtio_mem_props.h"
 #include "bus.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "size.h"
 #include "trace.h"
 

@@ -28,7 +28,7 @@
 
 #include "console.h"
 #include "machine.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "uart.h"
 #include "util.h"
 

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "uart.h"
 
 static uint8_t sent[256];

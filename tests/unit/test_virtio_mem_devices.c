@@ -29,7 +29,7 @@
 #include "mm/virtio_mem_devices.h"
 #include "mm/virtio_mem_props.h"
 #include "bus.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 #include "virtio_fake_guest.h"
 

@@ -1,9 +1,9 @@
-#include "power.h"
+#include "arch/x86/power.h"
 
 #include <string.h>
 
 #include "bus.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 #define SLP_EN 0x20

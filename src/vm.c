@@ -26,7 +26,7 @@
 #include "monitor/qmp.h"
 #include "vm_control.h"
 #include "arch/x86/platform.h"
-#include "arch/x86/power.h"
+#include "arch/arch.h"
 #include "sandbox.h"
 #include "trace.h"
 #include "util.h"
@@ -360,12 +360,6 @@ static int coldplug_devices(struct machine *m, struct memory_devices *md, char *
 	return status;
 }
 
-/* The port bus hands the offset in the block; memory_devices_io takes the port. */
-static void memhp_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
-{
-	memory_devices_io(opaque, (uint16_t)(MEMHP_IO_BASE + offset), is_write, data, size);
-}
-
 int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 {
 	struct memory_devices *md = &m->memory_devices_store;
@@ -398,7 +392,7 @@ int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 			warm_boot_ram_for_memmap(m, &m->memmap_warmup);
 		md->warmup = &m->memmap_warmup;
 	}
-	if (bus_register(&m->pio_bus, MEMHP_IO_BASE, MEMHP_IO_LEN, memhp_io, md) < 0) {
+	if (arch_register_memhp(m, md) < 0) {
 		pv_format(err, errlen, "I/O port conflict at the hotplug registers");
 		return EXIT_VMM_FAILURE;
 	}
@@ -536,7 +530,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		return setup_failed(err, status);
 
 	uart_init(&m->com1, &com1_ops, m);
-	if (bus_register(&m->pio_bus, COM1_PORT, 8, uart_io, &m->com1) < 0 || power_init(m) < 0) {
+	if (arch_register_devices(m) < 0) {
 		pv_format(err, sizeof(err), "I/O port conflict while registering devices");
 		return setup_failed(err, EXIT_VMM_FAILURE);
 	}

@@ -10,22 +10,18 @@
 
 #define SB "\\_SB"
 
-static void sleep_contrib(struct aml_buf *a, const void *opaque)
-{
-	(void)opaque;
-	sleep_aml(a);
-}
+/* A device whose AML depends on nothing: opaque is its function. */
+struct fixed_aml {
+	void (*fn)(struct aml_buf *a);
+};
 
-static void uart_contrib(struct aml_buf *a, const void *opaque)
-{
-	(void)opaque;
-	uart_aml(a);
-}
+static const struct fixed_aml sleep_fixed = { sleep_aml }, uart_fixed = { uart_aml },
+			      pvpanic_fixed = { pvpanic_aml },
+			      power_button_fixed = { power_button_aml };
 
-static void pvpanic_contrib(struct aml_buf *a, const void *opaque)
+static void fixed_contrib(struct aml_buf *a, const void *opaque)
 {
-	(void)opaque;
-	pvpanic_aml(a);
+	((const struct fixed_aml *)opaque)->fn(a);
 }
 
 static void virtio_mmio_contrib(struct aml_buf *a, const void *opaque)
@@ -44,12 +40,6 @@ static void memhp_contrib(struct aml_buf *a, const void *opaque)
 	memhp_aml(a, m->nr_slots, m->dimm_piece_size);
 	for (unsigned i = 0; i < m->nr_slots; i++)
 		dimm_aml(a, i);
-}
-
-static void power_button_contrib(struct aml_buf *a, const void *opaque)
-{
-	(void)opaque;
-	power_button_aml(a);
 }
 
 static void ged_contrib(struct aml_buf *a, const void *opaque)
@@ -92,16 +82,16 @@ int dsdt_devices(const struct acpi_machine *m, struct aml_contributor *out, char
 
 	if (check_machine(m, err, errlen) < 0)
 		return -1;
-	out[n++] = (struct aml_contributor){ NULL, sleep_contrib, NULL };
-	out[n++] = (struct aml_contributor){ SB, uart_contrib, NULL };
-	out[n++] = (struct aml_contributor){ SB, pvpanic_contrib, NULL };
+	out[n++] = (struct aml_contributor){ NULL, fixed_contrib, &sleep_fixed };
+	out[n++] = (struct aml_contributor){ SB, fixed_contrib, &uart_fixed };
+	out[n++] = (struct aml_contributor){ SB, fixed_contrib, &pvpanic_fixed };
 	if (m->nr_virtio_mmio)
 		out[n++] = (struct aml_contributor){ SB, virtio_mmio_contrib, m };
 	/* Without slots there is no hotplug controller at all; the GED stays
 	 * so the guest's view of the machine does not change shape. */
 	if (m->nr_slots)
 		out[n++] = (struct aml_contributor){ SB, memhp_contrib, m };
-	out[n++] = (struct aml_contributor){ SB, power_button_contrib, NULL };
+	out[n++] = (struct aml_contributor){ SB, fixed_contrib, &power_button_fixed };
 	out[n++] = (struct aml_contributor){ SB, ged_contrib, m };
 	return n;
 }

@@ -590,33 +590,26 @@ static void test_unbalanced_blocks_fail(void **state)
 	aml_buf_free(&a);
 }
 
-static void sleep_part(struct aml_buf *a, const void *opaque)
-{
-	(void)opaque;
-	sleep_aml(a);
-}
+/* A contributor that calls the argument-less AML function opaque holds. */
+struct part {
+	void (*fn)(struct aml_buf *a);
+};
 
-static void uart_part(struct aml_buf *a, const void *opaque)
+static void call_part(struct aml_buf *a, const void *opaque)
 {
-	(void)opaque;
-	uart_aml(a);
-}
-
-static void pwrb_part(struct aml_buf *a, const void *opaque)
-{
-	(void)opaque;
-	power_button_aml(a);
+	((const struct part *)opaque)->fn(a);
 }
 
 /* dsdt_write: one Scope per run of contributors that share it, root ones outside. */
 static void test_dsdt_write_scopes(void **state)
 {
+	static const struct part s5 = { sleep_aml }, com1 = { uart_aml }, pwrb = { power_button_aml };
 	const struct aml_contributor c[] = {
-		{ NULL, sleep_part, NULL },
-		{ "\\_SB", uart_part, NULL },
-		{ "\\_SB", pwrb_part, NULL },
-		{ NULL, sleep_part, NULL },
-		{ "\\_SB", uart_part, NULL },
+		{ NULL, call_part, &s5 },
+		{ "\\_SB", call_part, &com1 },
+		{ "\\_SB", call_part, &pwrb },
+		{ NULL, call_part, &s5 },
+		{ "\\_SB", call_part, &com1 },
 	};
 	struct aml_buf got, want;
 

@@ -7,8 +7,13 @@
 
 #include <stddef.h>
 
+struct kvm;
 struct machine;
 struct memory_devices;
+
+/* Right after KVM_CREATE_VM (kvm->vm_fd): on x86 the TSS and identity-map areas, the
+ * in-kernel IOAPIC and LAPICs, every GSI routed to the IOAPIC. 0, or -1 with err. */
+int arch_vm_setup(struct kvm *kvm, char *err, size_t errlen);
 
 /* Sets up vCPU `index` (fd from KVM_CREATE_VCPU) before its first KVM_RUN: on x86 its
  * CPUID, MSRs and LAPIC. 0, or -1 with err. */

@@ -29,7 +29,7 @@
 #include "fuzz_common.h"
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 
 #define SLOTS 4
 #define KVM_BASE 2

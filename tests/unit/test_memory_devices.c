@@ -21,7 +21,7 @@
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
 #include "options.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "test_md_fixture.h"
 #include "util.h"
 

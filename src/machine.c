@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 /* QEMU's name for each cause, and whether the guest brought it about (QEMU's
@@ -29,6 +29,8 @@ void machine_init(struct machine *m, const struct plugvm_config *cfg)
 {
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
+	bus_init(&m->pio_bus, BUS_PIO);
+	bus_init(&m->mmio_bus, BUS_MMIO);
 	m->start_ns = pv_now_ns();
 	/* Zero is a valid descriptor (stdin): vm_destroy after a step that failed before
 	 * kvm_init must not close it. */

@@ -11,7 +11,6 @@
 #include "console.h"
 #include "event_loop.h"
 #include "exit_status.h"
-#include "io_bus.h"
 #include "kvm.h"
 #include "mm/backend.h"
 #include "mm/boot_ram.h"
@@ -19,7 +18,7 @@
 #include "mm/memmap_warmup.h"
 #include "mm/memory_devices.h"
 #include "mm/virtio_mem_devices.h"
-#include "mmio_bus.h"
+#include "bus.h"
 #include "monitor/control.h"
 #include "panic_watch.h"
 #include "uart.h"
@@ -68,8 +67,8 @@ struct machine {
 	void *ram_backing[PLUGVM_MAX_NUMA_NODES]; /* host memory of each node's boot RAM */
 	uint64_t ram_backing_size[PLUGVM_MAX_NUMA_NODES];
 
-	struct io_bus io_bus;     /* port I/O: the devices claim ports before the vCPUs run */
-	struct mmio_bus mmio_bus; /* KVM_EXIT_MMIO: likewise, guest-physical ranges */
+	struct bus pio_bus;  /* port I/O (BUS_PIO): the devices claim ports before the vCPUs run */
+	struct bus mmio_bus; /* KVM_EXIT_MMIO (BUS_MMIO): likewise, guest-physical ranges */
 	struct uart com1;
 	atomic_bool first_console_byte_seen; /* the boot timeline's mark is set */
 	struct console *console; /* &com1_console once vm_create opened it */

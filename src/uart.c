@@ -160,10 +160,10 @@ static void uart_write(struct uart *u, unsigned reg, uint8_t val)
 	}
 }
 
-void uart_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+void uart_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
 {
 	struct uart *u = opaque;
-	unsigned reg = port & 7;
+	unsigned reg = offset & 7;
 	bool drained = false;
 
 	/* The 8250 has byte registers; wider accesses touch only the first. */

@@ -36,8 +36,8 @@ struct uart {
 };
 
 void uart_init(struct uart *u, const struct uart_ops *ops, void *opaque);
-/* io_bus handler for the 8 ports at base; `port` is absolute. */
-void uart_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size);
+/* Port bus handler (bus.h) for the 8 ports at base; `offset` is the register. */
+void uart_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size);
 /* Queues input for the guest; returns how many bytes fitted. */
 size_t uart_receive(struct uart *u, const uint8_t *buf, size_t len);
 /* Free bytes in the receive FIFO. */

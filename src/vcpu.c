@@ -9,33 +9,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cpuid.h"
+#include "arch/arch.h"
 #include "fault_inject.h"
-#include "io_bus.h"
+#include "bus.h"
 #include "mm/virtio_mem_devices.h"
-#include "mmio_bus.h"
 #include "trace.h"
 #include "util.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
-
-#define MSR_IA32_SYSENTER_CS  0x174
-#define MSR_IA32_SYSENTER_ESP 0x175
-#define MSR_IA32_SYSENTER_EIP 0x176
-#define MSR_STAR              0xc0000081
-#define MSR_LSTAR             0xc0000082
-#define MSR_CSTAR             0xc0000083
-#define MSR_SYSCALL_MASK      0xc0000084
-#define MSR_KERNEL_GS_BASE    0xc0000102
-#define MSR_IA32_TSC          0x10
-#define MSR_IA32_MISC_ENABLE  0x1a0
-#define MSR_MTRR_DEF_TYPE     0x2ff
-
-#define APIC_LVT_LINT0 0x350
-#define APIC_LVT_LINT1 0x360
-#define APIC_MODE_EXTINT 0x700
-#define APIC_MODE_NMI 0x400
-#define APIC_LVT_MASKED 0x10000
 
 static void kick_handler(int sig)
 {
@@ -50,55 +31,8 @@ void vcpu_init_signals(void)
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL); /* no SA_RESTART: KVM_RUN returns EINTR */
 }
 
-static int set_msrs(int fd)
-{
-	static const struct { uint32_t index; uint64_t value; } msrs[] = {
-		{ MSR_IA32_SYSENTER_CS, 0 }, { MSR_IA32_SYSENTER_ESP, 0 },
-		{ MSR_IA32_SYSENTER_EIP, 0 }, { MSR_STAR, 0 }, { MSR_LSTAR, 0 },
-		{ MSR_CSTAR, 0 }, { MSR_SYSCALL_MASK, 0 }, { MSR_KERNEL_GS_BASE, 0 },
-		{ MSR_IA32_TSC, 0 },
-		{ MSR_IA32_MISC_ENABLE, 1 },      /* fast strings, as firmware leaves it */
-		{ MSR_MTRR_DEF_TYPE, 0x806 },     /* MTRRs on, default write-back: keeps PAT usable */
-	};
-	/* The header's flexible entries[] array, with room for every MSR (a struct with the
-	 * header followed by an array is a GNU extension that clang refuses). */
-	union {
-		struct kvm_msrs hdr;
-		uint8_t bytes[sizeof(struct kvm_msrs) + ARRAY_SIZE(msrs) * sizeof(struct kvm_msr_entry)];
-	} buf;
-	struct kvm_msr_entry *e = buf.hdr.entries;
-
-	memset(&buf, 0, sizeof(buf));
-	buf.hdr.nmsrs = ARRAY_SIZE(msrs);
-	for (size_t i = 0; i < ARRAY_SIZE(msrs); i++) {
-		e[i].index = msrs[i].index;
-		e[i].data = msrs[i].value;
-	}
-	/* KVM_SET_MSRS returns how many it set; a missing MSR is not fatal. */
-	return ioctl(fd, KVM_SET_MSRS, &buf) < 0 ? -1 : 0;
-}
-
-static int set_lapic(int fd)
-{
-	struct kvm_lapic_state lapic;
-	uint32_t *lint0 = (uint32_t *)&lapic.regs[APIC_LVT_LINT0];
-	uint32_t *lint1 = (uint32_t *)&lapic.regs[APIC_LVT_LINT1];
-
-	if (ioctl(fd, KVM_GET_LAPIC, &lapic) < 0)
-		return -1;
-	/* What a BIOS leaves behind: LINT0 ExtINT, LINT1 NMI; but LINT0 masked,
-	 * because this machine has no PIC the guest would program (Linux keeps
-	 * an unmasked ExtINT LINT0 on CPU 0 and would take stray PIC vectors). */
-	*lint0 = (*lint0 & ~0x700u) | APIC_MODE_EXTINT | APIC_LVT_MASKED;
-	*lint1 = (*lint1 & ~0x700u) | APIC_MODE_NMI;
-	return ioctl(fd, KVM_SET_LAPIC, &lapic);
-}
-
 int vcpu_create(struct machine *m, unsigned index, struct vcpu *v, char *err, size_t errlen)
 {
-	struct cpuid_topology topo;
-	struct kvm_cpuid2 *cpuid;
-
 	memset(v, 0, sizeof(*v));
 	v->m = m;
 	v->index = index;
@@ -114,28 +48,8 @@ int vcpu_create(struct machine *m, unsigned index, struct vcpu *v, char *err, si
 		pv_format(err, errlen, "mmap of vCPU %u run area: %s", index, strerror(errno));
 		goto fail;
 	}
-	topo = (struct cpuid_topology){
-		.index = index,
-		.nr_cpus = m->nr_vcpus,
-		.node = config_cpu_node(m->cfg, index),
-		.nr_nodes = config_nr_nodes(m->cfg),
-		.tsc_deadline = m->kvm.tsc_deadline,
-	};
-	cpuid = cpuid_for_vcpu(m->kvm.supported_cpuid, &topo);
-	if (!cpuid || ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0) {
-		pv_format(err, errlen, "KVM_SET_CPUID2 on vCPU %u: %s", index, strerror(errno));
-		free(cpuid);
+	if (arch_vcpu_setup(m, index, v->fd, err, errlen) < 0)
 		goto fail;
-	}
-	free(cpuid);
-	if (set_msrs(v->fd) < 0) {
-		pv_format(err, errlen, "KVM_SET_MSRS on vCPU %u: %s", index, strerror(errno));
-		goto fail;
-	}
-	if (set_lapic(v->fd) < 0) {
-		pv_format(err, errlen, "LAPIC setup of vCPU %u: %s", index, strerror(errno));
-		goto fail;
-	}
 	return 0;
 fail:
 	vcpu_destroy(v);
@@ -188,7 +102,7 @@ static void handle_io(struct vcpu *v)
 
 	/* String I/O (rep ins/outs) arrives as `count` back-to-back accesses. */
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		io_bus_dispatch(&v->m->io_bus, run->io.port, is_write, data, run->io.size);
+		bus_dispatch(&v->m->pio_bus, run->io.port, is_write, data, run->io.size);
 }
 
 static void handle_system_event(struct vcpu *v)
@@ -268,9 +182,9 @@ static bool handle_exit(struct vcpu *v)
 		handle_io(v);
 		return true;
 	case KVM_EXIT_MMIO:
-		/* Unclaimed addresses: reads float high, writes vanish (mmio_bus.h). */
-		mmio_bus_dispatch(&v->m->mmio_bus, run->mmio.phys_addr, run->mmio.is_write,
-				  run->mmio.data, run->mmio.len);
+		/* Unclaimed addresses: reads float high, writes vanish (bus.h). */
+		bus_dispatch(&v->m->mmio_bus, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+			     run->mmio.len);
 		return true;
 	case KVM_EXIT_HLT:
 	case KVM_EXIT_INTR:

@@ -1,5 +1,5 @@
-/* vCPUs: creation with CPUID, MSRs and LAPIC set up, and one thread each
- * running KVM_RUN and dispatching its exits. */
+/* vCPUs: creation with the architecture's setup (arch/arch.h: on x86 CPUID, MSRs and
+ * LAPIC), and one thread each running KVM_RUN and dispatching its exits. */
 #ifndef PLUGVM_VCPU_H
 #define PLUGVM_VCPU_H
 

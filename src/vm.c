@@ -14,11 +14,10 @@
 #include <unistd.h>
 
 #include "acpi/acpi.h"
-#include "boot.h"
+#include "arch/x86/boot.h"
 #include "console.h"
 #include "fault_inject.h"
-#include "io_bus.h"
-#include "mmio_bus.h"
+#include "bus.h"
 #include "mm/backend.h"
 #include "mm/memmap_on_memory.h"
 #include "mm/memory_devices.h"
@@ -26,8 +25,8 @@
 #include "mm/virtio_mem_props.h"
 #include "monitor/qmp.h"
 #include "vm_control.h"
-#include "platform.h"
-#include "power.h"
+#include "arch/x86/platform.h"
+#include "arch/arch.h"
 #include "sandbox.h"
 #include "trace.h"
 #include "util.h"
@@ -393,7 +392,7 @@ int vm_setup_memory_devices(struct machine *m, char *err, size_t errlen)
 			warm_boot_ram_for_memmap(m, &m->memmap_warmup);
 		md->warmup = &m->memmap_warmup;
 	}
-	if (io_bus_register(&m->io_bus, MEMHP_IO_BASE, MEMHP_IO_LEN, memory_devices_io, md) < 0) {
+	if (arch_register_memhp(m, md) < 0) {
 		pv_format(err, errlen, "I/O port conflict at the hotplug registers");
 		return EXIT_VMM_FAILURE;
 	}
@@ -531,7 +530,7 @@ int vm_create(struct machine *m, const struct plugvm_config *cfg)
 		return setup_failed(err, status);
 
 	uart_init(&m->com1, &com1_ops, m);
-	if (io_bus_register(&m->io_bus, COM1_PORT, 8, uart_io, &m->com1) < 0 || power_init(m) < 0) {
+	if (arch_register_devices(m) < 0) {
 		pv_format(err, sizeof(err), "I/O port conflict while registering devices");
 		return setup_failed(err, EXIT_VMM_FAILURE);
 	}
@@ -750,6 +749,6 @@ void vm_destroy(struct machine *m)
 	if (m->signal_fd >= 0)
 		close(m->signal_fd);
 	m->signal_fd = -1;
-	io_bus_reset(&m->io_bus);
-	mmio_bus_reset(&m->mmio_bus);
+	bus_reset(&m->pio_bus);
+	bus_reset(&m->mmio_bus);
 }

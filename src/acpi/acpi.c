@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "acpi/tables.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 enum acpi_table_index { T_RSDP, T_XSDT, T_FADT, T_DSDT, T_MADT, T_SRAT, T_COUNT };

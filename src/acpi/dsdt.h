@@ -1,13 +1,35 @@
 /*
  * The DSDT's parts. Each device contributes its own AML through a function
- * named after it; dsdt.c only puts them in order.
+ * named after it; dsdt_devices.c lists the machine's contributors in order and
+ * dsdt.c writes them one after the other, naming none.
  */
 #ifndef PLUGVM_ACPI_DSDT_H
 #define PLUGVM_ACPI_DSDT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
+#include "acpi/acpi.h"
 #include "acpi/aml.h"
+
+/* One device's part of the DSDT: fn(a, opaque) writes its AML inside Scope(scope), or
+ * at the root when scope is NULL. Consecutive contributors of one scope share one
+ * Scope term. opaque points into the struct acpi_machine the list was made from. */
+struct aml_contributor {
+	const char *scope;
+	void (*fn)(struct aml_buf *a, const void *opaque);
+	const void *opaque;
+};
+
+/* sleep, COM1, pvpanic, virtio-mmio devices, hotplug controller, power button, GED */
+#define DSDT_MAX_CONTRIBUTORS (6 + PLUGVM_MAX_VIRTIO_MEM)
+
+/* The machine's contributors in DSDT order, into out[DSDT_MAX_CONTRIBUTORS]: how many,
+ * or -1 with err if m describes a machine the DSDT cannot (piece size, slots, windows). */
+int dsdt_devices(const struct acpi_machine *m, struct aml_contributor *out, char *err,
+		 size_t errlen);
+/* A whole DSDT of the contributors c[0..n), in that order (dsdt_build: the machine's). */
+void dsdt_write(struct aml_buf *t, const struct aml_contributor *c, unsigned n);
 
 /* The memory hotplug controller device and its shared methods. */
 #define MEMHP_AML_DEVICE "\\_SB.MHC0"

@@ -6,7 +6,7 @@
  */
 #include "acpi/tables.h"
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 
 #define FADT_OFF_DSDT 0x28
 #define FADT_OFF_IAPC_BOOT_ARCH 0x6D

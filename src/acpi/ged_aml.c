@@ -8,7 +8,7 @@
  */
 #include "acpi/dsdt.h"
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 
 void ged_aml(struct aml_buf *a, bool memhp)
 {

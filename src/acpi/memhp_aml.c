@@ -7,7 +7,7 @@
 #include "acpi/dsdt.h"
 
 #include "mm/memhp_regs.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 /* How many queue entries one _EVT may pop. A device model whose port

@@ -6,7 +6,7 @@
  */
 #include "acpi/dsdt.h"
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 
 void pvpanic_aml(struct aml_buf *a)
 {

@@ -5,7 +5,7 @@
  */
 #include "acpi/dsdt.h"
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 
 void uart_aml(struct aml_buf *a)
 {

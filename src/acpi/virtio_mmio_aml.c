@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "config.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 
 void virtio_mmio_aml(struct aml_buf *a, unsigned n, uint64_t base, uint32_t gsi)
 {

@@ -7,7 +7,7 @@
 
 #include <inttypes.h>
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 /*

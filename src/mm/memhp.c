@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "mm/memhp_regs.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 
 #define NO_SLOT (-1)
 

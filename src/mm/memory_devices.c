@@ -10,7 +10,7 @@
 #include "fault_inject.h"
 #include "mm/dimm_props.h"
 #include "mm/virtio_mem_props.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "trace.h"
 #include "util.h"
 

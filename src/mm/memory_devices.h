@@ -189,7 +189,7 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns);
  * events), in order. */
 void memory_devices_run_deferred(struct memory_devices *md);
 
-/* io_bus handler for the register block. */
+/* Handler for the register block; `port` is absolute (arch/x86/ports.c adapts it to bus.h). */
 void memory_devices_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size);
 
 #endif

@@ -9,8 +9,8 @@
 
 #include "mm/memory_devices.h"
 #include "mm/virtio_mem_props.h"
-#include "mmio_bus.h"
-#include "platform.h"
+#include "bus.h"
+#include "arch/x86/platform.h"
 #include "size.h"
 #include "trace.h"
 
@@ -280,7 +280,7 @@ int vmem_devices_add(struct vmem_devices *s, struct memory_devices *md,
 		FAIL(true, "%s '%s': virtio-mmio transport setup failed", p.driver, p.id);
 	d->transport_ready = true;
 	virtio_mem_set_link(&d->dev, virtio_mmio_link(&d->transport));
-	if (mmio_bus_register(s->mmio, d->mmio_base, VIRTIO_MMIO_WINDOW_SIZE, vmem_mmio, d) < 0)
+	if (bus_register(s->mmio, d->mmio_base, VIRTIO_MMIO_WINDOW_SIZE, vmem_mmio, d) < 0)
 		FAIL(true, "%s '%s': MMIO conflict at 0x%" PRIx64, p.driver, p.id, d->mmio_base);
 	pv_debug("virtio-mem '%s' at 0x%" PRIx64 ", %" PRIu64 " MiB in %" PRIu64 " KiB blocks, "
 		 "node %u, registers at 0x%" PRIx64 ", GSI %u, KVM slot %d", d->id, d->addr,

@@ -34,7 +34,7 @@
 #include "mm/backend.h"
 #include "mm/boot_ram.h"
 #include "mm/memory_device_event.h"
-#include "mmio_bus.h"
+#include "bus.h"
 #include "monitor/control.h"
 #include "util.h"
 #include "virtio/guest_mem.h"
@@ -79,7 +79,7 @@ struct vmem_devices {
 	const struct boot_ram *boot_ram;
 	struct guest_mem_view ram;
 	const struct plugvm_config *cfg;
-	struct mmio_bus *mmio;     /* where vmem_devices_add puts each device's registers */
+	struct bus *mmio;          /* where vmem_devices_add puts each device's registers */
 	/* Hooks, so tests run without KVM. set_irq: the level of a GSI. kvm_map: as
 	 * kvm_memslot_add (the region in a KVM slot kvm.c numbers; NULL: none). wake_main: a vCPU thread has events for the main thread (which
 	 * then calls vmem_devices_run_deferred); NULL: the caller runs it. */

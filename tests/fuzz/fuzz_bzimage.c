@@ -1,9 +1,9 @@
 /*
  * The kernel image: the input is the -kernel file. Two paths, both on every input:
  *
- *  A. as boot.c loads it: bzimage_parse (src/bzimage.c) validates the setup header; a
+ *  A. as boot.c loads it: bzimage_parse (src/arch/x86/bzimage.c) validates the setup header; a
  *     payload gzip, LZ4 (legacy), zstd or xz can unpack (src/kernel_unpack.c) streams
- *     into kernel_elf (src/kernel_elf.c), which places the vmlinux segments in a small
+ *     into kernel_elf (src/arch/x86/kernel_elf.c), which places the vmlinux segments in a small
  *     fake guest RAM (a few MiB at the kernel's load address, with a hole), with the
  *     decompressed size capped at 8 MiB so a decompression bomb costs little;
  *  B. the input as the decompressed vmlinux itself, written into kernel_elf twice: at once
@@ -17,9 +17,9 @@
  *     same entry point, the same bytes in RAM (segments and zeroed bss);
  *   - nothing is written outside the segments (the RAM around them keeps its pattern).
  */
-#include "bzimage.h"
+#include "arch/x86/bzimage.h"
 #include "fuzz_common.h"
-#include "kernel_elf.h"
+#include "arch/x86/kernel_elf.h"
 #include "kernel_unpack.h"
 #include "mm/boot_ram.h"
 

@@ -30,7 +30,7 @@
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
 #include "monitor/memory_device_events.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 
 #define SLOTS 4
 #define KVM_BASE 2

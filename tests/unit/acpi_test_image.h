@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "acpi/acpi.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 
 struct acpi_image {
 	uint8_t rsdp[ACPI_RSDP_LEN];

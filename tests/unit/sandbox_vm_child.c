@@ -35,7 +35,7 @@
 #include "machine.h"
 #include "mm/memhp_regs.h"
 #include "options.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 #include "vm.h"
 

@@ -19,7 +19,7 @@
 
 #include "acpi/acpi.h"
 #include "acpi_test_image.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 /* tests/acpi/check-dsdt.sh, found from TEST_DATA_DIR (tests/data, which

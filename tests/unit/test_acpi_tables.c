@@ -17,7 +17,7 @@
 #include "acpi/acpi.h"
 #include "acpi/dsdt.h"
 #include "acpi_test_image.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 static uint64_t rd(const uint8_t *p, unsigned n)

@@ -15,6 +15,7 @@
 
 #include "acpi/aml.h"
 #include "acpi/dsdt.h"
+#include "acpi/tables.h"
 
 static void hexdump(const char *what, const uint8_t *p, size_t n)
 {
@@ -589,10 +590,81 @@ static void test_unbalanced_blocks_fail(void **state)
 	aml_buf_free(&a);
 }
 
+/* A contributor that calls the argument-less AML function opaque holds. */
+struct part {
+	void (*fn)(struct aml_buf *a);
+};
+
+static void call_part(struct aml_buf *a, const void *opaque)
+{
+	((const struct part *)opaque)->fn(a);
+}
+
+/* dsdt_write: one Scope per run of contributors that share it, root ones outside. */
+static void test_dsdt_write_scopes(void **state)
+{
+	static const struct part s5 = { sleep_aml }, com1 = { uart_aml }, pwrb = { power_button_aml };
+	const struct aml_contributor c[] = {
+		{ NULL, call_part, &s5 },
+		{ "\\_SB", call_part, &com1 },
+		{ "\\_SB", call_part, &pwrb },
+		{ NULL, call_part, &s5 },
+		{ "\\_SB", call_part, &com1 },
+	};
+	struct aml_buf got, want;
+
+	(void)state;
+	aml_buf_init(&got);
+	dsdt_write(&got, c, 5);
+	aml_buf_init(&want);
+	acpi_table_begin(&want, "DSDT", ACPI_DSDT_REVISION, "PVDSDT");
+	sleep_aml(&want);
+	aml_mark sb = aml_scope_begin(&want, "\\_SB");
+	uart_aml(&want);
+	power_button_aml(&want);
+	aml_end(&want, sb);
+	sleep_aml(&want);
+	sb = aml_scope_begin(&want, "\\_SB");
+	uart_aml(&want);
+	aml_end(&want, sb);
+	acpi_table_finish(&want);
+	assert_false(aml_buf_failed(&got));
+	check_bytes(aml_buf_data(&got), aml_buf_len(&got), aml_buf_data(&want), aml_buf_len(&want));
+	aml_buf_free(&got);
+	aml_buf_free(&want);
+}
+
+/* dsdt_devices: the machine's contributors, only those it has, and its limits. */
+static void test_dsdt_devices(void **state)
+{
+	struct acpi_machine m;
+	struct aml_contributor c[DSDT_MAX_CONTRIBUTORS];
+	char err[128];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	/* sleep, COM1, pvpanic, power button, GED */
+	assert_int_equal(dsdt_devices(&m, c, err, sizeof(err)), 5);
+	assert_null(c[0].scope);
+	for (int i = 1; i < 5; i++)
+		assert_string_equal(c[i].scope, "\\_SB");
+	m.nr_slots = 2;
+	m.nr_virtio_mmio = 1;
+	m.virtio_mmio[0].base = 0xFEB00000;
+	assert_int_equal(dsdt_devices(&m, c, err, sizeof(err)), 7);
+	assert_ptr_equal(c[3].opaque, &m); /* virtio-mmio, then the hotplug controller */
+	assert_ptr_equal(c[4].opaque, &m);
+	m.dimm_piece_size = 3 << 20;
+	assert_int_equal(dsdt_devices(&m, c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a power of two"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_integers),
+		cmocka_unit_test(test_dsdt_write_scopes),
+		cmocka_unit_test(test_dsdt_devices),
 		cmocka_unit_test(test_sleep_s5),
 		cmocka_unit_test(test_name_strings),
 		cmocka_unit_test(test_bad_names_poison),

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "bzimage.h"
+#include "arch/x86/bzimage.h"
 #include "test_bzimage_fake.h"
 
 static uint8_t img[64 * 1024];

@@ -28,7 +28,7 @@
 
 #include "console.h"
 #include "machine.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "uart.h"
 #include "util.h"
 
@@ -148,7 +148,7 @@ static void attach_client(struct fixture *f)
 
 static void guest_write(struct uart *u, uint8_t byte)
 {
-	uart_io(u, COM1_PORT + UART_RBR_THR, true, &byte, 1);
+	uart_io(u, UART_RBR_THR, true, &byte, 1);
 }
 
 struct writer {

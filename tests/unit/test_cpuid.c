@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "cpuid.h"
+#include "arch/x86/cpuid.h"
 
 static struct kvm_cpuid2 *make_supported(void)
 {

@@ -1,5 +1,5 @@
 /*
- * CPUID leaf 0xD as plugvm passes it on (src/cpuid_xstate.h): a sane host's components
+ * CPUID leaf 0xD as plugvm passes it on (src/arch/x86/cpuid_xstate.h): a sane host's components
  * are kept untouched; a component with a wrong size, an offset outside the area, an
  * overlap, an unknown or supervisor component, or a broken group is withheld, its
  * sub-leaf zeroed, the feature flags that need it cleared, and the area recomputed.
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpuid_xstate.h"
+#include "arch/x86/cpuid_xstate.h"
 
 #define MAX_ENTRIES 32
 

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "mm/e820.h"
-#include "platform.h"
+#include "arch/x86/e820.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 static void compute(struct guest_layout *l, uint64_t ram, uint64_t maxmem, unsigned slots)

@@ -18,14 +18,14 @@
 
 #include <cmocka.h>
 
-#include "boot.h"
+#include "arch/x86/boot.h"
 #include "console.h"
 #include "event_loop.h"
 #include "machine.h"
 #include "monitor/hmp.h"
 #include "monitor/monitors.h"
 #include "monitor/qmp.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "test_bzimage_fake.h"
 #include "uart.h"
 #include "util.h"

@@ -33,7 +33,7 @@
 #include "monitor/qmp_internal.h"
 #include "options.h"
 #include "proc_self.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "test_md_fixture.h"
 #include "util.h"
 

@@ -14,7 +14,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "kernel_elf.h"
+#include "arch/x86/kernel_elf.h"
 #include "kernel_unpack.h"
 
 #define RAM_SIZE (64u << 20)

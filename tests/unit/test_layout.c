@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "mm/layout.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 static struct plugvm_config cfg_mem(uint64_t ram, uint64_t maxmem, unsigned slots)

@@ -15,7 +15,7 @@
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
 #include "monitor/control.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 #define SLOTS 4

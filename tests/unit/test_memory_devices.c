@@ -22,7 +22,7 @@
 #include "mm/memory_devices.h"
 #include "monitor/memory_device_events.h"
 #include "options.h"
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "test_md_fixture.h"
 #include "util.h"
 

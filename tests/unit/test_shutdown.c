@@ -26,11 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io_bus.h"
+#include "bus.h"
 #include "machine.h"
 #include "monitor/control.h"
-#include "platform.h"
-#include "power.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/power.h"
 #include "util.h"
 #include "vm.h"
 #include "vm_control.h"
@@ -150,7 +150,7 @@ static void test_first_request_wins(void **state)
 
 static void guest_writes(uint16_t port, uint8_t value)
 {
-	io_bus_dispatch(&m.io_bus, port, true, &value, 1);
+	bus_dispatch(&m.pio_bus, port, true, &value, 1);
 }
 
 /* The guest's ports (power.c), each on a fresh machine. */
@@ -210,10 +210,10 @@ static void test_signal(void **state)
 	assert_shutdown_event("host-signal", false);
 }
 
-static void ignore_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+static void ignore_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
 {
 	(void)opaque;
-	(void)port;
+	(void)offset;
 	(void)is_write;
 	(void)data;
 	(void)size;
@@ -234,7 +234,7 @@ static void test_port_conflict_is_a_host_failure(void **state)
 	char err[512] = "";
 
 	(void)state;
-	assert_int_equal(io_bus_register(&m.io_bus, MEMHP_IO_BASE, 1, ignore_io, NULL), 0);
+	assert_int_equal(bus_register(&m.pio_bus, MEMHP_IO_BASE, 1, ignore_io, NULL), 0);
 	assert_int_equal(vm_setup_memory_devices(&m, err, sizeof(err)), EXIT_VMM_FAILURE);
 	assert_non_null(strstr(err, "I/O port conflict"));
 }

@@ -29,8 +29,8 @@
 #include "mm/virtio_mem_devices.h"
 #include "mm/virtio_mem_props.h"
 #include "monitor/memory_device_events.h"
-#include "mmio_bus.h"
-#include "platform.h"
+#include "bus.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 #include "virtio_fake_guest.h"
 
@@ -44,7 +44,7 @@ struct fixture {
 	struct memory_devices md;
 	struct boot_ram ram;
 	struct vmem_devices s;
-	struct mmio_bus mmio;
+	struct bus mmio;
 	struct fake_guest g;
 	/* What the hooks saw. */
 	int irq_level[32];
@@ -220,14 +220,14 @@ static size_t resident(const void *p, size_t len)
 static void wr(uint64_t base, uint64_t off, uint32_t v)
 {
 	v = htole32(v);
-	mmio_bus_dispatch(&F->mmio, base + off, true, (uint8_t *)&v, 4);
+	bus_dispatch(&F->mmio, base + off, true, (uint8_t *)&v, 4);
 }
 
 static uint32_t rd(uint64_t base, uint64_t off)
 {
 	uint32_t v = 0;
 
-	mmio_bus_dispatch(&F->mmio, base + off, false, (uint8_t *)&v, 4);
+	bus_dispatch(&F->mmio, base + off, false, (uint8_t *)&v, 4);
 	return le32toh(v);
 }
 

@@ -873,8 +873,8 @@ static void trace_add(struct op_stats *st, const struct trace_sum *t)
  * (after the measurement, untimed). */
 static void name_guest_rips(struct hvm *h, const char *id, const struct guest_rips_top *top)
 {
-    char cmd[1024], *out = NULL;
-    if (!guest_rips_resolve_cmd(top, cmd, sizeof(cmd)) || !e2e_vm_sh(&h->vm, cmd, &out, 60)) {
+    char cmd[4096], *out = NULL;
+    if (!guest_rips_resolve_cmd(top, cmd, sizeof(cmd)) || !e2e_vm_sh(&h->vm, cmd, &out, 120)) {
         free(out);
         return;
     }

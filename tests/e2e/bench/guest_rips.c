@@ -62,6 +62,23 @@ static bool is_thread_of(int pid, int tid)
     return d != NULL;
 }
 
+/* Prints the GUEST_RIPS_TOP most frequent of c and adds those not yet in top to it. */
+static void print_top(const char *label, struct count *c, unsigned n, struct guest_rips_top *top)
+{
+    qsort(c, n, sizeof(c[0]), by_count_desc);
+    printf("%s", label);
+    for (unsigned i = 0; i < n && i < GUEST_RIPS_TOP; i++) {
+        printf(" %s=%u", c[i].key, c[i].n);
+        bool known = false;
+        for (unsigned j = 0; j < top->n; j++)
+            known = known || !strncmp(top->rip[j], c[i].key, 16);
+        if (known || top->n >= 2 * GUEST_RIPS_TOP)
+            continue;
+        memcpy(top->rip[top->n], c[i].key, sizeof(top->rip[0]) - 1);
+        top->rip[top->n++][sizeof(top->rip[0]) - 1] = '\0';
+    }
+}
+
 void guest_rips_print(int pid, struct guest_rips_top *top)
 {
     top->n = 0;
@@ -70,9 +87,9 @@ void guest_rips_print(int pid, struct guest_rips_top *top)
     FILE *f = fopen(TRACEFS "/trace", "r");
     if (!f)
         return;
-    static struct count rips[MAX_RIPS];
+    static struct count rips[MAX_RIPS], intr_rips[MAX_RIPS];
     struct count reasons[MAX_REASONS];
-    unsigned nrips = 0, nreasons = 0, total = 0;
+    unsigned nrips = 0, nintr = 0, nreasons = 0, total = 0;
     char line[512];
     while (fgets(line, sizeof(line), f)) {
         /* "   vcpu0-183   [000] d.... 12.3: kvm_exit: vcpu 0 reason npf rip 0xffff... " */
@@ -93,29 +110,36 @@ void guest_rips_print(int pid, struct guest_rips_top *top)
         char key[32];
         snprintf(key, sizeof(key), "%016llx", rip);
         bump(rips, &nrips, MAX_RIPS, key);
+        if (!strcmp(reason, "interrupt") || !strcmp(reason, "EXTERNAL_INTERRUPT"))
+            bump(intr_rips, &nintr, MAX_RIPS, key);
         bump(reasons, &nreasons, MAX_REASONS, reason);
         total++;
     }
     fclose(f);
     write_file(TRACEFS "/trace", "");
-    qsort(rips, nrips, sizeof(rips[0]), by_count_desc);
     qsort(reasons, nreasons, sizeof(reasons[0]), by_count_desc);
     printf(" rips: exits=%u reasons:", total);
     for (unsigned i = 0; i < nreasons; i++)
         printf(" %s=%u", reasons[i].key, reasons[i].n);
-    printf(" top:");
-    for (unsigned i = 0; i < nrips && i < GUEST_RIPS_TOP; i++) {
-        printf(" %s=%u", rips[i].key, rips[i].n);
-        memcpy(top->rip[top->n], rips[i].key, sizeof(top->rip[0]) - 1);
-        top->rip[top->n++][sizeof(top->rip[0]) - 1] = '\0';
-    }
+    print_top(" top:", rips, nrips, top);
+    print_top(" top_interrupt:", intr_rips, nintr, top);
 }
 
-/* Addresses of equal length compare as strings as they do as numbers, which spares
- * busybox awk (doubles) the 64-bit arithmetic. */
+/* Busybox awk over all of /proc/kallsyms took over a minute under the bed's TCG, so grep
+ * (C) first keeps the symbols of the RIP's own 4 KiB page and the two below it; then
+ * awk picks the nearest start at or below each RIP. Addresses of equal length compare as
+ * strings as they do as numbers, which spares awk (doubles) the 64-bit arithmetic. */
 bool guest_rips_resolve_cmd(const struct guest_rips_top *top, char *cmd, size_t len)
 {
-    size_t used = (size_t)snprintf(cmd, len, "awk -v rips='");
+    size_t used = (size_t)snprintf(cmd, len, "grep -E '^(");
+    for (unsigned i = 0; i < top->n && used < len; i++) {
+        unsigned long long page = strtoull(top->rip[i], NULL, 16) >> 12;
+        for (unsigned k = 0; k < 3 && used < len; k++)
+            used += (size_t)snprintf(cmd + used, len - used, "%s%013llx", i || k ? "|" : "",
+                                     page - k);
+    }
+    if (used < len)
+        used += (size_t)snprintf(cmd + used, len - used, ")' /proc/kallsyms | awk -v rips='");
     for (unsigned i = 0; i < top->n && used < len; i++)
         used += (size_t)snprintf(cmd + used, len - used, "%s%s", i ? " " : "", top->rip[i]);
     if (used < len)
@@ -124,6 +148,6 @@ bool guest_rips_resolve_cmd(const struct guest_rips_top *top, char *cmd, size_t 
             "' 'BEGIN { n = split(rips, r, \" \") } "
             "$2 ~ /^[tT]$/ { for (i = 1; i <= n; i++) "
             "if ($1 <= r[i] && $1 > best[i]) { best[i] = $1; name[i] = $3 } } "
-            "END { for (i = 1; i <= n; i++) print r[i], name[i], best[i] }' /proc/kallsyms");
+            "END { for (i = 1; i <= n; i++) if (name[i] != \"\") print r[i], name[i], best[i] }'");
     return used < len;
 }

@@ -14,19 +14,23 @@ bool guest_rips_start(void);
 
 #define GUEST_RIPS_TOP 12
 
-/* The most frequent guest RIPs of one measurement, as 16 lowercase hex digits. */
+/* The most frequent guest RIPs of one measurement, as 16 lowercase hex digits: of all
+ * exits, and of the external-interrupt exits alone (L1's timer and IPIs: they stop the
+ * guest wherever it is, so they are time samples, while an MSR or I/O exit names the
+ * instruction that caused it). */
 struct guest_rips_top {
     unsigned n;
-    char rip[GUEST_RIPS_TOP][17];
+    char rip[2 * GUEST_RIPS_TOP][17];
 };
 
-/* Disables kvm_exit and prints " rips: exits=N reasons: R=N ... top: RIP=N ..." (the
- * exits of `pid`'s threads only) onto the current BENCH line; fills `top`. */
+/* Disables kvm_exit and prints " rips: exits=N reasons: R=N ... top: RIP=N ...
+ * top_interrupt: RIP=N ..." (the exits of `pid`'s threads only) onto the current BENCH
+ * line; fills `top` with both lists' RIPs. */
 void guest_rips_print(int pid, struct guest_rips_top *top);
 
 /* A guest shell command that names each RIP of `top` from the guest's own /proc/kallsyms
- * (right under KASLR too), one "RIP SYMBOL SYMBOL_ADDRESS" line each; false if it does not
- * fit `cmd`. */
+ * (right under KASLR too), one "RIP SYMBOL SYMBOL_ADDRESS" line each (no name when the
+ * function starts more than 8 KiB below the RIP); false if it does not fit `cmd`. */
 bool guest_rips_resolve_cmd(const struct guest_rips_top *top, char *cmd, size_t len);
 
 #endif

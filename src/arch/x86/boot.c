@@ -1,4 +1,4 @@
-#include "boot.h"
+#include "arch/x86/boot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,12 +11,12 @@
 
 #include <linux/kvm.h>
 
-#include "bzimage.h"
+#include "arch/x86/bzimage.h"
 #include "exit_status.h"
-#include "kernel_elf.h"
+#include "arch/x86/kernel_elf.h"
 #include "kernel_unpack.h"
-#include "mm/e820.h"
-#include "platform.h"
+#include "arch/x86/e820.h"
+#include "arch/x86/platform.h"
 #include "trace.h"
 #include "util.h"
 

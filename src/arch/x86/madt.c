@@ -5,7 +5,7 @@
  */
 #include "acpi/tables.h"
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 #define MADT_LOCAL_APIC 0

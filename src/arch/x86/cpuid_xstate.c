@@ -1,4 +1,4 @@
-#include "cpuid_xstate.h"
+#include "arch/x86/cpuid_xstate.h"
 
 #include <stdbool.h>
 #include <stdint.h>

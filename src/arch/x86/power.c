@@ -1,9 +1,9 @@
-#include "power.h"
+#include "arch/x86/power.h"
 
 #include <string.h>
 
-#include "io_bus.h"
-#include "platform.h"
+#include "bus.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 #define SLP_EN 0x20
@@ -13,7 +13,7 @@
 #define RESET_VALUE 0x06
 #define I8042_CMD_RESET 0xfe
 
-static void sleep_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+static void sleep_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
 {
 	struct machine *m = opaque;
 
@@ -21,18 +21,18 @@ static void sleep_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, 
 		memset(data, 0, size);
 		return;
 	}
-	if (port == SLEEP_CONTROL_PORT && (data[0] & SLP_EN) &&
+	if (offset == 0 && (data[0] & SLP_EN) &&
 	    ((data[0] & SLP_TYP_MASK) >> SLP_TYP_SHIFT) == S5_TYPE)
 		machine_request_shutdown(m, STOP_GUEST_SHUTDOWN, EXIT_GUEST_DONE,
 					 "guest powered off");
 	/* SLEEP_STATUS writes (WAK_STS clear) need no state. */
 }
 
-static void reset_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+static void reset_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
 {
 	struct machine *m = opaque;
 
-	(void)port;
+	(void)offset;
 	if (!is_write) {
 		memset(data, 0, size);
 		return;
@@ -42,11 +42,11 @@ static void reset_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, 
 					 "guest rebooted (plugvm exits on reboot)");
 }
 
-static void i8042_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+static void i8042_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
 {
 	struct machine *m = opaque;
 
-	(void)port;
+	(void)offset;
 	if (!is_write) {
 		/* Status 0: input buffer empty, so Linux's kb_wait() does not spin. */
 		memset(data, 0, size);
@@ -62,11 +62,11 @@ static void i8042_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, 
 #define PVPANIC_PANICKED 0x1
 #define PVPANIC_CRASH_LOADED 0x2
 
-static void pvpanic_io(void *opaque, uint16_t port, bool is_write, uint8_t *data, unsigned size)
+static void pvpanic_io(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
 {
 	struct machine *m = opaque;
 
-	(void)port;
+	(void)offset;
 	if (!is_write) {
 		memset(data, 0, size);
 		data[0] = PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
@@ -79,10 +79,10 @@ static void pvpanic_io(void *opaque, uint16_t port, bool is_write, uint8_t *data
 
 int power_init(struct machine *m)
 {
-	if (io_bus_register(&m->io_bus, SLEEP_CONTROL_PORT, 2, sleep_io, m) < 0 ||
-	    io_bus_register(&m->io_bus, RESET_CONTROL_PORT, 1, reset_io, m) < 0 ||
-	    io_bus_register(&m->io_bus, I8042_STATUS_PORT, 1, i8042_io, m) < 0 ||
-	    io_bus_register(&m->io_bus, PVPANIC_PORT, 1, pvpanic_io, m) < 0)
+	if (bus_register(&m->pio_bus, SLEEP_CONTROL_PORT, 2, sleep_io, m) < 0 ||
+	    bus_register(&m->pio_bus, RESET_CONTROL_PORT, 1, reset_io, m) < 0 ||
+	    bus_register(&m->pio_bus, I8042_STATUS_PORT, 1, i8042_io, m) < 0 ||
+	    bus_register(&m->pio_bus, PVPANIC_PORT, 1, pvpanic_io, m) < 0)
 		return -1;
 	return 0;
 }

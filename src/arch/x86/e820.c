@@ -1,6 +1,6 @@
-#include "mm/e820.h"
+#include "arch/x86/e820.h"
 
-#include "platform.h"
+#include "arch/x86/platform.h"
 #include "util.h"
 
 _Static_assert(sizeof(struct e820_entry) == 20, "boot_params e820 entries are 20 bytes");

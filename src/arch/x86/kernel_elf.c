@@ -1,4 +1,4 @@
-#include "kernel_elf.h"
+#include "arch/x86/kernel_elf.h"
 
 #include <elf.h>
 #include <string.h>

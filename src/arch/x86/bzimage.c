@@ -1,4 +1,4 @@
-#include "bzimage.h"
+#include "arch/x86/bzimage.h"
 
 #include <string.h>
 

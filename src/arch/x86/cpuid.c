@@ -1,4 +1,4 @@
-#include "cpuid.h"
+#include "arch/x86/cpuid.h"
 
 #include <stdlib.h>
 #include <string.h>

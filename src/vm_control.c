@@ -8,6 +8,7 @@
 #include "console.h"
 #include "mm/memory_devices.h"
 #include "mm/virtio_mem_devices.h"
+#include "monitor/memory_device_events.h"
 #include "monitor/monitors.h"
 #include "monitor/qmp.h"
 
@@ -95,9 +96,9 @@ int vm_open_monitors(struct machine *m, char *err, size_t errlen)
 	ops->qom_get = op_qom_get;
 	ops->qom_set = op_qom_set;
 	ops->memory_size_summary = op_memory_size_summary;
-	m->memory_devices->emit = qmp_emit_event;
+	m->memory_devices->emit = memory_device_event_send;
 	if (m->virtio_mem)
-		m->virtio_mem->emit = qmp_emit_event;
+		m->virtio_mem->emit = memory_device_event_send;
 	int status = monitors_init(&m->loop, m->cfg, ops,
 				   m->cfg->serial.kind == CHARDEV_MON_STDIO ? m->console : NULL,
 				   err, errlen);

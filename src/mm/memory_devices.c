@@ -15,11 +15,12 @@
 #include "util.h"
 
 
-static void emit(struct memory_devices *md, const char *name, json_t *data)
+static void emit(struct memory_devices *md, enum memory_device_event_kind kind, const char *id)
 {
+	struct memory_device_event ev = { .kind = kind, .id = id };
+
 	if (md->emit)
-		md->emit(name, data);
-	json_decref(data);
+		md->emit(&ev);
 }
 
 static struct dimm *find_dimm(struct memory_devices *md, const char *id, unsigned *slot)
@@ -32,14 +33,6 @@ static struct dimm *find_dimm(struct memory_devices *md, const char *id, unsigne
 		}
 	}
 	return NULL;
-}
-
-static json_t *device_event_data(const char *id)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/machine/peripheral/%s", id);
-	return json_pack("{s:s, s:s}", "device", id, "path", path);
 }
 
 /* Maps (size > 0) DIMM slot `slot` in a new KVM slot, whose number goes to *kvm_slot, or
@@ -136,13 +129,11 @@ static void remove_ejected(struct memory_devices *md, unsigned slot, struct md_d
 static void emit_ost_event(struct memory_devices *md, const char *id, unsigned slot,
 			   uint32_t source, uint32_t status)
 {
-	char slot_name[16];
-	json_t *info;
+	struct memory_device_event ev = { .kind = MEMORY_DEVICE_EVENT_OST, .id = id,
+					  .slot = slot, .source = source, .status = status };
 
-	snprintf(slot_name, sizeof(slot_name), "%u", slot);
-	info = json_pack("{s:s, s:s, s:s, s:i, s:i}", "device", id, "slot", slot_name, "slot-type",
-			 "DIMM", "source", (json_int_t)source, "status", (json_int_t)status);
-	emit(md, "ACPI_DEVICE_OST", json_pack("{s:o}", "info", info));
+	if (md->emit)
+		md->emit(&ev);
 }
 
 static void carry_out(struct memory_devices *md, const struct md_deferred *w)
@@ -158,14 +149,14 @@ static void carry_out(struct memory_devices *md, const struct md_deferred *w)
 		pthread_mutex_lock(&md->lock);
 		w->backend->in_use = false;
 		pthread_mutex_unlock(&md->lock);
-		emit(md, "DEVICE_DELETED", device_event_data(w->id));
+		emit(md, MEMORY_DEVICE_EVENT_DELETED, w->id);
 		break;
 	case MD_EVENT_OST:
 		emit_ost_event(md, w->id, w->slot, w->source, w->status);
 		break;
 	case MD_EVENT_UNPLUG_ERROR:
 		pv_info("guest refused to eject DIMM '%s' (_OST status 0x%x)", w->id, w->status);
-		emit(md, "DEVICE_UNPLUG_GUEST_ERROR", device_event_data(w->id));
+		emit(md, MEMORY_DEVICE_EVENT_UNPLUG_ERROR, w->id);
 		break;
 	}
 }
@@ -193,17 +184,40 @@ void memory_devices_run_deferred(struct memory_devices *md)
 	}
 }
 
-/* vCPU thread, md->lock held: queues w for the main thread. False when it must be done at
- * once (no main loop, or a guest flooding the FIFO). *wake: the FIFO was empty, so the
- * main thread needs a wake-up. */
-static bool defer_locked(struct memory_devices *md, const struct md_deferred *w, bool *wake)
+enum md_queued {
+	MD_QUEUED,  /* in the FIFO, for the main thread */
+	MD_AT_ONCE, /* no main loop: the caller carries it out */
+	MD_HELD,    /* an _OST that answers no one, the FIFO full: hold it for the tick */
+};
+
+/* Who queues an entry. */
+enum md_from {
+	MD_FROM_HOST,  /* a vCPU, for what answers the host: DEVICE_DELETED, the _OSTs and
+			* refusal of a device_del; the FIFO always has room (MD_DEFERRED_HOST) */
+	MD_FROM_GUEST, /* a vCPU, for an _OST that answers no one: full beyond MD_DEFERRED_MAX */
+	MD_FROM_TICK,  /* the main thread, for such an _OST held back; the same limit, but
+			* the fault site (which stands for a vCPU finding it full) is not hit */
+};
+
+/* md->lock held: queues w for the main thread. *wake: the FIFO was empty, so the main
+ * thread needs a wake-up. */
+static enum md_queued defer_locked(struct memory_devices *md, const struct md_deferred *w,
+				   enum md_from from, bool *wake)
 {
-	if (!md->wake_main || md->nr_deferred >= MD_DEFERRED_MAX ||
-	    fault_inject_hit(FAULT_DEFERRED_QUEUE_FULL))
-		return false;
+	if (!md->wake_main)
+		return MD_AT_ONCE;
+	if (from != MD_FROM_HOST &&
+	    (md->nr_deferred >= MD_DEFERRED_MAX ||
+	     (from == MD_FROM_GUEST && fault_inject_hit(FAULT_DEFERRED_QUEUE_FULL))))
+		return MD_HELD;
+	if (md->nr_deferred >= MD_DEFERRED_CAP) {
+		/* Cannot happen (MD_DEFERRED_HOST); rather out of order than lost. */
+		pv_error("memory devices: event FIFO overflow, carrying out at once");
+		return MD_AT_ONCE;
+	}
 	*wake = *wake || md->nr_deferred == 0;
 	md->deferred[md->nr_deferred++] = *w;
-	return true;
+	return MD_QUEUED;
 }
 
 /* memhp callback, vCPU thread: the guest's _EJ0. */
@@ -211,20 +225,29 @@ static void on_eject(void *opaque, unsigned slot)
 {
 	struct memory_devices *md = opaque;
 	struct md_deferred deleted;
-	bool removed, later = false, wake = false;
+	bool removed, wake = false;
+	enum md_queued q = MD_QUEUED;
 
 	pv_trace("eject %u", slot);
 	pthread_mutex_lock(&md->lock);
 	removed = md->dimm[slot].used;
 	if (removed) {
 		remove_ejected(md, slot, &deleted);
-		later = defer_locked(md, &deleted, &wake);
+		q = defer_locked(md, &deleted, MD_FROM_HOST, &wake);
 	}
 	pthread_mutex_unlock(&md->lock);
 	if (wake)
 		md->wake_main(md->wake_main_opaque);
-	if (removed && !later)
+	if (removed && q == MD_AT_ONCE)
 		carry_out(md, &deleted);
+}
+
+/* md->lock held: the slot's latest _OST not sent, for the next tick. */
+static void hold_ost_locked(struct ost_throttle *t, const struct md_deferred *ost)
+{
+	t->dropped++;
+	t->held = *ost;
+	t->held_valid = true;
 }
 
 /* vCPU thread, md->lock held: whether the ACPI_DEVICE_OST event of an _OST may go out
@@ -245,9 +268,7 @@ static bool ost_admit_locked(struct memory_devices *md, const struct md_deferred
 		t->held_valid = false;
 		return true;
 	}
-	t->dropped++;
-	t->held = *ost;
-	t->held_valid = true;
+	hold_ost_locked(t, ost);
 	return false;
 }
 
@@ -268,8 +289,8 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 				   .status = status };
 	struct md_deferred refusal = { .kind = MD_EVENT_UNPLUG_ERROR, .slot = slot,
 				       .status = status };
-	bool pending, answers, refused, send, ost_later = false, refusal_later = false;
-	bool wake = false;
+	bool pending, answers, refused, send, wake = false;
+	enum md_queued ost_q = MD_HELD, refusal_q = MD_QUEUED;
 	uint64_t now = pv_now_ns();
 
 	pv_trace("ost %u %u 0x%x", slot, source, status);
@@ -288,47 +309,58 @@ static void on_ost(void *opaque, unsigned slot, uint32_t source, uint32_t status
 	}
 	send = ost_admit_locked(md, &ost, answers || refused, now);
 	if (send)
-		ost_later = defer_locked(md, &ost, &wake);
-	if (refused && ost_later)
-		refusal_later = defer_locked(md, &refusal, &wake);
+		ost_q = defer_locked(md, &ost, answers || refused ? MD_FROM_HOST : MD_FROM_GUEST,
+				     &wake);
+	if (ost_q == MD_HELD && send)
+		hold_ost_locked(&md->ost_throttle[slot], &ost);
+	/* Behind its _OST, which answers the host too: both queued, or (no main loop) both
+	 * carried out below, the _OST first. */
+	if (refused)
+		refusal_q = defer_locked(md, &refusal, MD_FROM_HOST, &wake);
 	pthread_mutex_unlock(&md->lock);
 
 	if (wake)
 		md->wake_main(md->wake_main_opaque);
-	if (send && !ost_later)
+	if (ost_q == MD_AT_ONCE)
 		carry_out(md, &ost);
-	if (refused && !refusal_later)
+	if (refused && refusal_q == MD_AT_ONCE)
 		carry_out(md, &refusal);
 }
 
 /* Main thread, from the tick: the held-back _OST events go out, the latest of each slot,
  * and one line says how many were left out (at most one line a second, whatever the
- * guest does). They go through the FIFO, behind what the vCPU threads queued before. */
+ * guest does). They go through the FIFO, behind what the vCPU threads queued before; one
+ * that still finds it full waits for the next tick. */
 static void send_held_osts(struct memory_devices *md)
 {
 	struct md_deferred now[PLUGVM_MAX_SLOTS];
 	unsigned n = 0, dropped = 0, slots = 0;
 	bool wake = false;
 
+	memory_devices_run_deferred(md); /* room for them */
 	pthread_mutex_lock(&md->lock);
 	for (unsigned i = 0; i < md->alloc.nr_slots; i++) {
 		struct ost_throttle *t = &md->ost_throttle[i];
+		enum md_queued q;
 
 		if (t->dropped) {
 			dropped += t->dropped;
 			slots++;
 			t->dropped = 0;
 		}
-		if (t->held_valid && !defer_locked(md, &t->held, &wake))
+		if (!t->held_valid)
+			continue;
+		q = defer_locked(md, &t->held, MD_FROM_TICK, &wake);
+		if (q == MD_AT_ONCE)
 			now[n++] = t->held;
-		t->held_valid = false;
+		t->held_valid = q == MD_HELD;
 	}
 	pthread_mutex_unlock(&md->lock);
 	if (dropped)
 		pv_info("guest _OST flood: %u reports on %u DIMM slot%s went over the limit of %u "
-			"ACPI_DEVICE_OST events a second per slot and were not sent, except the "
-			"latest of each slot", dropped, slots, slots == 1 ? "" : "s",
-			MD_OST_EVENTS_PER_SEC);
+			"ACPI_DEVICE_OST events a second per slot (or found the event queue full) "
+			"and were not sent, except the latest of each slot", dropped, slots,
+			slots == 1 ? "" : "s", MD_OST_EVENTS_PER_SEC);
 	memory_devices_run_deferred(md);
 	for (unsigned i = 0; i < n; i++)
 		carry_out(md, &now[i]);
@@ -574,7 +606,7 @@ static int dimm_add(struct memory_devices *md, const struct keyval_list *props, 
 			record_dimm(md, &p, slot, addr, kvm_slot, true);
 			/* Before memhp_plug_mapped (issue 17 finding 10): from there on the
 			 * guest may eject the DIMM, and when the main thread cannot take the
-			 * eject's work (no main loop, its FIFO full) the vCPU thread cancels the
+			 * eject's work (no main loop) the vCPU thread cancels the
 			 * warm-up and gives the memory back at once. Queued after that, the
 			 * warm-up would populate memory already given back, of a backend that
 			 * object_del may then unmap. Queued here, every eject comes after it
@@ -662,6 +694,8 @@ int memory_devices_coldplug(struct memory_devices *md, const struct keyval_list 
 static int op_device_add(void *opaque, const struct keyval_list *props, struct control_error *err)
 {
 	pv_trace("device_add");
+	/* The FIFO's room for what answers the host counts from here (MD_DEFERRED_HOST). */
+	memory_devices_run_deferred(opaque);
 	return dimm_add(opaque, props, true, err);
 }
 
@@ -674,6 +708,8 @@ static int op_device_del(void *opaque, const char *id, struct control_error *err
 	int ret;
 
 	pv_trace("device_del %s", pv_printable(id, shown, sizeof(shown)));
+	/* The FIFO's room for what answers the host counts from here (MD_DEFERRED_HOST). */
+	memory_devices_run_deferred(md);
 	pthread_mutex_lock(&md->lock);
 	d = find_dimm(md, id, &slot);
 	if (!d) {
@@ -724,7 +760,7 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 	for (unsigned k = 0; k < n; k++) {
 		unsigned slot = expired[k];
 		struct dimm *d = &md->dimm[slot];
-		json_t *event = NULL;
+		bool withdrawn = false;
 
 		/* Outside md->lock: memhp's lock comes first (see the header). */
 		memhp_cancel_eject(&md->hp, slot);
@@ -732,14 +768,14 @@ void memory_devices_tick(struct memory_devices *md, uint64_t now_ns)
 		if (d->used && d->unplug_pending && !d->unplug_answered) {
 			d->unplug_pending = false;
 			snprintf(id, sizeof(id), "%s", d->id);
-			event = device_event_data(id);
+			withdrawn = true;
 		}
 		pthread_mutex_unlock(&md->lock);
-		if (event) {
+		if (withdrawn) {
 			pv_info("guest did not answer the eject request for DIMM '%s' within %llu s; "
 				"request withdrawn", id,
 				MEMORY_DEVICES_UNPLUG_TIMEOUT_NS / 1000000000ULL);
-			emit(md, "DEVICE_UNPLUG_GUEST_ERROR", event);
+			emit(md, MEMORY_DEVICE_EVENT_UNPLUG_ERROR, id);
 		}
 	}
 }

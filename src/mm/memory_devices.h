@@ -16,13 +16,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "config.h"
 #include "mm/backend.h"
 #include "mm/dimm_alloc.h"
 #include "mm/layout.h"
 #include "mm/memhp.h"
+#include "mm/memory_device_event.h"
 #include "mm/memmap_warmup.h"
 #include "monitor/control.h"
 #include "util.h"
@@ -54,14 +53,13 @@ struct ospm_record {
 	uint32_t source, status;
 };
 
-/* Where events go (the QMP monitors); may be NULL in tests. Takes a
- * reference to data. */
-typedef void (*event_sink_fn)(const char *name, json_t *data);
-
 /* Events raised inside a guest's exit (_OST, _EJ0), handed from the vCPU thread to the
- * main thread as raw facts: building and sending a QMP event there would make the guest
- * wait for it (about 0.8 ms per _OST write in the nested bed, docs/benchmarks.md). One
- * FIFO keeps their order, which is QEMU's: DEVICE_DELETED, then the guest's _OST. */
+ * main thread as raw facts: sending a QMP event there would make the guest wait for it
+ * (about 0.8 ms per _OST write in the nested bed, docs/benchmarks.md), and giving an
+ * ejected DIMM's memory back to the host is the main thread's too. One FIFO keeps their
+ * order, which is QEMU's: ACPI_DEVICE_OST before the DEVICE_UNPLUG_GUEST_ERROR it
+ * causes, DEVICE_DELETED after the _EJ0, each _OST in the order the guest wrote them.
+ * With a main loop (wake_main set) nothing is ever carried out inside the exit. */
 enum md_deferred_kind {
 	MD_EVENT_DELETED,      /* DEVICE_DELETED */
 	MD_EVENT_OST,          /* ACPI_DEVICE_OST */
@@ -78,8 +76,17 @@ struct md_deferred {
 	struct mem_backend *backend;
 };
 
-/* Beyond this (a guest flooding _OST writes) an event is sent at once. */
+/* The FIFO takes an _OST that answers no one (the guest's own, at most
+ * MD_OST_EVENTS_PER_SEC a slot) only while it holds fewer than this; beyond it (a main
+ * thread busy for long, a guest flooding _OST writes) such an _OST is held back like one
+ * over the rate limit, and the next tick sends the latest of its slot. */
 #define MD_DEFERRED_MAX 256
+/* Room kept beyond that for the entries that answer the host: per DIMM slot, between
+ * two drains of the FIFO (device_add and device_del drain it first), at most the first
+ * _OST answering a device_del, a refusal's _OST and its DEVICE_UNPLUG_GUEST_ERROR, and
+ * one DEVICE_DELETED. So they always find room and never overtake what is queued. */
+#define MD_DEFERRED_HOST (4 * PLUGVM_MAX_SLOTS)
+#define MD_DEFERRED_CAP (MD_DEFERRED_MAX + MD_DEFERRED_HOST)
 
 /* The guest may write _OST as often as it likes, and each write is an ACPI_DEVICE_OST
  * event (QEMU sends one for every _OST): per DIMM slot at most this many a second are
@@ -108,7 +115,8 @@ struct memory_devices {
 	struct memhp hp;
 	struct dimm dimm[PLUGVM_MAX_SLOTS];
 	struct ospm_record ost[PLUGVM_MAX_SLOTS];
-	event_sink_fn emit;
+	/* Where events go (the machine wires the QMP monitors); NULL: nowhere. */
+	memory_device_event_fn emit;
 	/* Warms each new DIMM's memmap when the guest keeps it on the DIMM (started by the
 	 * caller); NULL: off. */
 	struct memmap_warmup *warmup;
@@ -121,13 +129,13 @@ struct memory_devices {
 	int (*kvm_map)(void *opaque, uint64_t gpa, uint64_t size, void *hva);
 	int (*kvm_unmap)(void *opaque, int kvm_slot);
 	void *kvm_opaque;
-	/* Wakes the main thread, which then calls memory_devices_run_deferred. NULL: the
-	 * work is done at once, inside the guest's exit (tests). */
+	/* Wakes the main thread, which then calls memory_devices_run_deferred. NULL: there
+	 * is no main loop, and the work is done at once, inside the guest's exit (tests). */
 	void (*wake_main)(void *opaque);
 	void *wake_main_opaque;
 	/* FIFO under lock; an entry stays until the main thread has carried it out, so a
 	 * vCPU thread that finds it empty knows nothing is in flight. */
-	struct md_deferred deferred[MD_DEFERRED_MAX];
+	struct md_deferred deferred[MD_DEFERRED_CAP];
 	unsigned nr_deferred;
 	struct ost_throttle ost_throttle[PLUGVM_MAX_SLOTS]; /* under lock */
 	/* Create and destroy the backends of object_add and object_del (backend_create,
@@ -177,7 +185,8 @@ void memory_devices_query_size_summary(void *opaque, uint64_t *base, uint64_t *p
  * _OST events held back (MD_OST_EVENTS_PER_SEC). */
 void memory_devices_tick(struct memory_devices *md, uint64_t now_ns);
 
-/* Main thread: builds and sends the events the vCPU threads queued, in order. */
+/* Main thread: carries out what the vCPU threads queued (memory back to the host, the
+ * events), in order. */
 void memory_devices_run_deferred(struct memory_devices *md);
 
 /* Handler for the register block; `port` is absolute (arch/x86/ports.c adapts it to bus.h). */

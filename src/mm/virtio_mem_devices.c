@@ -307,7 +307,6 @@ void vmem_devices_run_deferred(struct vmem_devices *s, uint64_t now_ns)
 {
 	for (unsigned i = 0; i < s->nr; i++) {
 		struct vmem_device *d = &s->dev[i];
-		char path[128];
 		bool due;
 
 		pthread_mutex_lock(&s->lock);
@@ -321,13 +320,12 @@ void vmem_devices_run_deferred(struct vmem_devices *s, uint64_t now_ns)
 		if (!due)
 			continue;
 		/* The size now, not the one that raised the note: later changes are folded in. */
-		snprintf(path, sizeof(path), "/machine/peripheral/%s", d->id);
-		json_t *data = json_pack("{s:s, s:I, s:s}", "id", d->id, "size",
-					 (json_int_t)virtio_mem_plugged_size(&d->dev), "qom-path", path);
+		struct memory_device_event ev = { .kind = MEMORY_DEVICE_EVENT_SIZE_CHANGE,
+						  .id = d->id,
+						  .size = virtio_mem_plugged_size(&d->dev) };
 
-		if (s->emit && data)
-			s->emit("MEMORY_DEVICE_SIZE_CHANGE", data);
-		json_decref(data);
+		if (s->emit)
+			s->emit(&ev);
 	}
 }
 

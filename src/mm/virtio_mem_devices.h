@@ -29,12 +29,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "config.h"
 #include "keyval.h"
 #include "mm/backend.h"
 #include "mm/boot_ram.h"
+#include "mm/memory_device_event.h"
 #include "bus.h"
 #include "monitor/control.h"
 #include "util.h"
@@ -90,8 +89,8 @@ struct vmem_devices {
 	void *kvm_opaque;
 	void (*wake_main)(void *opaque);
 	void *wake_main_opaque;
-	/* Where events go (the QMP monitors); NULL in tests. Borrows data. */
-	void (*emit)(const char *name, json_t *data);
+	/* Where events go (the machine wires the QMP monitors); NULL: nowhere. */
+	memory_device_event_fn emit;
 };
 
 /* Where device n's registers and interrupt are (platform.h); the DSDT says the same. */

@@ -196,7 +196,8 @@ bool test_fault_injection(void)
     }
     e2e_log("every site failed its request alone; nothing changed, the guest answers");
 
-    /* The same ids, with the event FIFO "full": the guest's _OST goes out from its exit. */
+    /* The same ids, with the event FIFO "full": the guest's _OST is held back and the
+     * next tick (within a second) sends it; nothing is sent from the guest's exit. */
     if (!arm(&q, "deferred-queue-full", "ENOSPC", 16))
         goto out;
     mark = qc_mark(&q);

@@ -29,6 +29,7 @@
 #include "fuzz_common.h"
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
+#include "monitor/memory_device_events.h"
 #include "arch/x86/platform.h"
 
 #define SLOTS 4
@@ -45,6 +46,8 @@ static struct fuzz_in in;
 static struct { uint64_t gpa, size; void *hva; } kvm_slot[KVM_BASE + SLOTS];
 static bool kvm_refuses, main_woken;
 static unsigned kvm_depth, guest_ops_in_kvm;
+/* Inside a guest's port exit (memory_devices_io). */
+static unsigned in_exit;
 
 /* What the guest has: the slots it was given and not yet ejected, and a byte it wrote
  * into each. */
@@ -120,13 +123,21 @@ static void fake_wake(void *opaque)
 	main_woken = true;
 }
 
-static void fake_emit(const char *name, json_t *data)
+static void fake_emit(const struct memory_device_event *ev)
 {
+	const char *name = memory_device_event_name(ev);
+	json_t *data = memory_device_event_data(ev);
 	const char *id;
 
+	/* With a main loop nothing is sent from a guest's exit, FIFO full or not (issue 13
+	 * item 3): the main thread sends it, in order. */
+	FUZZ_CHECK(!md.wake_main || !in_exit, "event sent inside a guest's exit");
+	/* The QMP form, as the monitors build it: every event has one. */
+	FUZZ_CHECK(name && data, "event without its QMP form");
+	json_decref(data);
 	if (strcmp(name, "DEVICE_DELETED") != 0)
 		return;
-	id = json_string_value(json_object_get(data, "device"));
+	id = ev->id;
 	FUZZ_CHECK(id, "DEVICE_DELETED without a device");
 	for (unsigned i = 0; i < nr_owed; i++) {
 		if (strcmp(owed_deleted[i], id) == 0) {
@@ -168,7 +179,9 @@ static void guest_io(unsigned offset, unsigned size, bool write, uint32_t value)
 		guest[sel].mark = 0;
 	}
 	memcpy(buf, &value, 4);
+	in_exit++;
 	memory_devices_io(&md, (uint16_t)(MEMHP_IO_BASE + offset), write, buf, size);
+	in_exit--;
 	if (eject)
 		FUZZ_CHECK(!md.hp.slot[sel].enabled, "slot %u still enabled after _EJ0", sel);
 }

@@ -20,6 +20,7 @@
 #include "kvm_memslots.h"
 #include "mm/memhp_regs.h"
 #include "mm/memory_devices.h"
+#include "monitor/memory_device_events.h"
 #include "options.h"
 #include "arch/x86/platform.h"
 #include "test_md_fixture.h"
@@ -28,6 +29,7 @@
 static struct { uint64_t gpa, size; void *hva; } kvm_slots[KVM_BASE + SLOTS];
 static unsigned kvm_calls, ged_pulses;
 static char events[16][40];
+static unsigned event_slots[16]; /* the slot of each (ACPI_DEVICE_OST) */
 static unsigned nr_events;
 /* Counts by name, past the 16 names events[] keeps. */
 static unsigned nr_ost_events, nr_unplug_errors, nr_deleted;
@@ -85,9 +87,11 @@ static void fake_ged(void *opaque)
 	ged_pulses++;
 }
 
-static void fake_emit(const char *name, json_t *data)
+static void fake_emit(const struct memory_device_event *ev)
 {
-	(void)data;
+	const char *name = memory_device_event_name(ev);
+
+	event_slots[nr_events % 16] = ev->slot;
 	snprintf(events[nr_events++ % 16], sizeof(events[0]), "%s", name);
 	nr_ost_events += strcmp(name, "ACPI_DEVICE_OST") == 0;
 	nr_unplug_errors += strcmp(name, "DEVICE_UNPLUG_GUEST_ERROR") == 0;
@@ -547,6 +551,115 @@ static void test_events_sent_by_main_thread(void **state)
 	assert_int_equal(kvm_slots[KVM_BASE].size, 128 * MiB);
 	/* Events left unsent at shutdown hold nothing (LeakSanitizer). */
 	guest_write(MEMHP_REG_OST_ST, 0);
+}
+
+/* The FIFO as a main thread busy for long (a large object_add) leaves it: _OSTs of the
+ * guest's own on the empty slot 3 queued until it holds n entries. */
+static void fill_fifo(unsigned n)
+{
+	pthread_mutex_lock(&md.lock);
+	while (md.nr_deferred < n)
+		md.deferred[md.nr_deferred++] =
+			(struct md_deferred){ .kind = MD_EVENT_OST, .slot = 3, .source = 1 };
+	pthread_mutex_unlock(&md.lock);
+}
+
+/* d1 on m1, its device_del, the FIFO then filled to `fill` entries (fill_fifo), and the
+ * guest's first answer, "in progress": the number of events sent before that answer. */
+static unsigned answer_behind_fifo(unsigned fill)
+{
+	struct control_error e;
+	unsigned before;
+
+	md.wake_main = fake_wake_main;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	assert_int_equal(ops.device_del(ops.opaque, "d1", &e), 0);
+	fill_fifo(fill);
+	before = nr_events;
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_EJECT_REQUEST);
+	guest_write(MEMHP_REG_OST_ST, MEMHP_OST_EJECT_IN_PROGRESS);
+	return before;
+}
+
+/* Issue 13 item 3: the refusal of a device_del with the FIFO all but full. Its
+ * ACPI_DEVICE_OST took the last entry, and DEVICE_UNPLUG_GUEST_ERROR, finding no room, was
+ * sent inside the exit: before its _OST's event and all those queued. QEMU's order is
+ * the queue's, then the _OST, then the error; nothing goes out inside the exit. */
+static void test_refusal_order_fifo_full(void **state)
+{
+	unsigned before;
+
+	(void)state;
+	before = answer_behind_fifo(MD_DEFERRED_MAX - 2);
+	guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_EJECT_REQUEST);
+	guest_write(MEMHP_REG_OST_ST, MEMHP_OST_EJECT_BUSY);
+	assert_int_equal(nr_events, before); /* nothing sent inside the exit */
+	memory_devices_run_deferred(&md);
+	assert_int_equal(nr_events, before + MD_DEFERRED_MAX - 2 + 3);
+	assert_int_equal(nr_unplug_errors, 1);
+	assert_string_equal(event_back(2), "ACPI_DEVICE_OST"); /* in progress */
+	assert_int_equal(event_slots[(nr_events - 3) % 16], 0);
+	assert_string_equal(event_back(1), "ACPI_DEVICE_OST"); /* busy */
+	assert_int_equal(event_slots[(nr_events - 2) % 16], 0);
+	assert_string_equal(event_back(0), "DEVICE_UNPLUG_GUEST_ERROR");
+	assert_int_equal(md.nr_deferred, 0);
+}
+
+/* Issue 13 item 3: _EJ0 with the FIFO full gave the memory back to the host inside the
+ * vCPU's exit, under memhp's lock, and sent DEVICE_DELETED before the events queued. The
+ * slot goes inside the exit; the memory, the memdev and the event wait for the main
+ * thread, behind the queue and the _OST that answered the device_del. */
+static void test_eject_fifo_full(void **state)
+{
+	struct control_error e;
+	struct mem_backend *b;
+	unsigned before;
+
+	(void)state;
+	before = answer_behind_fifo(MD_DEFERRED_MAX);
+	b = backend_registry_find(&backends, "m1");
+	memset(b->hva, 0x5A, 4 * MiB); /* the guest's data, still mapped */
+	guest_write(MEMHP_REG_CMD, MEMHP_CMD_EJECT);
+	assert_int_equal(kvm_slots[KVM_BASE].size, 0);
+	assert_int_equal(guest_read(MEMHP_REG_STATUS), 0);
+	assert_int_equal(nr_events, before);
+	assert_int_equal(resident_pages(b->hva, 4 * MiB), 1024);
+	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), -1);
+	memory_devices_run_deferred(&md);
+	assert_int_equal(nr_events, before + MD_DEFERRED_MAX + 2);
+	assert_string_equal(event_back(1), "ACPI_DEVICE_OST");
+	assert_int_equal(event_slots[(nr_events - 2) % 16], 0);
+	assert_string_equal(event_back(0), "DEVICE_DELETED");
+	assert_int_equal(resident_pages(b->hva, 128 * MiB), 0);
+	assert_int_equal(ops.object_del(ops.opaque, "m1", &e), 0);
+}
+
+/* An _OST that answers no one, with the FIFO full, was sent inside the exit, before those
+ * queued; it is held like one over the rate limit, and the tick sends it after them. */
+static void test_guest_ost_fifo_full(void **state)
+{
+	unsigned before;
+
+	(void)state;
+	md.wake_main = fake_wake_main;
+	assert_int_equal(object_add("memory-backend-ram,id=m1,size=128M"), 0);
+	assert_int_equal(device_add("pc-dimm,id=d1,memdev=m1", NULL, 0), 0);
+	fill_fifo(MD_DEFERRED_MAX);
+	before = nr_events;
+	guest_write(MEMHP_REG_SEL, 0);
+	guest_write(MEMHP_REG_OST_EV, MEMHP_OST_EV_DEVICE_CHECK);
+	guest_write(MEMHP_REG_OST_ST, MEMHP_OST_SUCCESS);
+	assert_int_equal(nr_events, before);
+	capture_stderr();
+	memory_devices_tick(&md, pv_now_ns());
+	assert_int_equal(end_capture(), 1); /* the line for the one held */
+	assert_int_equal(nr_events, before + MD_DEFERRED_MAX + 1);
+	assert_string_equal(event_back(0), "ACPI_DEVICE_OST");
+	assert_int_equal(event_slots[(nr_events - 1) % 16], 0);
+	assert_int_equal(event_slots[(nr_events - 2) % 16], 3);
+	assert_int_equal(md.nr_deferred, 0);
 }
 
 /* device_del of a 128 MiB DIMM d1 that the guest refuses with _OST(source, status): both
@@ -1180,6 +1293,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slots_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_only_after_ej0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_keeps_dimm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_order_fifo_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eject_fifo_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_ost_fifo_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_initiated_and_bogus_ejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_sent_by_main_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ospm_status_and_summary, setup, teardown),

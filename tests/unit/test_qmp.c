@@ -21,6 +21,7 @@
 #include "exit_status.h"
 #include "monitor/hmp.h"
 #include "monitor/json_frame.h"
+#include "monitor/memory_device_events.h"
 #include "monitor/qmp.h"
 #include "strbuf.h"
 #include "test_qmp_fake.h"
@@ -640,14 +641,55 @@ static void test_qom(void **state)
 	close_client(&c);
 }
 
+/* mm/'s typed event, as the machine wires it (vm_control.c): any thread may send it. */
 static void *emit_from_thread(void *arg)
 {
-	json_t *data = json_pack("{s:s, s:s}", "device", "dimm1", "path", "/machine/peripheral/dimm1");
+	struct memory_device_event ev = { .kind = MEMORY_DEVICE_EVENT_DELETED, .id = "dimm1" };
 
 	(void)arg;
-	qmp_emit_event("DEVICE_DELETED", data);
-	json_decref(data); /* qmp_emit_event borrows data */
+	memory_device_event_send(&ev);
 	return NULL;
+}
+
+/* Each typed event of mm/ as the QMP event plugvm sent before mm/ stopped building JSON:
+ * QEMU's names, and the "data" member byte for byte as the monitor serializes it. */
+static void test_memory_device_events_qmp(void **state)
+{
+	static const struct {
+		struct memory_device_event ev;
+		const char *name, *data;
+	} cases[] = {
+		{ { .kind = MEMORY_DEVICE_EVENT_DELETED, .id = "d1" }, "DEVICE_DELETED",
+		  "{\"device\": \"d1\", \"path\": \"/machine/peripheral/d1\"}" },
+		{ { .kind = MEMORY_DEVICE_EVENT_UNPLUG_ERROR, .id = "d2" },
+		  "DEVICE_UNPLUG_GUEST_ERROR",
+		  "{\"device\": \"d2\", \"path\": \"/machine/peripheral/d2\"}" },
+		{ { .kind = MEMORY_DEVICE_EVENT_OST, .id = "d1", .slot = 2, .source = 3,
+		    .status = 0x84 }, "ACPI_DEVICE_OST",
+		  "{\"info\": {\"device\": \"d1\", \"slot\": \"2\", \"slot-type\": \"DIMM\", "
+		  "\"source\": 3, \"status\": 132}}" },
+		/* An _OST on an empty slot names no device. */
+		{ { .kind = MEMORY_DEVICE_EVENT_OST, .id = "", .slot = 255, .source = 0x103,
+		    .status = 0xffffffff }, "ACPI_DEVICE_OST",
+		  "{\"info\": {\"device\": \"\", \"slot\": \"255\", \"slot-type\": \"DIMM\", "
+		  "\"source\": 259, \"status\": 4294967295}}" },
+		{ { .kind = MEMORY_DEVICE_EVENT_SIZE_CHANGE, .id = "vm0", .size = 4ULL << 30 },
+		  "MEMORY_DEVICE_SIZE_CHANGE",
+		  "{\"id\": \"vm0\", \"size\": 4294967296, \"qom-path\": "
+		  "\"/machine/peripheral/vm0\"}" },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *data = memory_device_event_data(&cases[i].ev);
+		char *text = json_dumps(data, JSON_ENCODE_ANY); /* as qmp_server.c's serialize */
+
+		assert_string_equal(memory_device_event_name(&cases[i].ev), cases[i].name);
+		assert_non_null(text);
+		assert_string_equal(text, cases[i].data);
+		free(text);
+		json_decref(data);
+	}
 }
 
 static void test_events(void **state)
@@ -1112,6 +1154,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replies_before_a_limit_are_not_lost, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hmp_connection_limit, setup, teardown),
+		cmocka_unit_test(test_memory_device_events_qmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,6 +28,7 @@
 #include "mm/memory_devices.h"
 #include "mm/virtio_mem_devices.h"
 #include "mm/virtio_mem_props.h"
+#include "monitor/memory_device_events.h"
 #include "bus.h"
 #include "arch/x86/platform.h"
 #include "util.h"
@@ -84,11 +85,11 @@ static void wake(void *opaque)
 	((struct fixture *)opaque)->wakes++;
 }
 
-static void emit(const char *name, json_t *data)
+static void emit(const struct memory_device_event *ev)
 {
-	snprintf(F->event_name, sizeof(F->event_name), "%s", name);
+	snprintf(F->event_name, sizeof(F->event_name), "%s", memory_device_event_name(ev));
 	json_decref(F->event);
-	F->event = json_incref(data);
+	F->event = memory_device_event_data(ev);
 	F->events++;
 }
 

@@ -377,6 +377,12 @@ bool test_virtio_mem_hold(void)
         goto out;
     e2e_log("guest: MemTotal %ld kB (boot %+ld kB), %d virtio_mem ranges of %lld MiB; size "
             "%lld", mt, mt - base, ranges, iomem / VM_MIB, size);
+    char *mi = NULL;
+    if (e2e_vm_sh(&t.vm, "awk '/^(MemFree|Shmem):/ {printf \"%s %s kB, \", $1, $2}' "
+                         "/proc/meminfo; echo oom-kills $(dmesg | grep -c 'invoked oom-killer')",
+                  &mi, 30))
+        e2e_log("guest: %s", mi);
+    free(mi);
     if (size <= 0 || size < (DATA_MIB - 512) * VM_MIB) {
         e2e_fail("size %lld with %d MiB held and 512 MiB of boot RAM", size, DATA_MIB);
         goto out;

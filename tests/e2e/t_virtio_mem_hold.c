@@ -303,11 +303,13 @@ static bool host_says(struct ut *t, long slack_kb, const char *when)
 /* virtio_mem_hold: 512 MiB of boot RAM (2 vCPUs, no swap), a 2 GiB device. Grow it to
  * 1 GiB, write DATA_MIB (900) MiB to a tmpfs (it lands on the device's Movable blocks
  * first) and md5 it. Request 0: the guest migrates what fits into boot RAM and unplugs
- * those blocks, then cannot go on (Linux's driver gets -EBUSY/-ENOMEM from
- * alloc_contig_range and retries on a back-off timer, 50 s doubling to 300 s). Once
- * qom-get size has not changed for QUIET_S s: size > 0 and at least DATA_MIB - 512 MiB;
- * MemTotal = boot + size; the guest's "System RAM (virtio_mem)" ranges cover it (whole
- * 128 MiB blocks, none empty); query-memory-devices, info memory-devices and the last
+ * those blocks, then cannot go on and retries on its back-off timer (50 s doubling to
+ * 300 s); Linux 6.1 stopped at 640 MiB in the bed, in whole 128 MiB memory blocks with
+ * ~100 MiB of the guest free (docs/virtio-mem.md, "A shrink the guest cannot honour").
+ * Once qom-get size has not changed for QUIET_S s: size > 0 and at least DATA_MIB -
+ * 512 MiB; MemTotal = boot + size; the guest's "System RAM (virtio_mem)" bytes in
+ * /proc/iomem cover it in whole 128 MiB blocks, none empty (adjacent ranges merge into
+ * one line, so bytes count, not lines); query-memory-devices, info memory-devices and the last
  * MEMORY_DEVICE_SIZE_CHANGE say requested 0 and this size (the events never grew);
  * plugvm's mapping of the region is read-write for exactly size bytes and those are
  * resident, the rest PROT_NONE and empty; the md5 is unchanged. Then the file goes: the

@@ -13,7 +13,7 @@
 #              E2E_VMM=plugvm|qemu   override the VMM the tests drive
 #              E2E_VERBOSE=1         copy the L2 consoles into the test logs
 #              PLUGVM_NESTED_SILENCE=S, PLUGVM_NESTED_TIMEOUT=S  run-l1.sh's watchdog and
-#                                    overall limit (defaults 90 and 2700 s)
+#                                    overall limit (defaults 90 and 3300 s)
 # Exit 0 when every test has a result (pass or fail); non-zero when the bed could not be
 # built, L1 never booted, or L1 died before its tests finished.
 set -euo pipefail

@@ -7,7 +7,7 @@
 #
 #   --tests     tests to run inside L1 (default: all in e2e-runner's table)
 #   --expect    tests that must report (default: --tests); a missing one is a FAIL
-#   --timeout   overall limit for the whole run, retry included (default 2700 s)
+#   --timeout   overall limit for the whole run, retry included (default 3300 s)
 #   --silence   watchdog: an L1 that prints nothing this long is killed (default 90 s)
 #   --shell     interactive debugging: L1 on this terminal, a shell after the tests, no
 #               watchdog, no results (leave QEMU with Ctrl-A x)
@@ -20,7 +20,7 @@
 # died, was killed by the watchdog or the overall timeout).
 set -euo pipefail
 
-kernel="" initrd="" out="" tests="" expect="" vmm="" verbose=0 timeout=2700 silence=90 shell=0
+kernel="" initrd="" out="" tests="" expect="" vmm="" verbose=0 timeout=3300 silence=90 shell=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --kernel) kernel=$2; shift 2 ;;

@@ -10,8 +10,8 @@
 # PLUGVM_BENCH_GUEST (the guest kernel: bookworm, the default guest, or one of
 # PLUGVM_E2E_COMPAT_KERNELS: bookworm-generic, backports, sid; when set, the results go to
 # their own section, "SECTION --guest KERNEL"), PLUGVM_BENCH_GUEST_RIPS=1 (every BENCH add
-# line ends with the guest's RIPs sampled from L1's kvm_exit tracepoint, and "BENCH rip"
-# lines name the most frequent ones from the guest's /proc/kallsyms).
+# line ends with the guest's RIPs sampled from L1's kvm_exit tracepoint; tools/guest-rips
+# names them).
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../tests/nested/l1-machine.sh

@@ -869,24 +869,6 @@ static void trace_add(struct op_stats *st, const struct trace_sum *t)
     add(&st->own, t->handle + t->io_total);
 }
 
-/* "BENCH rip vmm=V id=ID RIP SYMBOL+OFFSET" per sampled RIP, named by the guest itself
- * (after the measurement, untimed). */
-static void name_guest_rips(struct hvm *h, const char *id, const struct guest_rips_top *top)
-{
-    char cmd[4096], *out = NULL;
-    if (!guest_rips_resolve_cmd(top, cmd, sizeof(cmd)) || !e2e_vm_sh(&h->vm, cmd, &out, 120)) {
-        free(out);
-        return;
-    }
-    char rip[24], sym[128], base[24];
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
-        if (sscanf(line, "%23s %127s %23s", rip, sym, base) == 3)
-            printf("BENCH rip vmm=%s id=%s %s %s+0x%llx\n", vmm_names[h->v], id, rip, sym,
-                   strtoull(rip, NULL, 16) - strtoull(base, NULL, 16));
-    fflush(stdout);
-    free(out);
-}
-
 static bool hot_add(struct hvm *h, uint64_t size, const char *label, char *id, size_t idlen,
                     struct op_stats *st)
 {
@@ -933,8 +915,6 @@ static bool hot_add(struct hvm *h, uint64_t size, const char *label, char *id, s
         guest_rips_print(h->vm.pid, &top);
     printf("\n");
     fflush(stdout);
-    if (top.n)
-        name_guest_rips(h, id, &top);
     if (st) {
         add(&st->npf, (double)npf);
         add(&st->total, (double)s.mt / 1e9);

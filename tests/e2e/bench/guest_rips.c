@@ -124,30 +124,3 @@ void guest_rips_print(int pid, struct guest_rips_top *top)
     print_top(" top:", rips, nrips, top);
     print_top(" top_interrupt:", intr_rips, nintr, top);
 }
-
-/* Busybox awk over all of /proc/kallsyms took over a minute under the bed's TCG, so grep
- * (C) first keeps the symbols of the RIP's own 4 KiB page and the two below it; then
- * awk picks the nearest start at or below each RIP. Addresses of equal length compare as
- * strings as they do as numbers, which spares awk (doubles) the 64-bit arithmetic. */
-bool guest_rips_resolve_cmd(const struct guest_rips_top *top, char *cmd, size_t len)
-{
-    size_t used = (size_t)snprintf(cmd, len, "grep -E '^(");
-    for (unsigned i = 0; i < top->n && used < len; i++) {
-        unsigned long long page = strtoull(top->rip[i], NULL, 16) >> 12;
-        for (unsigned k = 0; k < 3 && used < len; k++)
-            used += (size_t)snprintf(cmd + used, len - used, "%s%013llx", i || k ? "|" : "",
-                                     page - k);
-    }
-    if (used < len)
-        used += (size_t)snprintf(cmd + used, len - used, ")' /proc/kallsyms | awk -v rips='");
-    for (unsigned i = 0; i < top->n && used < len; i++)
-        used += (size_t)snprintf(cmd + used, len - used, "%s%s", i ? " " : "", top->rip[i]);
-    if (used < len)
-        used += (size_t)snprintf(
-            cmd + used, len - used, "%s",
-            "' 'BEGIN { n = split(rips, r, \" \") } "
-            "$2 ~ /^[tT]$/ { for (i = 1; i <= n; i++) "
-            "if ($1 <= r[i] && $1 > best[i]) { best[i] = $1; name[i] = $3 } } "
-            "END { for (i = 1; i <= n; i++) if (name[i] != \"\") print r[i], name[i], best[i] }'");
-    return used < len;
-}

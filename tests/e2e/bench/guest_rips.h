@@ -28,9 +28,4 @@ struct guest_rips_top {
  * line; fills `top` with both lists' RIPs. */
 void guest_rips_print(int pid, struct guest_rips_top *top);
 
-/* A guest shell command that names each RIP of `top` from the guest's own /proc/kallsyms
- * (right under KASLR too), one "RIP SYMBOL SYMBOL_ADDRESS" line each (no name when the
- * function starts more than 8 KiB below the RIP); false if it does not fit `cmd`. */
-bool guest_rips_resolve_cmd(const struct guest_rips_top *top, char *cmd, size_t len);
-
 #endif

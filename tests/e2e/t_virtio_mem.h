@@ -30,5 +30,10 @@ bool vm_wait_iomem_empty(struct ut *t, double timeout_s);
 /* Waits until node's MemTotal is want_kb (+-tol_kb); *got (may be NULL) gets the last. */
 bool vm_wait_node_memtotal(struct ut *t, int node, long want_kb, long tol_kb, double timeout_s,
                            long *got);
+/* A positive integer from the environment (a test's knob), or fallback. */
+int vm_env_int(const char *name, int fallback);
+/* The md5 of a file in the guest into sum (32 hex digits; md5 rather than sha256 only
+ * because the bed runs the guest under TCG); a failure names the file. */
+bool vm_file_md5(struct ut *t, const char *path, double timeout_s, char *sum, size_t n);
 
 #endif

@@ -10,25 +10,9 @@
 
 #define TOL_KB (64 * VM_MIB_KB)
 
-static int env_int(const char *name, int fallback)
-{
-    int n = atoi(e2e_getenv_or(name, ""));
-    return n > 0 ? n : fallback;
-}
-
-/* The md5 of the guest's data file into sum (32 hex digits; md5 rather than sha256 only
- * because the bed runs the guest under TCG). */
 static bool data_sum(struct ut *t, char *sum, size_t n)
 {
-    char *out = NULL;
-    bool ok = e2e_vm_sh(&t->vm, "md5sum /mnt/v/data | cut -d' ' -f1", &out, 240) &&
-              strlen(out) >= 32;
-    if (ok)
-        snprintf(sum, n, "%.32s", out);
-    else
-        e2e_fail("md5sum of /mnt/v/data printed '%s'", out ? out : "");
-    free(out);
-    return ok;
+    return vm_file_md5(t, "/mnt/v/data", 240, sum, n);
 }
 
 /* The guest's data must still hash to want. */
@@ -64,7 +48,7 @@ bool test_virtio_mem_cycles(void)
     const char *extra[] = {"-object", "memory-backend-ram,id=vmem0,size=4G", "-device",
                            "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0", NULL};
     const long long big = 640 * VM_MIB, small = 128 * VM_MIB;
-    int cycles = env_int("E2E_VMEM_CYCLES", 5);
+    int cycles = vm_env_int("E2E_VMEM_CYCLES", 5);
     char sum0[80];
     bool ok = false;
 

@@ -15,23 +15,9 @@
 #define MEMBLOCK (128 * VM_MIB)  /* the guest's memory block (x86 below 64 GiB) */
 #define QUIET_S 40.0             /* no size change for this long: the guest has stopped */
 
-static int env_int(const char *name, int fallback)
-{
-    int n = atoi(e2e_getenv_or(name, ""));
-    return n > 0 ? n : fallback;
-}
-
 static bool data_sum(struct ut *t, char *sum, size_t n)
 {
-    char *out = NULL;
-    bool ok = e2e_vm_sh(&t->vm, "md5sum /mnt/h/data | cut -d' ' -f1", &out, 600) &&
-              strlen(out) >= 32;
-    if (ok)
-        snprintf(sum, n, "%.32s", out);
-    else
-        e2e_fail("md5sum of /mnt/h/data printed '%s'", out ? out : "");
-    free(out);
-    return ok;
+    return vm_file_md5(t, "/mnt/h/data", 600, sum, n);
 }
 
 /* plugvm's host mapping of the device's region, from /proc/PID/smaps: the backend is one
@@ -430,7 +416,7 @@ bool test_virtio_mem_hold(void)
     t0 = e2e_elapsed();
     if (!e2e_vm_sh(&t.vm, "rm /mnt/h/data && umount /mnt/h", NULL, 60))
         goto out;
-    double own_s = env_int("E2E_VMEM_HOLD_OWN_S", 420);
+    double own_s = vm_env_int("E2E_VMEM_HOLD_OWN_S", 420);
     double deadline = t0 + own_s;
     long long v;
     while ((v = vm_qom_int(&t, "vm0", "size")) > 0 && e2e_elapsed() < deadline)

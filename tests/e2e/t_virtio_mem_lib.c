@@ -111,3 +111,22 @@ bool vm_wait_node_memtotal(struct ut *t, int node, long want_kb, long tol_kb, do
     return e2e_fail("node%d MemTotal %ld kB after %.0f s, expected %ld kB (+-%ld)", node, kb,
                     timeout_s, want_kb, tol_kb);
 }
+
+int vm_env_int(const char *name, int fallback)
+{
+    int n = atoi(e2e_getenv_or(name, ""));
+    return n > 0 ? n : fallback;
+}
+
+bool vm_file_md5(struct ut *t, const char *path, double timeout_s, char *sum, size_t n)
+{
+    char cmd[256], *out = NULL;
+    snprintf(cmd, sizeof(cmd), "md5sum %s | cut -d' ' -f1", path);
+    bool ok = e2e_vm_sh(&t->vm, cmd, &out, timeout_s) && strlen(out) >= 32;
+    if (ok)
+        snprintf(sum, n, "%.32s", out);
+    else
+        e2e_fail("md5sum of %s printed '%s'", path, out ? out : "");
+    free(out);
+    return ok;
+}

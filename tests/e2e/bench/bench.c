@@ -910,9 +910,8 @@ static bool hot_add(struct hvm *h, uint64_t size, const char *label, char *id, s
                tr.io_total * 1e3, tr.to_end * 1e3, tr.kvm * 1e3);
     l1_print(&l1a, &l1b);
     sched_print(&cpu0, &cpu1);
-    struct guest_rips_top top = {0};
     if (rips)
-        guest_rips_print(h->vm.pid, &top);
+        guest_rips_print(h->vm.pid);
     printf("\n");
     fflush(stdout);
     if (st) {

@@ -62,26 +62,19 @@ static bool is_thread_of(int pid, int tid)
     return d != NULL;
 }
 
-/* Prints the GUEST_RIPS_TOP most frequent of c and adds those not yet in top to it. */
-static void print_top(const char *label, struct count *c, unsigned n, struct guest_rips_top *top)
+#define TOP 12
+
+/* Prints the TOP most frequent of c. */
+static void print_top(const char *label, struct count *c, unsigned n)
 {
     qsort(c, n, sizeof(c[0]), by_count_desc);
     printf("%s", label);
-    for (unsigned i = 0; i < n && i < GUEST_RIPS_TOP; i++) {
+    for (unsigned i = 0; i < n && i < TOP; i++)
         printf(" %s=%u", c[i].key, c[i].n);
-        bool known = false;
-        for (unsigned j = 0; j < top->n; j++)
-            known = known || !strncmp(top->rip[j], c[i].key, 16);
-        if (known || top->n >= 2 * GUEST_RIPS_TOP)
-            continue;
-        memcpy(top->rip[top->n], c[i].key, sizeof(top->rip[0]) - 1);
-        top->rip[top->n++][sizeof(top->rip[0]) - 1] = '\0';
-    }
 }
 
-void guest_rips_print(int pid, struct guest_rips_top *top)
+void guest_rips_print(int pid)
 {
-    top->n = 0;
     if (!write_file(TRACEFS "/events/kvm/kvm_exit/enable", "0"))
         return;
     FILE *f = fopen(TRACEFS "/trace", "r");
@@ -121,6 +114,6 @@ void guest_rips_print(int pid, struct guest_rips_top *top)
     printf(" rips: exits=%u reasons:", total);
     for (unsigned i = 0; i < nreasons; i++)
         printf(" %s=%u", reasons[i].key, reasons[i].n);
-    print_top(" top:", rips, nrips, top);
-    print_top(" top_interrupt:", intr_rips, nintr, top);
+    print_top(" top:", rips, nrips);
+    print_top(" top_interrupt:", intr_rips, nintr);
 }

@@ -6,26 +6,16 @@
 #define PLUGVM_BENCH_GUEST_RIPS_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
 /* Clears L1's trace buffer and enables kvm_exit; false (and nothing done) when off or
  * when L1 has no tracefs. */
 bool guest_rips_start(void);
 
-#define GUEST_RIPS_TOP 12
-
-/* The most frequent guest RIPs of one measurement, as 16 lowercase hex digits: of all
- * exits, and of the external-interrupt exits alone (L1's timer and IPIs: they stop the
- * guest wherever it is, so they are time samples, while an MSR or I/O exit names the
- * instruction that caused it). */
-struct guest_rips_top {
-    unsigned n;
-    char rip[2 * GUEST_RIPS_TOP][17];
-};
-
 /* Disables kvm_exit and prints " rips: exits=N reasons: R=N ... top: RIP=N ...
  * top_interrupt: RIP=N ..." (the exits of `pid`'s threads only) onto the current BENCH
- * line; fills `top` with both lists' RIPs. */
-void guest_rips_print(int pid, struct guest_rips_top *top);
+ * line. The external-interrupt exits are listed apart: L1's timer and IPIs stop the guest
+ * wherever it is, so they are time samples, while an MSR or I/O exit names the
+ * instruction that caused it. tools/guest-rips names the RIPs. */
+void guest_rips_print(int pid);
 
 #endif
